@@ -1,0 +1,248 @@
+// Package config reads ssotray's YAML configuration: defaults, where the file is
+// looked for, environment overrides and validation. Every problem is reported
+// with the key involved and what to write instead, because the person reading
+// the message is usually an admin with the file open in an editor.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration file.
+type Config struct {
+	Authentik         Authentik `yaml:"authentik"`
+	Navidrome         Navidrome `yaml:"navidrome"`
+	Apps              []App     `yaml:"apps"`
+	BrowserCommand    []string  `yaml:"browser_command"`
+	Kiosk             Kiosk     `yaml:"kiosk"`
+	AllowInsecureHTTP bool      `yaml:"allow_insecure_http"`
+
+	// Path is the file this configuration was read from ("" when parsed from memory).
+	Path string `yaml:"-"`
+}
+
+// Authentik configures sign-in through an Authentik OAuth2/OpenID provider.
+type Authentik struct {
+	Enabled       bool     `yaml:"enabled"`
+	ServerURL     string   `yaml:"server_url"`
+	AppSlug       string   `yaml:"app_slug"`
+	ClientID      string   `yaml:"client_id"`
+	ClientSecret  Secret   `yaml:"client_secret"`
+	UsernameField string   `yaml:"username_field"`
+	Scopes        []string `yaml:"scopes"`
+	CallbackPorts []int    `yaml:"callback_ports"`
+	Prompt        string   `yaml:"prompt"`
+	DiscoveryURL  string   `yaml:"discovery_url"`
+}
+
+// Navidrome configures sign-in with a Navidrome username and password.
+type Navidrome struct {
+	Enabled   bool   `yaml:"enabled"`
+	ServerURL string `yaml:"server_url"`
+}
+
+// App is one entry of the app launcher.
+type App struct {
+	Name        string   `yaml:"name"`
+	URL         string   `yaml:"url"`
+	Description string   `yaml:"description"`
+	Groups      []string `yaml:"groups"`
+}
+
+// Kiosk configures the shared-machine mode.
+type Kiosk struct {
+	Enabled     bool     `yaml:"enabled"`
+	IdleTimeout Duration `yaml:"idle_timeout"`
+}
+
+// Secret is a string that never prints itself, so a config dumped into a log
+// or an error cannot leak the client secret.
+type Secret string
+
+func (s Secret) String() string {
+	if s == "" {
+		return ""
+	}
+	return "[redacted]"
+}
+
+// GoString keeps %#v from printing the value.
+func (s Secret) GoString() string { return s.String() }
+
+// Duration is a time.Duration written in Go syntax ("5m", "90s").
+type Duration time.Duration
+
+// UnmarshalYAML accepts only Go duration strings, so "5" (no unit) is an
+// error rather than five nanoseconds.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	v, err := time.ParseDuration(n.Value)
+	if n.Kind != yaml.ScalarNode || err != nil {
+		return &lineError{line: n.Line, msg: fmt.Sprintf("%q is not a duration; write it like 5m, 90s or 1h30m", n.Value)}
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// Usernames can come from one of these ID-token claims.
+var usernameFields = []string{"preferred_username", "email", "sub"}
+
+// Authentik serves these names itself under /application/o/, so an
+// application cannot use them as its slug.
+var reservedSlugs = []string{"authorize", "token", "device", "userinfo", "introspect", "revoke"}
+
+// DefaultCallbackPorts are tried in order for the loopback redirect; the
+// README tells admins to register exactly these.
+var DefaultCallbackPorts = []int{38917, 38918, 38919}
+
+// Default returns the configuration used for keys the file leaves out.
+func Default() Config {
+	return Config{
+		Authentik: Authentik{
+			Enabled:       true,
+			AppSlug:       "ssotray",
+			ClientID:      "ssotray",
+			UsernameField: "preferred_username",
+			Scopes:        []string{"openid", "profile", "email", "offline_access"},
+			CallbackPorts: append([]int(nil), DefaultCallbackPorts...),
+		},
+		Kiosk: Kiosk{IdleTimeout: Duration(5 * time.Minute)},
+	}
+}
+
+// Parse reads a configuration from YAML, applying defaults and validating it.
+// name is used in messages (usually the file path).
+func Parse(data []byte, name string) (*Config, error) {
+	return parse(data, name, func(string) string { return "" })
+}
+
+func parse(data []byte, name string, getenv func(string) string) (*Config, error) {
+	cfg := Default()
+	if err := decode(data, &cfg); err != nil {
+		return nil, fmt.Errorf("%s: %w", displayName(name), err)
+	}
+	cfg.Path = name
+	for _, o := range envOverrides {
+		if v := getenv(o.name); v != "" {
+			o.set(&cfg, v)
+		}
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, fmt.Errorf("%s: %w", displayName(name), err)
+	}
+	return &cfg, nil
+}
+
+func displayName(name string) string {
+	if name == "" {
+		return "configuration"
+	}
+	return name
+}
+
+func decode(data []byte, cfg *Config) error {
+	var root yaml.Node
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	if err := dec.Decode(&root); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil // an empty file means "all defaults"
+		}
+		return fmt.Errorf("not valid YAML: %s", trimYAMLPrefix(err))
+	}
+	if err := checkKeys(&root, cfg); err != nil {
+		return err
+	}
+	if err := root.Decode(cfg); err != nil {
+		var le *lineError
+		if errors.As(err, &le) {
+			return le
+		}
+		return fmt.Errorf("%s", trimYAMLPrefix(err))
+	}
+	return nil
+}
+
+// lineError carries a YAML line number through yaml.v3's decoder.
+type lineError struct {
+	line int
+	msg  string
+}
+
+func (e *lineError) Error() string { return fmt.Sprintf("line %d: %s", e.line, e.msg) }
+
+// envOverrides maps environment variables to the keys they replace; they win
+// over the file so that a deployment can inject the secret without writing it down.
+var envOverrides = []struct {
+	name string
+	set  func(*Config, string)
+}{
+	{"SSOTRAY_AUTHENTIK_SERVER_URL", func(c *Config, v string) { c.Authentik.ServerURL = v }},
+	{"SSOTRAY_AUTHENTIK_APP_SLUG", func(c *Config, v string) { c.Authentik.AppSlug = v }},
+	{"SSOTRAY_AUTHENTIK_CLIENT_ID", func(c *Config, v string) { c.Authentik.ClientID = v }},
+	{"SSOTRAY_AUTHENTIK_CLIENT_SECRET", func(c *Config, v string) { c.Authentik.ClientSecret = Secret(v) }},
+	{"SSOTRAY_NAVIDROME_SERVER_URL", func(c *Config, v string) { c.Navidrome.ServerURL = v }},
+}
+
+// Load reads the file at path, applies environment overrides from getenv and
+// validates the result.
+func Load(path string, getenv func(string) string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading configuration: %w", err)
+	}
+	return parse(data, path, getenv)
+}
+
+// NotFoundError says where a configuration file was looked for.
+type NotFoundError struct{ Tried []string }
+
+func (e *NotFoundError) Error() string {
+	return fmt.Sprintf("no configuration file found (looked at %s); write one as shown in the README's Configuration section, or pass --config FILE", joinQuoted(e.Tried))
+}
+
+// Locator finds the configuration file. Its fields are the machine facts the
+// search depends on, so tests can point them elsewhere.
+type Locator struct {
+	Getenv        func(string) string
+	UserConfigDir func() (string, error)
+	SystemDir     string // "/etc/ssotray" on Unix
+}
+
+// Find returns the first existing file of: explicit (--config), $SSOTRAY_CONFIG,
+// the user config dir, the system dir. An explicit or env path must exist.
+func (l Locator) Find(explicit string) (string, error) {
+	for _, p := range []struct{ path, source string }{{explicit, "--config"}, {l.Getenv("SSOTRAY_CONFIG"), "SSOTRAY_CONFIG"}} {
+		if p.path == "" {
+			continue
+		}
+		if _, err := os.Stat(p.path); err != nil {
+			return "", fmt.Errorf("configuration file %s (from %s) cannot be read: %w", p.path, p.source, errors.Unwrap(err))
+		}
+		return p.path, nil
+	}
+	var tried []string
+	if dir, err := l.UserConfigDir(); err == nil {
+		tried = append(tried, filepath.Join(dir, "ssotray", "config.yaml"))
+	}
+	if l.SystemDir != "" {
+		tried = append(tried, filepath.Join(l.SystemDir, "config.yaml"))
+	}
+	for _, p := range tried {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	return "", &NotFoundError{Tried: tried}
+}
+
+// DefaultLocator searches the real environment.
+func DefaultLocator() Locator {
+	return Locator{Getenv: os.Getenv, UserConfigDir: os.UserConfigDir, SystemDir: "/etc/ssotray"}
+}
