@@ -1,0 +1,207 @@
+package tokenstore
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/zalando/go-keyring"
+)
+
+// Backend is the keyring API ssotray uses; go-keyring's package functions
+// satisfy it through System.
+type Backend interface {
+	Set(service, user, secret string) error
+	Get(service, user string) (string, error)
+	Delete(service, user string) error
+}
+
+// System is the operating system's keyring.
+type System struct{}
+
+func (System) Set(service, user, secret string) error   { return keyring.Set(service, user, secret) }
+func (System) Get(service, user string) (string, error) { return keyring.Get(service, user) }
+func (System) Delete(service, user string) error        { return keyring.Delete(service, user) }
+
+// MaxEntry is the most bytes written to one keyring entry. Windows refuses
+// secrets over 2560 bytes and macOS about 3000 (after go-keyring's base64),
+// so a large session (an ID token with many groups) is split into parts.
+const MaxEntry = 1800
+
+// Keyring is a Store in the OS keyring under one service and account.
+type Keyring struct {
+	Backend Backend
+	Service string        // "ssotray"
+	Account string        // "session"
+	Timeout time.Duration // a locked keyring may prompt and wait; 0 means 30s
+}
+
+// NewKeyring stores the session in the system keyring as service "ssotray".
+func NewKeyring() *Keyring {
+	return &Keyring{Backend: System{}, Service: "ssotray", Account: "session"}
+}
+
+// UnavailableError means the keyring could not be used at all.
+type UnavailableError struct{ Err error }
+
+func (e *UnavailableError) Error() string {
+	return "the system keyring is not available (" + describeKeyringError(e.Err) + ")"
+}
+
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+func describeKeyringError(err error) string {
+	msg := err.Error()
+	switch {
+	case strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "not activatable") || strings.Contains(msg, "ServiceUnknown"):
+		return "no Secret Service such as gnome-keyring or KWallet is running"
+	case strings.Contains(msg, "unlock"), strings.Contains(msg, "locked"):
+		return "the keyring is locked: " + msg
+	case strings.Contains(msg, "DBUS_SESSION_BUS_ADDRESS"), strings.Contains(msg, "dbus"), strings.Contains(msg, "D-Bus"):
+		return "no D-Bus session: " + msg
+	}
+	return msg
+}
+
+// Remembers is true: the keyring outlives the process.
+func (k *Keyring) Remembers() bool { return true }
+
+// call bounds a keyring call: a locked collection makes the Secret Service
+// show an unlock prompt and wait for the person.
+func (k *Keyring) call(f func() error) error {
+	timeout := k.Timeout
+	if timeout == 0 {
+		timeout = 30 * time.Second
+	}
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(timeout):
+		return fmt.Errorf("the keyring did not answer within %s (is an unlock prompt waiting?)", timeout)
+	}
+}
+
+func (k *Keyring) get(account string) (string, error) {
+	var v string
+	err := k.call(func() (err error) { v, err = k.Backend.Get(k.Service, account); return err })
+	return v, err
+}
+
+func (k *Keyring) part(i int) string { return k.Account + ".part" + strconv.Itoa(i) }
+
+// The head entry holds either the whole session JSON or "parts:N".
+const partsPrefix = "parts:"
+
+// Load reads the stored session.
+func (k *Keyring) Load() (*Session, error) {
+	head, err := k.get(k.Account)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, &UnavailableError{Err: err}
+	}
+	data := head
+	if n, ok := partCount(head); ok {
+		var b strings.Builder
+		for i := 1; i <= n; i++ {
+			p, err := k.get(k.part(i))
+			if errors.Is(err, keyring.ErrNotFound) {
+				return nil, fmt.Errorf("the stored session is incomplete (part %d of %d is missing); sign in again", i, n)
+			}
+			if err != nil {
+				return nil, &UnavailableError{Err: err}
+			}
+			b.WriteString(p)
+		}
+		data = b.String()
+	}
+	var s Session
+	if err := json.Unmarshal([]byte(data), &s); err != nil {
+		return nil, fmt.Errorf("the stored session cannot be read (%v); sign in again", err)
+	}
+	return &s, nil
+}
+
+func partCount(head string) (int, bool) {
+	if !strings.HasPrefix(head, partsPrefix) {
+		return 0, false
+	}
+	n, err := strconv.Atoi(strings.TrimPrefix(head, partsPrefix))
+	return n, err == nil && n > 0
+}
+
+// Save writes s, in parts when it is larger than MaxEntry. Parts are written
+// before the head so a reader never sees a head pointing at missing parts.
+func (k *Keyring) Save(s *Session) error {
+	data, err := json.Marshal(s)
+	if err != nil {
+		return err
+	}
+	oldParts := 0
+	if head, err := k.get(k.Account); err == nil {
+		oldParts, _ = partCount(head)
+	}
+	parts := split(string(data), MaxEntry)
+	head := parts[0]
+	if len(parts) > 1 {
+		for i, p := range parts {
+			if err := k.call(func() error { return k.Backend.Set(k.Service, k.part(i+1), p) }); err != nil {
+				return &UnavailableError{Err: err}
+			}
+		}
+		head = partsPrefix + strconv.Itoa(len(parts))
+	}
+	if err := k.call(func() error { return k.Backend.Set(k.Service, k.Account, head) }); err != nil {
+		return &UnavailableError{Err: err}
+	}
+	if len(parts) == 1 {
+		parts = nil
+	}
+	k.deleteParts(len(parts)+1, oldParts)
+	return nil
+}
+
+// split cuts s into pieces of at most max bytes on UTF-8 boundaries, since
+// the Secret Service carries secrets as D-Bus strings.
+func split(s string, max int) []string {
+	var out []string
+	for len(s) > max {
+		cut := max
+		for cut > 0 && !utf8.RuneStart(s[cut]) {
+			cut--
+		}
+		out = append(out, s[:cut])
+		s = s[cut:]
+	}
+	return append(out, s)
+}
+
+func (k *Keyring) deleteParts(from, to int) {
+	for i := from; i <= to; i++ {
+		_ = k.call(func() error { return k.Backend.Delete(k.Service, k.part(i)) })
+	}
+}
+
+// Delete removes the session and all its parts.
+func (k *Keyring) Delete() error {
+	head, err := k.get(k.Account)
+	if errors.Is(err, keyring.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		return &UnavailableError{Err: err}
+	}
+	if err := k.call(func() error { return k.Backend.Delete(k.Service, k.Account) }); err != nil && !errors.Is(err, keyring.ErrNotFound) {
+		return &UnavailableError{Err: err}
+	}
+	n, _ := partCount(head)
+	k.deleteParts(1, n)
+	return nil
+}

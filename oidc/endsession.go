@@ -1,0 +1,79 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+)
+
+// CanEndSession reports whether the provider advertises an end-session endpoint.
+func (c *Client) CanEndSession() bool { return c.meta.EndSessionEndpoint != "" }
+
+// EndSession ends the person's browser session at the provider by opening
+// its end-session endpoint with id_token_hint. The browser is sent to a
+// one-shot loopback address that redirects there, so the ID token never
+// appears in a process's arguments (where other users of the machine could
+// read it). It returns once the browser has fetched the page, or with an
+// error when ctx ends first.
+func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx context.Context, url string) error) error {
+	if c.meta.EndSessionEndpoint == "" {
+		return nil
+	}
+	target, err := url.Parse(c.meta.EndSessionEndpoint)
+	if err != nil {
+		return fmt.Errorf("end-session endpoint %q is not a URL: %w", c.meta.EndSessionEndpoint, err)
+	}
+	q := target.Query()
+	q.Set("client_id", c.cfg.ClientID)
+	if idToken != "" {
+		q.Set("id_token_hint", idToken)
+	}
+	target.RawQuery = q.Encode()
+
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("cannot listen on 127.0.0.1 for the sign-out redirect: %w", err)
+	}
+	path := "/sign-out/" + randomString()
+	visited := make(chan struct{})
+	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != path {
+			http.NotFound(w, r)
+			return
+		}
+		http.Redirect(w, r, target.String(), http.StatusFound)
+		select {
+		case <-visited:
+		default:
+			close(visited)
+		}
+	})}
+	go func() { _ = srv.Serve(l) }()
+	defer srv.Close()
+
+	local := "http://" + l.Addr().String() + path
+	if err := open(ctx, local); err != nil {
+		return &EndSessionError{URL: c.meta.EndSessionEndpoint, Err: err}
+	}
+	select {
+	case <-visited:
+		return nil
+	case <-ctx.Done():
+		return &EndSessionError{URL: c.meta.EndSessionEndpoint, Err: errors.New("the browser did not open the sign-out page in time")}
+	}
+}
+
+// EndSessionError means the provider's browser session may still be alive.
+type EndSessionError struct {
+	URL string
+	Err error
+}
+
+func (e *EndSessionError) Error() string {
+	return fmt.Sprintf("could not end your session at the identity provider (%v); your browser may still be signed in there: open %s to sign out", e.Err, e.URL)
+}
+
+func (e *EndSessionError) Unwrap() error { return e.Err }

@@ -1,0 +1,269 @@
+package oidc
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"html"
+	"net"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"github.com/int128/oauth2cli"
+	"golang.org/x/oauth2"
+)
+
+// CallbackPath is the path of the loopback redirect URI.
+const CallbackPath = "/callback"
+
+// RedirectURI is the loopback redirect URI for a port, as it must be
+// registered at the provider.
+func RedirectURI(port int) string {
+	return "http://127.0.0.1:" + strconv.Itoa(port) + CallbackPath
+}
+
+// RedirectURIRegex matches every loopback redirect URI, for providers (like
+// Authentik) that accept a regular expression; needed when ports are [0].
+const RedirectURIRegex = `http://127\.0\.0\.1:\d+/callback`
+
+// LoginOptions drive one interactive sign-in.
+type LoginOptions struct {
+	// Ports are tried in order for the loopback listener; 0 means any free port.
+	Ports []int
+	// Timeout bounds the whole sign-in; 0 means 3 minutes.
+	Timeout time.Duration
+	// Prompt overrides Config.Prompt when not empty (kiosks force "login").
+	Prompt string
+	// OpenBrowser opens url in the person's browser.
+	OpenBrowser func(ctx context.Context, url string) error
+	// ShowURL tells the person the URL to open by hand; openErr is why the
+	// browser could not be opened, or nil when it was.
+	ShowURL func(url string, openErr error)
+}
+
+// Login runs the Authorization Code flow with PKCE (S256) through the
+// browser and a loopback listener, then verifies what came back.
+func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Session, error) {
+	if opts.Timeout <= 0 {
+		opts.Timeout = 3 * time.Minute
+	}
+	if len(opts.Ports) == 0 {
+		opts.Ports = []int{0}
+	}
+	prompt := c.cfg.Prompt
+	if opts.Prompt != "" {
+		prompt = opts.Prompt
+	}
+	flowCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
+	defer cancel()
+
+	var busy []string
+	for _, port := range opts.Ports {
+		bound, err := freePort(port)
+		if err != nil {
+			busy = append(busy, strconv.Itoa(port))
+			continue
+		}
+		s, err := c.loginOn(flowCtx, bound, prompt, opts)
+		if isListenError(err) {
+			// Someone took the port between the probe and oauth2cli's listen.
+			busy = append(busy, strconv.Itoa(port))
+			continue
+		}
+		switch {
+		case err == nil:
+			return s, nil
+		case ctx.Err() != nil:
+			return nil, ErrCancelled
+		case errors.Is(flowCtx.Err(), context.DeadlineExceeded):
+			return nil, &TimeoutError{After: opts.Timeout, RedirectURI: RedirectURI(bound)}
+		}
+		return nil, err
+	}
+	return nil, fmt.Errorf("cannot listen for the sign-in callback: port %s on 127.0.0.1 %s in use; close the program using %s, or change authentik.callback_ports (each port needs its redirect URI registered in Authentik)",
+		strings.Join(busy, ", "), plural(len(busy), "is", "are all"), plural(len(busy), "it", "one of them"))
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// ErrCancelled means the sign-in was cancelled by the person or the program.
+var ErrCancelled = errors.New("sign-in cancelled")
+
+// TimeoutError means no callback arrived in time. Most often the browser
+// showed Authentik's "Redirect URI Error" page, which ssotray cannot see.
+type TimeoutError struct {
+	After       time.Duration
+	RedirectURI string
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("no sign-in arrived from the browser within %s. If the browser showed \"Redirect URI Error\", register %s as a redirect URI of the provider in Authentik (or the regex %s), then try again",
+		e.After, e.RedirectURI, RedirectURIRegex)
+}
+
+// freePort checks that port can be bound on 127.0.0.1 (choosing one for 0)
+// and returns it. oauth2cli needs the redirect URI before it listens, so the
+// port is settled here.
+func freePort(port int) (int, error) {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func isListenError(err error) bool {
+	var oe *net.OpError
+	return errors.As(err, &oe) && oe.Op == "listen"
+}
+
+func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts LoginOptions) (*Session, error) {
+	state, nonce := randomString(), randomString()
+	verifier := oauth2.GenerateVerifier()
+	oc := c.oauth
+	oc.RedirectURL = RedirectURI(port)
+	authOpts := []oauth2.AuthCodeOption{
+		// Authentik assumes "plain" when the method is left out, so S256 is
+		// always named explicitly (S256ChallengeOption sends both).
+		oauth2.S256ChallengeOption(verifier),
+		gooidc.Nonce(nonce),
+	}
+	if prompt != "" {
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("prompt", prompt))
+	}
+	guard := &callbackGuard{state: state}
+	ready := make(chan string, 1)
+	go func() {
+		select {
+		case u := <-ready:
+			err := opts.OpenBrowser(ctx, u)
+			if opts.ShowURL != nil {
+				opts.ShowURL(u, err)
+			}
+		case <-ctx.Done():
+		}
+	}()
+	tok, err := oauth2cli.GetToken(c.ctx(ctx), oauth2cli.Config{
+		OAuth2Config:            oc,
+		State:                   state,
+		AuthCodeOptions:         authOpts,
+		TokenRequestOptions:     []oauth2.AuthCodeOption{oauth2.VerifierOption(verifier)},
+		LocalServerBindAddress:  []string{net.JoinHostPort("127.0.0.1", strconv.Itoa(port))},
+		LocalServerCallbackPath: CallbackPath,
+		LocalServerMiddleware:   guard.middleware,
+		LocalServerReadyChan:    ready,
+		LocalServerSuccessHTML:  successPage,
+	})
+	if err != nil {
+		if perr := guard.providerError(); perr != nil {
+			return nil, perr
+		}
+		if ctx.Err() != nil || isListenError(err) {
+			return nil, err
+		}
+		return nil, c.tokenEndpointError("completing the sign-in", err)
+	}
+	idt, err := c.verifyIDToken(ctx, tokensOf(tok).IDToken)
+	if err != nil {
+		return nil, err
+	}
+	if idt.Nonce != nonce {
+		return nil, &RejectedError{What: "ID token", Why: "its nonce does not belong to this sign-in (a replayed or injected token)"}
+	}
+	if idt.AccessTokenHash != "" {
+		if err := idt.VerifyAccessToken(tok.AccessToken); err != nil {
+			return nil, &RejectedError{What: "ID token", Why: "its at_hash does not match the access token"}
+		}
+	}
+	p, err := c.profile(ctx, idt, tok)
+	if err != nil {
+		return nil, err
+	}
+	return &Session{Tokens: tokensOf(tok), Profile: p}, nil
+}
+
+func randomString() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on supported platforms
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// callbackGuard stands in front of oauth2cli's handler: oauth2cli ends the
+// whole flow on a callback with a wrong state, so a stray or forged request
+// (another tab, a local port scanner) could abort a sign-in. Such requests
+// are answered here and never reach it.
+type callbackGuard struct {
+	state string
+	mu    sync.Mutex
+	perr  error
+}
+
+func (g *callbackGuard) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != CallbackPath {
+			next.ServeHTTP(w, r)
+			return
+		}
+		q := r.URL.Query()
+		if q.Get("state") != g.state {
+			w.Header().Set("Content-Type", "text/html; charset=utf-8")
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, page("This link is not for the current sign-in", "ssotray ignored it and is still waiting for the sign-in it started. Go back to the sign-in tab, or start again from ssotray."))
+			return
+		}
+		if code := q.Get("error"); code != "" {
+			g.mu.Lock()
+			g.perr = &ProviderError{Code: code, Description: q.Get("error_description")}
+			g.mu.Unlock()
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+func (g *callbackGuard) providerError() error {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.perr
+}
+
+// ProviderError is an error the provider sent back through the redirect.
+type ProviderError struct {
+	Code, Description string
+}
+
+func (e *ProviderError) Error() string {
+	advice := "try again, or ask your administrator"
+	switch e.Code {
+	case "access_denied":
+		advice = "you may not be allowed to use this application; ask your administrator to check the application's policy bindings in Authentik"
+	case "login_required", "interaction_required":
+		advice = "sign in again without prompt=none"
+	case "invalid_scope":
+		advice = "remove the scope it names from authentik.scopes, or add its scope mapping to the provider in Authentik"
+	}
+	desc := ""
+	if e.Description != "" {
+		desc = " (" + e.Description + ")"
+	}
+	return fmt.Sprintf("the identity provider refused the sign-in: %s%s; %s", e.Code, desc, advice)
+}
+
+var successPage = page("Signed in to ssotray", "You can close this tab and go back to ssotray.")
+
+func page(title, text string) string {
+	return `<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>` + html.EscapeString(title) +
+		`</title><style>body{font-family:sans-serif;background:#f4f5f7;margin:0}main{max-width:32em;margin:4em auto;background:#fff;padding:2em;border-radius:8px}</style></head><body><main><h1>` +
+		html.EscapeString(title) + `</h1><p>` + html.EscapeString(text) + `</p></main></body></html>`
+}

@@ -1,0 +1,271 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	gooidc "github.com/coreos/go-oidc/v3/oidc"
+	"golang.org/x/oauth2"
+)
+
+// Tokens are what the provider issued. They print as a redacted summary so a
+// stray log line or %v cannot leak them.
+type Tokens struct {
+	AccessToken  string
+	RefreshToken string
+	IDToken      string
+	Expiry       time.Time // of the access token; zero if the provider did not say
+}
+
+func (t Tokens) String() string {
+	return fmt.Sprintf("Tokens{access:%s refresh:%s id:%s expiry:%s}",
+		present(t.AccessToken), present(t.RefreshToken), present(t.IDToken), t.Expiry.Format(time.RFC3339))
+}
+
+// GoString keeps %#v redacted too.
+func (t Tokens) GoString() string { return t.String() }
+
+// LogValue keeps slog redacted too.
+func (t Tokens) LogValue() slog.Value { return slog.StringValue(t.String()) }
+
+func present(s string) string {
+	if s == "" {
+		return "none"
+	}
+	return "[redacted]"
+}
+
+// Profile is who signed in, as the ID token and userinfo describe them.
+type Profile struct {
+	Subject  string
+	Username string
+	Name     string
+	Email    string
+	Groups   []string
+	AuthTime time.Time // when the person last entered credentials at the provider
+}
+
+// Session is the outcome of a sign-in or a refresh.
+type Session struct {
+	Tokens  Tokens
+	Profile Profile
+}
+
+// ErrSessionEnded means the provider no longer accepts the refresh token
+// (expired, revoked or rotated out): the person has to sign in again.
+var ErrSessionEnded = errors.New("your session has ended at the identity provider; sign in again")
+
+// ErrHS256 means the provider signs ID tokens with a shared secret.
+var ErrHS256 = errors.New("the identity provider signs ID tokens with HS256, which ssotray cannot verify: in Authentik this happens when the OAuth2 provider has no signing key. Edit the provider in Authentik, choose a Signing Key (for example \"authentik Self-signed Certificate\"), save, and sign in again")
+
+// claims are the ID-token and userinfo claims ssotray reads.
+type claims struct {
+	Subject           string   `json:"sub"`
+	Name              string   `json:"name"`
+	PreferredUsername string   `json:"preferred_username"`
+	Email             string   `json:"email"`
+	Groups            []string `json:"groups"`
+	AuthTime          int64    `json:"auth_time"`
+}
+
+func (c *Client) verifier() *gooidc.IDTokenVerifier {
+	return c.provider.Verifier(&gooidc.Config{ClientID: c.cfg.ClientID, Now: c.cfg.Now})
+}
+
+// verifyIDToken checks signature, issuer, audience and expiry with go-oidc
+// and turns its errors into something an admin can act on.
+func (c *Client) verifyIDToken(ctx context.Context, raw string) (*gooidc.IDToken, error) {
+	if raw == "" {
+		return nil, fmt.Errorf("the identity provider returned no ID token; make sure the scope \"openid\" is requested and allowed for this application")
+	}
+	idt, err := c.verifier().Verify(c.ctx(ctx), raw)
+	if err == nil {
+		return idt, nil
+	}
+	msg := err.Error()
+	var expired *gooidc.TokenExpiredError
+	switch {
+	case strings.Contains(msg, "HS256") || strings.Contains(msg, "HS384") || strings.Contains(msg, "HS512") || c.hmacOnly():
+		return nil, ErrHS256
+	case errors.As(err, &expired):
+		return nil, &RejectedError{What: "ID token", Why: fmt.Sprintf("it expired at %s; if this computer's clock is wrong, correct it", expired.Expiry.Format(time.RFC3339))}
+	case strings.Contains(msg, "issued by a different provider"):
+		return nil, &RejectedError{What: "ID token", Why: "it was issued by a different provider than " + c.meta.IssuerURL}
+	case strings.Contains(msg, "expected audience"):
+		return nil, &RejectedError{What: "ID token", Why: fmt.Sprintf("it was issued for another client, not %q; check authentik.client_id", c.cfg.ClientID)}
+	case strings.Contains(msg, "none"), strings.Contains(msg, "unexpected signature algorithm"):
+		return nil, &RejectedError{What: "ID token", Why: "it is not signed with an algorithm the provider advertises"}
+	case strings.Contains(msg, "get keys failed"):
+		return nil, &RejectedError{What: "ID token", Why: "the provider's signing keys could not be fetched from " + c.meta.JWKSURL}
+	case strings.Contains(msg, "signature") || strings.Contains(msg, "malformed"):
+		return nil, &RejectedError{What: "ID token", Why: "its signature does not match the provider's published keys"}
+	}
+	return nil, &RejectedError{What: "ID token", Why: msg}
+}
+
+func (c *Client) hmacOnly() bool {
+	if len(c.meta.Algorithms) == 0 {
+		return false
+	}
+	for _, a := range c.meta.Algorithms {
+		if !strings.HasPrefix(a, "HS") {
+			return false
+		}
+	}
+	return true
+}
+
+// RejectedError means the provider answered, but with something ssotray must
+// not trust. Nothing from such an answer is kept.
+type RejectedError struct {
+	What, Why string
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("the identity provider's %s was refused: %s. Nothing was stored; sign in again, and if this keeps happening ask your administrator to check the provider", e.What, e.Why)
+}
+
+// profile builds the Profile from the verified ID token, filling gaps from userinfo.
+func (c *Client) profile(ctx context.Context, idt *gooidc.IDToken, tok *oauth2.Token) (Profile, error) {
+	var ic claims
+	if err := idt.Claims(&ic); err != nil {
+		return Profile{}, &RejectedError{What: "ID token", Why: "its claims cannot be read: " + err.Error()}
+	}
+	if c.provider.UserInfoEndpoint() != "" {
+		ui, err := c.provider.UserInfo(c.ctx(ctx), oauth2.StaticTokenSource(tok))
+		if err != nil {
+			return Profile{}, fmt.Errorf("fetching your profile from %s: %w", c.provider.UserInfoEndpoint(), err)
+		}
+		if ui.Subject != idt.Subject {
+			return Profile{}, &RejectedError{What: "userinfo answer", Why: "it describes a different user than the ID token"}
+		}
+		var uc claims
+		if err := ui.Claims(&uc); err == nil {
+			fill(&ic.Name, uc.Name)
+			fill(&ic.PreferredUsername, uc.PreferredUsername)
+			fill(&ic.Email, uc.Email)
+			if len(ic.Groups) == 0 {
+				ic.Groups = uc.Groups
+			}
+		}
+	}
+	p := Profile{Subject: idt.Subject, Name: ic.Name, Email: ic.Email, Groups: ic.Groups}
+	switch c.cfg.UsernameClaim {
+	case "email":
+		p.Username = ic.Email
+	case "sub":
+		p.Username = idt.Subject
+	default:
+		p.Username = ic.PreferredUsername
+	}
+	if ic.AuthTime > 0 {
+		p.AuthTime = time.Unix(ic.AuthTime, 0)
+	}
+	return p, nil
+}
+
+func fill(dst *string, v string) {
+	if *dst == "" {
+		*dst = v
+	}
+}
+
+// Refresh exchanges the refresh token for new tokens. A refused refresh
+// returns ErrSessionEnded; subject is the signed-in user, which a new ID
+// token must still name.
+func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Session, error) {
+	if refreshToken == "" {
+		return nil, ErrSessionEnded
+	}
+	// An expired token makes the token source refresh straight away.
+	src := c.oauth.TokenSource(c.ctx(ctx), &oauth2.Token{RefreshToken: refreshToken, Expiry: time.Unix(1, 0)})
+	tok, err := src.Token()
+	if err != nil {
+		var re *oauth2.RetrieveError
+		if errors.As(err, &re) && (re.ErrorCode == "invalid_grant" || re.ErrorCode == "invalid_token") {
+			return nil, ErrSessionEnded
+		}
+		return nil, c.tokenEndpointError("refreshing the session", err)
+	}
+	out := &Session{Tokens: tokensOf(tok)}
+	// Authentik may leave the refresh token out when it does not rotate it.
+	if out.Tokens.RefreshToken == "" {
+		out.Tokens.RefreshToken = refreshToken
+	}
+	if out.Tokens.IDToken != "" {
+		idt, err := c.verifyIDToken(ctx, out.Tokens.IDToken)
+		if err != nil {
+			return nil, err
+		}
+		if idt.Subject != subject {
+			return nil, &RejectedError{What: "refreshed ID token", Why: "it names a different user than the one signed in"}
+		}
+		p, err := c.profile(ctx, idt, tok)
+		if err != nil {
+			return nil, err
+		}
+		out.Profile = p
+	}
+	return out, nil
+}
+
+func tokensOf(tok *oauth2.Token) Tokens {
+	id, _ := tok.Extra("id_token").(string)
+	return Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: id, Expiry: tok.Expiry}
+}
+
+// tokenEndpointError explains a failed token request.
+func (c *Client) tokenEndpointError(doing string, err error) error {
+	var re *oauth2.RetrieveError
+	if errors.As(err, &re) {
+		switch re.ErrorCode {
+		case "invalid_client":
+			return fmt.Errorf("%s: the identity provider refused the client (invalid_client); check that authentik.client_id is the provider's Client ID, that authentik.client_secret is empty for a public client (or correct for a confidential one), and that the redirect URI used is registered", doing)
+		case "":
+			return fmt.Errorf("%s: the token endpoint %s answered %s", doing, c.meta.TokenURL, re.Response.Status)
+		}
+		desc := re.ErrorDescription
+		if desc != "" {
+			desc = " (" + desc + ")"
+		}
+		return fmt.Errorf("%s: the identity provider answered %s%s", doing, re.ErrorCode, desc)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s: %w", doing, &UnreachableError{URL: c.meta.TokenURL, Err: err})
+	}
+	return fmt.Errorf("%s: %w", doing, err)
+}
+
+// Revoke asks the provider to forget a token (RFC 7009). hint is
+// "refresh_token" or "access_token". Providers without a revocation endpoint
+// are not an error: there is nothing more to do.
+func (c *Client) Revoke(ctx context.Context, token, hint string) error {
+	if c.meta.RevocationEndpoint == "" || token == "" {
+		return nil
+	}
+	form := url.Values{"token": {token}, "token_type_hint": {hint}, "client_id": {c.cfg.ClientID}}
+	if c.cfg.ClientSecret != "" {
+		form.Set("client_secret", c.cfg.ClientSecret)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.meta.RevocationEndpoint, strings.NewReader(form.Encode()))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("revoking the %s: %w", strings.ReplaceAll(hint, "_", " "), &UnreachableError{URL: c.meta.RevocationEndpoint, Err: err})
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("revoking the %s: %s answered %s", strings.ReplaceAll(hint, "_", " "), c.meta.RevocationEndpoint, resp.Status)
+	}
+	return nil
+}
