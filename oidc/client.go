@@ -56,10 +56,10 @@ func (c Config) DiscoveryDocumentURL() string {
 	return strings.TrimSuffix(c.ServerURL, "/") + "/application/o/" + c.Slug + "/.well-known/openid-configuration"
 }
 
-// expectedIssuer is the issuer the discovery document must name. Authentik's
+// ExpectedIssuer is the issuer the discovery document must name. Authentik's
 // issuer carries a trailing slash; for a generic discovery URL the slash is
 // left to the provider.
-func (c Config) expectedIssuer() string {
+func (c Config) ExpectedIssuer() string {
 	if c.DiscoveryURL != "" {
 		return strings.TrimSuffix(strings.TrimSuffix(c.DiscoveryURL, "/"), "/.well-known/openid-configuration")
 	}
@@ -98,7 +98,7 @@ func Discover(ctx context.Context, cfg Config) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	want := cfg.expectedIssuer()
+	want := cfg.ExpectedIssuer()
 	if strings.TrimSuffix(meta.IssuerURL, "/") != strings.TrimSuffix(want, "/") ||
 		(cfg.DiscoveryURL == "" && meta.IssuerURL != want) {
 		return nil, fmt.Errorf("discovery at %s names the issuer %q, but ssotray expected %q; check authentik.server_url and authentik.app_slug (they must be the address people use to reach Authentik, and the application's slug)", docURL, meta.IssuerURL, want)

@@ -131,13 +131,15 @@ func (e *RejectedError) Error() string {
 	return fmt.Sprintf("the identity provider's %s was refused: %s. Nothing was stored; sign in again, and if this keeps happening ask your administrator to check the provider", e.What, e.Why)
 }
 
-// profile builds the Profile from the verified ID token, filling gaps from userinfo.
+// profile builds the Profile from the verified ID token, filling gaps from
+// userinfo when tok is given. Refreshes pass nil: the new ID token carries
+// the same claims, and a second request per refresh would only add latency.
 func (c *Client) profile(ctx context.Context, idt *gooidc.IDToken, tok *oauth2.Token) (Profile, error) {
 	var ic claims
 	if err := idt.Claims(&ic); err != nil {
 		return Profile{}, &RejectedError{What: "ID token", Why: "its claims cannot be read: " + err.Error()}
 	}
-	if c.provider.UserInfoEndpoint() != "" {
+	if tok != nil && c.provider.UserInfoEndpoint() != "" {
 		ui, err := c.provider.UserInfo(c.ctx(ctx), oauth2.StaticTokenSource(tok))
 		if err != nil {
 			return Profile{}, fmt.Errorf("fetching your profile from %s: %w", c.provider.UserInfoEndpoint(), err)
@@ -206,7 +208,7 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Se
 		if idt.Subject != subject {
 			return nil, &RejectedError{What: "refreshed ID token", Why: "it names a different user than the one signed in"}
 		}
-		p, err := c.profile(ctx, idt, tok)
+		p, err := c.profile(ctx, idt, nil)
 		if err != nil {
 			return nil, err
 		}

@@ -1,0 +1,367 @@
+// Package app is ssotray's core: who is signed in, with which method, and
+// the moves between states (signed out -> signing in -> signed in ->
+// refreshing -> signed out). It has no widgets; the window, the tray and the
+// command line all drive it and observe its Status.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// Method is a way to sign in.
+type Method string
+
+const (
+	Authentik Method = "authentik"
+	Navidrome Method = "navidrome"
+)
+
+// State is where the session is in its life.
+type State int
+
+const (
+	SignedOut State = iota
+	SigningIn
+	SignedIn
+	Refreshing
+)
+
+func (s State) String() string {
+	return [...]string{"signed out", "signing in", "signed in", "refreshing"}[s]
+}
+
+// Profile is the signed-in person as views show them.
+type Profile struct {
+	Subject  string
+	Username string
+	Name     string
+	Email    string
+	Groups   []string
+}
+
+// Status is a snapshot for views. It never holds a token.
+type Status struct {
+	State     State
+	Method    Method
+	Profile   Profile
+	ExpiresAt time.Time // of the access token
+	// Remembered is false when the session lives only in this process.
+	Remembered bool
+	// Notice is one line for the person about the last change, e.g. why they
+	// were signed out or that the keyring is unavailable.
+	Notice string
+}
+
+// Deps are what the core needs from the outside world.
+type Deps struct {
+	Config  *config.Config
+	Store   tokenstore.Store
+	Browser func(ctx context.Context, url string) error
+	// Now is the clock; nil means time.Now.
+	Now        func() time.Time
+	HTTPClient *http.Client // nil means a client with timeouts
+	Logger     *slog.Logger // nil means discard
+}
+
+// authenticator is one sign-in method.
+type authenticator interface {
+	// server identifies where sessions of this method come from; a stored
+	// session for another server is not used.
+	server() string
+	signIn(ctx context.Context, opts SignInOptions) (*tokenstore.Session, error)
+	// refresh renews the session; errSessionEnded means sign in again.
+	refresh(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error)
+	// signOut ends the session at the server; the returned errors are
+	// warnings, the local sign-out happens regardless.
+	signOut(ctx context.Context, s *tokenstore.Session, local bool) []error
+}
+
+// Core holds the session and its state.
+type Core struct {
+	deps    Deps
+	methods map[Method]authenticator
+
+	mu        sync.Mutex
+	status    Status
+	session   *tokenstore.Session
+	observers map[int]func(Status)
+	nextObs   int
+}
+
+// New builds the core. It does no I/O; call Restore to pick up a stored session.
+func New(d Deps) *Core {
+	if d.Now == nil {
+		d.Now = time.Now
+	}
+	if d.HTTPClient == nil {
+		d.HTTPClient = &http.Client{Timeout: 30 * time.Second}
+	}
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	c := &Core{deps: d, methods: map[Method]authenticator{}, observers: map[int]func(Status){}}
+	if d.Config.Authentik.Enabled {
+		c.methods[Authentik] = newAuthentikMethod(d)
+	}
+	c.status.Remembered = d.Store.Remembers()
+	return c
+}
+
+// Methods lists the enabled sign-in methods, Authentik first.
+func (c *Core) Methods() []Method {
+	var out []Method
+	for _, m := range []Method{Authentik, Navidrome} {
+		if _, ok := c.methods[m]; ok {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Status returns the current snapshot.
+func (c *Core) Status() Status {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.status
+}
+
+// Subscribe calls f with every new Status, on the goroutine that caused the
+// change; views hop to their own goroutine. The returned func unsubscribes.
+func (c *Core) Subscribe(f func(Status)) func() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	id := c.nextObs
+	c.nextObs++
+	c.observers[id] = f
+	return func() {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		delete(c.observers, id)
+	}
+}
+
+// update changes the status under the lock and tells observers after it.
+func (c *Core) update(f func(s *Status)) {
+	c.mu.Lock()
+	f(&c.status)
+	st := c.status
+	obs := make([]func(Status), 0, len(c.observers))
+	for _, o := range c.observers {
+		obs = append(obs, o)
+	}
+	c.mu.Unlock()
+	for _, o := range obs {
+		o(st)
+	}
+}
+
+// setSession installs s as the signed-in session (nil: signed out).
+func (c *Core) setSession(s *tokenstore.Session, notice string) {
+	c.mu.Lock()
+	c.session = s
+	c.mu.Unlock()
+	c.update(func(st *Status) {
+		*st = Status{State: SignedOut, Remembered: st.Remembered, Notice: notice}
+		if s != nil {
+			st.State = SignedIn
+			st.Method = Method(s.Method)
+			st.Profile = Profile{Subject: s.Subject, Username: s.Username, Name: s.Name, Email: s.Email, Groups: s.Groups}
+			st.ExpiresAt = s.Expiry
+		}
+	})
+}
+
+func (c *Core) current() *tokenstore.Session {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.session == nil {
+		return nil
+	}
+	s := *c.session
+	return &s
+}
+
+// Restore picks up the stored session. A session whose access token is still
+// valid is used without any network; an expired one is refreshed silently.
+func (c *Core) Restore(ctx context.Context) error {
+	s, err := c.deps.Store.Load()
+	var unavailable *tokenstore.UnavailableError
+	switch {
+	case errors.Is(err, tokenstore.ErrNotFound):
+		c.setSession(nil, "")
+		return nil
+	case errors.As(err, &unavailable):
+		c.update(func(st *Status) { st.Remembered = false })
+		c.setSession(nil, unavailable.Error()+"; sessions cannot be remembered")
+		return nil
+	case err != nil:
+		_ = c.deps.Store.Delete()
+		c.setSession(nil, err.Error())
+		return nil
+	}
+	m, ok := c.methods[Method(s.Method)]
+	if !ok || m.server() != s.Server {
+		c.setSession(nil, "the stored session was made with a sign-in method or server that is no longer configured; sign in again")
+		return nil
+	}
+	c.setSession(s, "")
+	if c.fresh(s) {
+		return nil
+	}
+	_, err = c.refresh(ctx)
+	return err
+}
+
+// refreshSkew renews tokens a little before they expire, so a token handed
+// out is still good when it arrives.
+const refreshSkew = 30 * time.Second
+
+func (c *Core) fresh(s *tokenstore.Session) bool {
+	return s.Expiry.IsZero() || s.Expiry.After(c.deps.Now().Add(refreshSkew))
+}
+
+// ErrNotSignedIn means there is no session.
+var ErrNotSignedIn = errors.New("not signed in; run `ssotray login` first")
+
+// errSessionEnded is what a method returns when the server no longer
+// accepts the session.
+var errSessionEnded = errors.New("your session has ended; sign in again")
+
+// AccessToken returns a valid access token, refreshing first when needed.
+func (c *Core) AccessToken(ctx context.Context) (string, error) {
+	s := c.current()
+	if s == nil {
+		return "", ErrNotSignedIn
+	}
+	if !c.fresh(s) {
+		var err error
+		if s, err = c.refresh(ctx); err != nil {
+			return "", err
+		}
+	}
+	return s.AccessToken, nil
+}
+
+// IDToken returns the ID token of the session (refreshing like AccessToken).
+func (c *Core) IDToken(ctx context.Context) (string, error) {
+	if _, err := c.AccessToken(ctx); err != nil {
+		return "", err
+	}
+	s := c.current()
+	if s == nil || s.IDToken == "" {
+		return "", errors.New("this session has no ID token")
+	}
+	return s.IDToken, nil
+}
+
+// refresh renews the current session. When the server refuses, the person
+// is signed out with the reason; other failures leave the session alone.
+func (c *Core) refresh(ctx context.Context) (*tokenstore.Session, error) {
+	s := c.current()
+	if s == nil {
+		return nil, ErrNotSignedIn
+	}
+	m := c.methods[Method(s.Method)]
+	c.update(func(st *Status) { st.State = Refreshing })
+	ns, err := m.refresh(ctx, s)
+	if errors.Is(err, errSessionEnded) {
+		_ = c.deps.Store.Delete()
+		c.setSession(nil, err.Error())
+		return nil, err
+	}
+	if err != nil {
+		c.update(func(st *Status) { st.State = SignedIn; st.Notice = "could not renew the session: " + err.Error() })
+		return nil, fmt.Errorf("renewing your session: %w", err)
+	}
+	c.setSession(ns, c.save(ns))
+	return ns, nil
+}
+
+// save stores s and returns a notice when it could not be remembered. A
+// session that cannot be stored still works for this process.
+func (c *Core) save(s *tokenstore.Session) string {
+	err := c.deps.Store.Save(s)
+	if err == nil {
+		return ""
+	}
+	c.deps.Logger.Warn("session not stored", "err", err)
+	c.update(func(st *Status) { st.Remembered = false })
+	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits"
+}
+
+// SignInOptions adjust one interactive sign-in.
+type SignInOptions struct {
+	Timeout time.Duration // 0: 3 minutes
+	// ShowURL tells the person where to sign in if the browser did not open.
+	ShowURL func(url string, openErr error)
+}
+
+// ErrBusy means a sign-in is already under way.
+var ErrBusy = errors.New("a sign-in is already in progress; finish or cancel it first")
+
+// SignIn signs in with method, replacing any current session.
+func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) error {
+	m, ok := c.methods[method]
+	if !ok {
+		return fmt.Errorf("signing in with %s is not enabled; set %s.enabled: true in the configuration", method, method)
+	}
+	c.mu.Lock()
+	if c.status.State == SigningIn {
+		c.mu.Unlock()
+		return ErrBusy
+	}
+	c.mu.Unlock()
+	prev := c.Status()
+	c.update(func(st *Status) { st.State = SigningIn; st.Method = method; st.Notice = "" })
+	s, err := m.signIn(ctx, opts)
+	if err != nil {
+		c.update(func(st *Status) { *st = prev; st.Notice = err.Error() })
+		return err
+	}
+	c.setSession(s, c.save(s))
+	return nil
+}
+
+// SignOutOptions adjust a sign-out.
+type SignOutOptions struct {
+	// Local skips ending the browser session at the provider.
+	Local bool
+}
+
+// SignOut forgets the session here, then revokes it at the server and ends
+// the browser session there. The returned error lists what could not be
+// done remotely; locally the person is always signed out.
+func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
+	s := c.current()
+	if s == nil {
+		// Sign-out needs no Restore (which might refresh first): the stored
+		// session goes, whatever server it was made with.
+		var err error
+		if s, err = c.deps.Store.Load(); errors.Is(err, tokenstore.ErrNotFound) {
+			return ErrNotSignedIn
+		} else if err != nil {
+			return errors.Join(err, c.deps.Store.Delete())
+		}
+	}
+	// Forget it locally first: whatever happens at the server, nobody finds
+	// this person signed in here afterwards.
+	delErr := c.deps.Store.Delete()
+	c.setSession(nil, "")
+	var problems []error
+	if delErr != nil {
+		problems = append(problems, fmt.Errorf("removing the session from the keyring: %w", delErr))
+	}
+	if m, ok := c.methods[Method(s.Method)]; ok {
+		problems = append(problems, m.signOut(ctx, s, opts.Local)...)
+	}
+	return errors.Join(problems...)
+}

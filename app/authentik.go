@@ -1,0 +1,125 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
+)
+
+// authentikMethod signs in through Authentik with OpenID Connect.
+type authentikMethod struct {
+	cfg   oidc.Config
+	ports []int
+	open  func(ctx context.Context, url string) error
+
+	// client is discovered on first use and kept: discovery is the slowest
+	// step and never needed for a session that is still fresh.
+	mu     sync.Mutex
+	client *oidc.Client
+}
+
+func newAuthentikMethod(d Deps) *authentikMethod {
+	a := d.Config.Authentik
+	return &authentikMethod{
+		cfg: oidc.Config{
+			ServerURL: a.ServerURL, Slug: a.AppSlug, DiscoveryURL: a.DiscoveryURL,
+			ClientID: a.ClientID, ClientSecret: string(a.ClientSecret),
+			Scopes: a.Scopes, Prompt: a.Prompt, UsernameClaim: a.UsernameField,
+			HTTPClient: d.HTTPClient, Now: d.Now,
+		},
+		ports: a.CallbackPorts,
+		open:  d.Browser,
+	}
+}
+
+func (m *authentikMethod) server() string { return m.cfg.ExpectedIssuer() }
+
+func (m *authentikMethod) discover(ctx context.Context) (*oidc.Client, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.client != nil {
+		return m.client, nil
+	}
+	c, err := oidc.Discover(ctx, m.cfg)
+	if err != nil {
+		return nil, err
+	}
+	m.client = c
+	return c, nil
+}
+
+func (m *authentikMethod) signIn(ctx context.Context, opts SignInOptions) (*tokenstore.Session, error) {
+	c, err := m.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	s, err := c.Login(ctx, oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL})
+	if err != nil {
+		return nil, err
+	}
+	return m.session(s), nil
+}
+
+func (m *authentikMethod) session(s *oidc.Session) *tokenstore.Session {
+	p := s.Profile
+	return &tokenstore.Session{
+		Method: string(Authentik), Server: m.server(),
+		Subject: p.Subject, Username: p.Username, Name: p.Name, Email: p.Email, Groups: p.Groups, AuthTime: p.AuthTime,
+		AccessToken: s.Tokens.AccessToken, RefreshToken: s.Tokens.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: s.Tokens.Expiry,
+	}
+}
+
+func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) (*tokenstore.Session, error) {
+	c, err := m.discover(ctx)
+	if err != nil {
+		return nil, err
+	}
+	r, err := c.Refresh(ctx, old.RefreshToken, old.Subject)
+	if errors.Is(err, oidc.ErrSessionEnded) {
+		return nil, fmt.Errorf("%w (the identity provider refused to renew it)", errSessionEnded)
+	}
+	if err != nil {
+		return nil, err
+	}
+	ns := *old
+	ns.AccessToken, ns.RefreshToken, ns.Expiry = r.Tokens.AccessToken, r.Tokens.RefreshToken, r.Tokens.Expiry
+	if r.Tokens.IDToken != "" {
+		// The profile follows the newest ID token (group changes show up),
+		// but auth_time stays that of the sign-in.
+		fresh := m.session(r)
+		fresh.AuthTime = old.AuthTime
+		ns = *fresh
+	}
+	return &ns, nil
+}
+
+// endSessionWait bounds how long sign-out waits for the browser to fetch the
+// provider's end-session page.
+const endSessionWait = 30 * time.Second
+
+func (m *authentikMethod) signOut(ctx context.Context, s *tokenstore.Session, local bool) []error {
+	c, err := m.discover(ctx)
+	if err != nil {
+		return []error{fmt.Errorf("the session could not be revoked at the identity provider: %w", err)}
+	}
+	var problems []error
+	// The refresh token first: it is the long-lived one.
+	for _, t := range []struct{ token, hint string }{{s.RefreshToken, "refresh_token"}, {s.AccessToken, "access_token"}} {
+		if err := c.Revoke(ctx, t.token, t.hint); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	if !local {
+		ectx, cancel := context.WithTimeout(ctx, endSessionWait)
+		defer cancel()
+		if err := c.EndSession(ectx, s.IDToken, m.open); err != nil {
+			problems = append(problems, err)
+		}
+	}
+	return problems
+}

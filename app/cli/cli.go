@@ -1,0 +1,344 @@
+// Package cli is ssotray's command line: the verbs scripts and headless
+// machines use. It drives the core like the window does and never touches
+// a display.
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// Env is everything a run needs from the process, so tests can run verbs
+// in-process with their own store, clock and output.
+type Env struct {
+	Stdin          io.Reader
+	Stdout, Stderr io.Writer
+	Getenv         func(string) string
+	Locator        config.Locator
+	Store          func() tokenstore.Store
+	Now            func() time.Time // nil: time.Now
+	Version        string
+	Logger         *slog.Logger // nil: discard
+}
+
+const usage = `Usage: ssotray [--config FILE] VERB [options]
+
+Verbs:
+  login [--method authentik|navidrome] [--timeout 3m]   sign in
+  status [--json]                                       who is signed in (exit 1 when nobody is)
+  token [--id-token]                                    print a valid access token (or the ID token)
+  logout [--local]                                      sign out; --local skips the browser step
+  version                                               print the version
+`
+
+// exitError carries an exit code with the message.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+// Run runs one command line and returns the exit code.
+func Run(ctx context.Context, env Env, args []string) int {
+	err := run(ctx, env, args)
+	if err == nil {
+		return 0
+	}
+	code := 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if msg := oneLine(err); msg != "" {
+		fmt.Fprintln(env.Stderr, "ssotray: "+msg)
+	}
+	return code
+}
+
+// oneLine keeps every error to one line, as scripts read stderr line by line.
+func oneLine(err error) string {
+	return strings.Join(strings.Fields(strings.ReplaceAll(err.Error(), "\n", "; ")), " ")
+}
+
+func usageError(format string, args ...any) error {
+	return &exitError{code: 2, err: fmt.Errorf(format+" (see ssotray --help)", args...)}
+}
+
+func run(ctx context.Context, env Env, args []string) error {
+	global := flag.NewFlagSet("ssotray", flag.ContinueOnError)
+	global.SetOutput(io.Discard)
+	configPath := global.String("config", "", "configuration file")
+	if err := global.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			fmt.Fprint(env.Stdout, usage)
+			return nil
+		}
+		return usageError("%v", err)
+	}
+	if global.NArg() == 0 {
+		fmt.Fprint(env.Stderr, usage)
+		return &exitError{code: 2, err: errors.New("")}
+	}
+	verb, rest := global.Arg(0), global.Args()[1:]
+	if verb == "version" {
+		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
+		return nil
+	}
+	verbs := map[string]func(context.Context, *session, []string) error{
+		"login": login, "status": status, "token": token, "logout": logout,
+	}
+	f, ok := verbs[verb]
+	if !ok {
+		return usageError("unknown verb %q", verb)
+	}
+	s, err := open(env, *configPath)
+	if err != nil {
+		return err
+	}
+	return f(ctx, s, rest)
+}
+
+// session is a loaded configuration and its core, for one verb.
+type session struct {
+	env  Env
+	cfg  *config.Config
+	core *app.Core
+}
+
+func open(env Env, explicit string) (*session, error) {
+	path, err := env.Locator.Find(explicit)
+	if err != nil {
+		return nil, err
+	}
+	cfg, err := config.Load(path, env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	core := app.New(app.Deps{
+		Config:  cfg,
+		Store:   env.Store(),
+		Browser: launch.Browser{Command: cfg.BrowserCommand}.Open,
+		Now:     env.Now,
+		Logger:  env.Logger,
+	})
+	return &session{env: env, cfg: cfg, core: core}, nil
+}
+
+func newFlags(verb string) *flag.FlagSet {
+	fs := flag.NewFlagSet(verb, flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs
+}
+
+func parse(fs *flag.FlagSet, args []string) error {
+	if err := fs.Parse(args); err != nil {
+		return usageError("%s: %v", fs.Name(), err)
+	}
+	if fs.NArg() > 0 {
+		return usageError("%s: unexpected argument %q", fs.Name(), fs.Arg(0))
+	}
+	return nil
+}
+
+// notice prints the core's one-line notice, if any, to stderr.
+func (s *session) notice() {
+	if n := s.core.Status().Notice; n != "" {
+		fmt.Fprintln(s.env.Stderr, "ssotray: "+n)
+	}
+}
+
+func login(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("login")
+	method := fs.String("method", "", "authentik or navidrome")
+	timeout := fs.Duration("timeout", 3*time.Minute, "how long to wait for the browser sign-in")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	m, err := pickMethod(s.core.Methods(), *method)
+	if err != nil {
+		return err
+	}
+	if m == app.Authentik {
+		fmt.Fprintln(s.env.Stderr, "Opening your browser to sign in with Authentik…")
+	}
+	err = s.core.SignIn(ctx, m, app.SignInOptions{
+		Timeout: *timeout,
+		ShowURL: func(url string, openErr error) {
+			if openErr != nil {
+				fmt.Fprintf(s.env.Stderr, "Could not open a browser: %v\nOpen this address in a browser to sign in:\n  %s\n", openErr, url)
+				return
+			}
+			fmt.Fprintf(s.env.Stderr, "If your browser did not open, visit:\n  %s\n", url)
+		},
+	})
+	if err != nil {
+		return err
+	}
+	s.notice()
+	st := s.core.Status()
+	fmt.Fprintf(s.env.Stdout, "Signed in as %s\n", displayName(st.Profile))
+	return nil
+}
+
+func pickMethod(enabled []app.Method, asked string) (app.Method, error) {
+	if asked != "" {
+		for _, m := range []app.Method{app.Authentik, app.Navidrome} {
+			if string(m) == asked {
+				return m, nil
+			}
+		}
+		return "", usageError("login: --method must be authentik or navidrome, not %q", asked)
+	}
+	if len(enabled) == 1 {
+		return enabled[0], nil
+	}
+	return "", usageError("login: both Authentik and Navidrome sign-in are enabled; choose one with --method authentik or --method navidrome")
+}
+
+func displayName(p app.Profile) string {
+	switch {
+	case p.Name != "" && p.Username != "" && p.Name != p.Username:
+		return fmt.Sprintf("%s (%s)", p.Name, p.Username)
+	case p.Username != "":
+		return p.Username
+	case p.Name != "":
+		return p.Name
+	}
+	return p.Subject
+}
+
+// statusJSON is the stable shape of `status --json`; it never holds a token.
+type statusJSON struct {
+	SignedIn  bool       `json:"signed_in"`
+	Method    string     `json:"method"`
+	Username  string     `json:"username"`
+	Name      string     `json:"name"`
+	Email     string     `json:"email"`
+	Subject   string     `json:"subject"`
+	Groups    []string   `json:"groups"`
+	ExpiresAt *time.Time `json:"expires_at"`
+}
+
+func status(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("status")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	// A failed renewal leaves the session shown as signed in; the notice says why.
+	_ = s.core.Restore(ctx)
+	s.notice()
+	st := s.core.Status()
+	signedIn := st.State == app.SignedIn
+	if *asJSON {
+		out := statusJSON{SignedIn: signedIn, Groups: []string{}}
+		if signedIn {
+			p := st.Profile
+			out.Method, out.Username, out.Name, out.Email, out.Subject = string(st.Method), p.Username, p.Name, p.Email, p.Subject
+			if p.Groups != nil {
+				out.Groups = p.Groups
+			}
+			if !st.ExpiresAt.IsZero() {
+				t := st.ExpiresAt.UTC()
+				out.ExpiresAt = &t
+			}
+		}
+		enc := json.NewEncoder(s.env.Stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		if signedIn {
+			p := st.Profile
+			fmt.Fprintf(s.env.Stdout, "Signed in with %s as %s\n", methodName(st.Method), displayName(p))
+			line(s.env.Stdout, "Username", p.Username)
+			line(s.env.Stdout, "Email", p.Email)
+			line(s.env.Stdout, "Subject", p.Subject)
+			line(s.env.Stdout, "Groups", strings.Join(p.Groups, ", "))
+			if !st.ExpiresAt.IsZero() {
+				line(s.env.Stdout, "Token expires", st.ExpiresAt.Local().Format(time.RFC1123))
+			}
+		} else {
+			fmt.Fprintln(s.env.Stdout, "Not signed in.")
+		}
+	}
+	if !signedIn {
+		return &exitError{code: 1, err: errors.New("")}
+	}
+	return nil
+}
+
+func methodName(m app.Method) string {
+	if m == app.Navidrome {
+		return "Navidrome"
+	}
+	return "Authentik"
+}
+
+func line(w io.Writer, label, value string) {
+	if value != "" {
+		fmt.Fprintf(w, "  %-14s %s\n", label+":", value)
+	}
+}
+
+func token(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("token")
+	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if err := s.core.Restore(ctx); err != nil {
+		return err
+	}
+	get := s.core.AccessToken
+	if *idToken {
+		get = s.core.IDToken
+	}
+	t, err := get(ctx)
+	if errors.Is(err, app.ErrNotSignedIn) {
+		s.notice()
+	}
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(s.env.Stdout, t)
+	return nil
+}
+
+func logout(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("logout")
+	local := fs.Bool("local", false, "only forget the session here; do not open the provider's sign-out page")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if !*local {
+		fmt.Fprintln(s.env.Stderr, "Signing out…")
+	}
+	err := s.core.SignOut(ctx, app.SignOutOptions{Local: *local})
+	if errors.Is(err, app.ErrNotSignedIn) {
+		fmt.Fprintln(s.env.Stdout, "Not signed in.")
+		return nil
+	}
+	if err != nil {
+		// Locally the person is signed out whatever failed remotely.
+		for _, e := range strings.Split(err.Error(), "\n") {
+			fmt.Fprintln(s.env.Stderr, "ssotray: warning: "+e)
+		}
+	}
+	fmt.Fprintln(s.env.Stdout, "Signed out.")
+	return nil
+}

@@ -1,0 +1,40 @@
+// Command ssotray is the desktop sign-in companion. This file only wires the
+// real world (keyring, browser, environment, signals) to app/cli.
+package main
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/pkg/browser"
+	"github.com/ssotray/ssotray/app/cli"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	// xdg-open's chatter must not mix with what verbs print on stdout.
+	browser.Stdout = os.Stderr
+	logger := slog.New(slog.DiscardHandler)
+	if os.Getenv("SSOTRAY_DEBUG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	code := cli.Run(ctx, cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		Getenv:  os.Getenv,
+		Locator: config.DefaultLocator(),
+		Store:   func() tokenstore.Store { return tokenstore.NewKeyring() },
+		Version: version,
+		Logger:  logger,
+	}, os.Args[1:])
+	stop()
+	os.Exit(code)
+}
