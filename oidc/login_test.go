@@ -1,0 +1,507 @@
+package oidc_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"regexp"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/oidc"
+	"github.com/ssotray/ssotray/oidc/oidctest"
+)
+
+// formBrowser is a person at a browser, scripted in Go: it follows
+// redirects, fills the provider's login form and lands on the callback. It
+// keeps cookies like a browser, so a second visit reuses the provider's
+// session. Chromium plays this part in the end-to-end tests.
+type formBrowser struct {
+	username, password string
+	client             *http.Client
+
+	mu    sync.Mutex
+	pages []string // the last page's text of each visit
+	done  chan struct{}
+}
+
+func newFormBrowser(username, password string) *formBrowser {
+	jar, _ := cookiejar.New(nil)
+	return &formBrowser{username: username, password: password, client: &http.Client{Jar: jar, Timeout: 10 * time.Second}, done: make(chan struct{}, 10)}
+}
+
+var formAction = regexp.MustCompile(`<form[^>]*action="([^"]*)"`)
+
+// open runs in the background like a real browser, so Login's listener
+// keeps running while the browser works.
+func (b *formBrowser) open(_ context.Context, u string) error {
+	go func() {
+		defer func() { b.done <- struct{}{} }()
+		resp, err := b.client.Get(u)
+		for i := 0; err == nil && i < 3; i++ {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			page := string(body)
+			if !strings.Contains(page, `id="username"`) || strings.Contains(page, `id="error"`) {
+				b.record(page)
+				return
+			}
+			action := resp.Request.URL
+			if m := formAction.FindStringSubmatch(page); m != nil {
+				action, _ = resp.Request.URL.Parse(strings.ReplaceAll(m[1], "&amp;", "&"))
+			}
+			resp, err = b.client.PostForm(action.String(), url.Values{"username": {b.username}, "password": {b.password}})
+		}
+		if err != nil {
+			b.record("error: " + err.Error())
+		}
+	}()
+	return nil
+}
+
+func (b *formBrowser) record(page string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	b.pages = append(b.pages, page)
+}
+
+func (b *formBrowser) lastPage(t *testing.T) string {
+	t.Helper()
+	select {
+	case <-b.done:
+	case <-time.After(10 * time.Second):
+		t.Fatal("browser did not finish")
+	}
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.pages[len(b.pages)-1]
+}
+
+var users = []oidctest.User{
+	{Username: "alice", Password: "alice-pw", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"admins", "users"}},
+	{Username: "bob", Password: "bob-pw", Name: "Bob Example", Email: "bob@example.com", Groups: []string{"users"}},
+}
+
+func startProvider(t *testing.T, clients ...oidctest.Client) *oidctest.Provider {
+	t.Helper()
+	if len(clients) == 0 {
+		clients = []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}}
+	}
+	p, err := oidctest.Start(oidctest.Options{Users: users, Clients: clients})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func config(p *oidctest.Provider) oidc.Config {
+	return oidc.Config{ServerURL: p.URL(), Slug: "ssotray", ClientID: "ssotray", Scopes: []string{"openid", "profile", "email", "offline_access"}, UsernameClaim: "preferred_username"}
+}
+
+func discover(t *testing.T, cfg oidc.Config) *oidc.Client {
+	t.Helper()
+	c, err := oidc.Discover(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func login(t *testing.T, c *oidc.Client, b *formBrowser, timeout time.Duration) (*oidc.Session, error) {
+	t.Helper()
+	return c.Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: timeout, OpenBrowser: b.open})
+}
+
+func events(p *oidctest.Provider, kind string) []oidctest.Event {
+	var out []oidctest.Event
+	for _, e := range p.Events() {
+		if e.Kind == kind {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func TestLoginHappyPath(t *testing.T) {
+	for _, claim := range []string{"preferred_username", "email", "sub"} {
+		t.Run(claim, func(t *testing.T) {
+			p := startProvider(t)
+			cfg := config(p)
+			cfg.UsernameClaim = claim
+			c := discover(t, cfg)
+			if c.Issuer() != p.URL()+"/application/o/ssotray/" || !c.SupportsS256() || !c.CanRevoke() || !c.CanEndSession() {
+				t.Errorf("discovery: issuer %s s256 %v", c.Issuer(), c.SupportsS256())
+			}
+			shownc := make(chan string, 1)
+			s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 10 * time.Second, OpenBrowser: newFormBrowser("alice", "alice-pw").open,
+				ShowURL: func(u string, err error) { shownc <- u }})
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr := s.Profile
+			want := map[string]string{"preferred_username": "alice", "email": "alice@example.com", "sub": pr.Subject}[claim]
+			if pr.Username != want || pr.Name != "Alice Example" || pr.Email != "alice@example.com" || fmt.Sprint(pr.Groups) != "[admins users]" || pr.Subject == "" {
+				t.Errorf("profile %+v", pr)
+			}
+			if time.Since(pr.AuthTime) > time.Minute {
+				t.Errorf("auth_time %v", pr.AuthTime)
+			}
+			if s.Tokens.AccessToken == "" || s.Tokens.RefreshToken == "" || s.Tokens.IDToken == "" || s.Tokens.Expiry.IsZero() {
+				t.Errorf("tokens %v", s.Tokens)
+			}
+			if shown := <-shownc; !strings.HasPrefix(shown, "http://127.0.0.1:") {
+				t.Errorf("URL shown to the person: %q", shown)
+			}
+			auth := events(p, "authorize")
+			if len(auth) != 1 {
+				t.Fatalf("authorize events %v", auth)
+			}
+			d := auth[0].Detail
+			if d["code_challenge_method"] != "S256" || d["nonce_present"] != "true" || !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/callback$`).MatchString(d["redirect_uri"]) {
+				t.Errorf("authorize request %v", d)
+			}
+			tok := events(p, "token")
+			if len(tok) != 1 || tok[0].Detail["redirect_uri"] != d["redirect_uri"] {
+				t.Errorf("token request %v", tok)
+			}
+		})
+	}
+}
+
+func TestLoginUsesFirstFreeConfiguredPort(t *testing.T) {
+	ports := freePorts(t, 3)
+	p := startProvider(t, oidctest.Client{ID: "ssotray", RedirectURIs: []string{oidc.RedirectURI(ports[0]), oidc.RedirectURI(ports[1]), oidc.RedirectURI(ports[2])}})
+	c := discover(t, config(p))
+	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(ports[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	if _, err := c.Login(context.Background(), oidc.LoginOptions{Ports: ports, Timeout: 10 * time.Second, OpenBrowser: newFormBrowser("bob", "bob-pw").open}); err != nil {
+		t.Fatal(err)
+	}
+	if got := events(p, "authorize")[0].Detail["redirect_uri"]; got != oidc.RedirectURI(ports[1]) {
+		t.Errorf("redirect_uri %s, want the second port", got)
+	}
+	// All taken: a clear error naming the ports and the config key.
+	var more []net.Listener
+	for _, port := range ports[1:] {
+		l, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(port))
+		if err != nil {
+			t.Fatal(err)
+		}
+		more = append(more, l)
+	}
+	defer func() {
+		for _, l := range more {
+			l.Close()
+		}
+	}()
+	_, err = c.Login(context.Background(), oidc.LoginOptions{Ports: ports, Timeout: 5 * time.Second, OpenBrowser: newFormBrowser("bob", "bob-pw").open})
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d, %d, %d", ports[0], ports[1], ports[2])) || !strings.Contains(err.Error(), "authentik.callback_ports") {
+		t.Errorf("all ports taken: %v", err)
+	}
+}
+
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	var ls []net.Listener
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ls = append(ls, l)
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	for _, l := range ls {
+		l.Close()
+	}
+	return ports
+}
+
+func TestLoginFailures(t *testing.T) {
+	tests := []struct {
+		name     string
+		faults   oidctest.Faults
+		client   *oidctest.Client
+		user     string
+		password string
+		timeout  time.Duration
+		want     []string
+		wantPage string // what the browser ends up showing
+	}{
+		{name: "wrong password", user: "alice", password: "nope", timeout: 3 * time.Second,
+			want: []string{"no sign-in arrived from the browser within 3s", "Redirect URI Error"}, wantPage: "Invalid username or password"},
+		{name: "redirect URI not registered", client: &oidctest.Client{ID: "ssotray", RedirectURIs: []string{"http://127.0.0.1:1/callback"}}, user: "alice", password: "alice-pw", timeout: 3 * time.Second,
+			want: []string{"no sign-in arrived", "register http://127.0.0.1:", "/callback as a redirect URI"}, wantPage: "Redirect URI Error"},
+		{name: "HS256 without signing key", faults: oidctest.Faults{HS256: true}, want: []string{"HS256", "Signing Key"}},
+		{name: "bad signature", faults: oidctest.Faults{IDToken: oidctest.IDTokenBadSignature}, want: []string{"ID token was refused", "signature"}},
+		{name: "wrong issuer in token", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongIssuer}, want: []string{"ID token was refused", "different provider"}},
+		{name: "wrong audience", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongAudience}, want: []string{"ID token was refused", "another client", "authentik.client_id"}},
+		{name: "expired ID token", faults: oidctest.Faults{IDToken: oidctest.IDTokenExpired}, want: []string{"ID token was refused", "expired", "clock"}},
+		{name: "nonce mismatch", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongNonce}, want: []string{"ID token was refused", "nonce"}},
+		{name: "alg none", faults: oidctest.Faults{IDToken: oidctest.IDTokenAlgNone}, want: []string{"ID token was refused", "not signed with an algorithm"}},
+		{name: "userinfo for another subject", faults: oidctest.Faults{UserinfoSubject: "someone-else"}, want: []string{"userinfo answer was refused", "different user"}},
+		{name: "error redirect", faults: oidctest.Faults{AuthorizeError: "access_denied"}, want: []string{"refused the sign-in: access_denied", "policy bindings"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var clients []oidctest.Client
+			if tt.client != nil {
+				clients = append(clients, *tt.client)
+			}
+			p := startProvider(t, clients...)
+			p.SetFaults(tt.faults)
+			c := discover(t, config(p))
+			user, pw := tt.user, tt.password
+			if user == "" {
+				user, pw = "alice", "alice-pw"
+			}
+			if tt.timeout == 0 {
+				tt.timeout = 10 * time.Second
+			}
+			b := newFormBrowser(user, pw)
+			s, err := login(t, c, b, tt.timeout)
+			if err == nil {
+				t.Fatalf("signed in: %v", s.Tokens)
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if tt.wantPage != "" {
+				if page := b.lastPage(t); !strings.Contains(page, tt.wantPage) {
+					t.Errorf("browser shows %q, want %q", page, tt.wantPage)
+				}
+			}
+		})
+	}
+}
+
+func TestDiscoveryFailures(t *testing.T) {
+	t.Run("provider down", func(t *testing.T) {
+		p := startProvider(t)
+		cfg := config(p)
+		_ = p.Close()
+		_, err := oidc.Discover(context.Background(), cfg)
+		var ue *oidc.UnreachableError
+		if !errors.As(err, &ue) || !strings.Contains(err.Error(), "cannot reach the identity provider at "+p.URL()) || !strings.Contains(err.Error(), "connection refused") {
+			t.Errorf("down: %v", err)
+		}
+	})
+	t.Run("wrong issuer", func(t *testing.T) {
+		p := startProvider(t)
+		p.SetFaults(oidctest.Faults{WrongIssuer: true})
+		_, err := oidc.Discover(context.Background(), config(p))
+		if err == nil || !strings.Contains(err.Error(), "https://evil.example/application/o/ssotray/") || !strings.Contains(err.Error(), "authentik.server_url") {
+			t.Errorf("wrong issuer: %v", err)
+		}
+	})
+	t.Run("wrong slug", func(t *testing.T) {
+		p := startProvider(t)
+		cfg := config(p)
+		cfg.Slug = "other"
+		_, err := oidc.Discover(context.Background(), cfg)
+		if err == nil || !strings.Contains(err.Error(), "404") || !strings.Contains(err.Error(), "authentik.app_slug") {
+			t.Errorf("wrong slug: %v", err)
+		}
+	})
+	t.Run("not a provider", func(t *testing.T) {
+		srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "text/html")
+			fmt.Fprint(w, "<html>hello</html>")
+		})}
+		l, _ := net.Listen("tcp", "127.0.0.1:0")
+		go srv.Serve(l)
+		defer srv.Close()
+		_, err := oidc.Discover(context.Background(), oidc.Config{ServerURL: "http://" + l.Addr().String(), Slug: "x", ClientID: "x"})
+		if err == nil || !strings.Contains(err.Error(), "did not answer with an OpenID configuration (got text/html)") {
+			t.Errorf("html: %v", err)
+		}
+	})
+	t.Run("discovery_url of any provider", func(t *testing.T) {
+		p := startProvider(t)
+		c, err := oidc.Discover(context.Background(), oidc.Config{DiscoveryURL: p.DiscoveryURL(), ClientID: "ssotray"})
+		if err != nil || c.Issuer() != p.Issuer() {
+			t.Errorf("discovery_url: %v", err)
+		}
+	})
+}
+
+func TestLoginCancelAndStrayRequests(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+
+	t.Run("cancel", func(t *testing.T) {
+		ctx, cancel := context.WithCancel(context.Background())
+		errc := make(chan error)
+		go func() {
+			_, err := c.Login(ctx, oidc.LoginOptions{Timeout: time.Minute, OpenBrowser: func(context.Context, string) error { cancel(); return nil }})
+			errc <- err
+		}()
+		select {
+		case err := <-errc:
+			if !errors.Is(err, oidc.ErrCancelled) {
+				t.Errorf("cancel: %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatal("cancel did not end the sign-in")
+		}
+	})
+
+	t.Run("stray callbacks are ignored", func(t *testing.T) {
+		real := newFormBrowser("alice", "alice-pw")
+		var strayStatus []int
+		open := func(ctx context.Context, u string) error {
+			// Before the person signs in, something else hits the callback
+			// with a wrong or missing state, and a forged error.
+			for _, q := range []string{"?code=forged&state=wrong", "?code=forged", "?error=access_denied&state=wrong"} {
+				resp, err := http.Get(strings.TrimSuffix(u, "/") + "/callback" + q)
+				if err != nil {
+					return err
+				}
+				resp.Body.Close()
+				strayStatus = append(strayStatus, resp.StatusCode)
+			}
+			return real.open(ctx, u)
+		}
+		s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 10 * time.Second, OpenBrowser: open})
+		if err != nil {
+			t.Fatalf("a stray request aborted the sign-in: %v", err)
+		}
+		if s.Profile.Username != "alice" || fmt.Sprint(strayStatus) != "[400 400 400]" {
+			t.Errorf("user %q, stray answers %v", s.Profile.Username, strayStatus)
+		}
+	})
+
+	t.Run("browser cannot open", func(t *testing.T) {
+		type shown struct {
+			url string
+			err error
+		}
+		shownc := make(chan shown, 1)
+		_, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 2 * time.Second,
+			OpenBrowser: func(context.Context, string) error { return errors.New("no browser") },
+			ShowURL:     func(u string, err error) { shownc <- shown{u, err} }})
+		var te *oidc.TimeoutError
+		if !errors.As(err, &te) {
+			t.Errorf("err %v", err)
+		}
+		if s := <-shownc; !strings.HasPrefix(s.url, "http://127.0.0.1:") || s.err == nil {
+			t.Errorf("shown %q %v", s.url, s.err)
+		}
+	})
+}
+
+func TestRefresh(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	s, err := login(t, c, newFormBrowser("alice", "alice-pw"), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Tokens.AccessToken == s.Tokens.AccessToken || r.Tokens.RefreshToken == s.Tokens.RefreshToken || r.Profile.Username != "alice" {
+		t.Errorf("refresh did not rotate: %v", r.Tokens)
+	}
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+		t.Errorf("reused rotated-out refresh token: %v", err)
+	}
+
+	p.SetFaults(oidctest.Faults{OmitRefreshToken: true})
+	r2, err := c.Refresh(context.Background(), r.Tokens.RefreshToken, s.Profile.Subject)
+	if err != nil || r2.Tokens.RefreshToken != r.Tokens.RefreshToken {
+		t.Errorf("omitted refresh token not kept: %v", err)
+	}
+
+	p.SetFaults(oidctest.Faults{RefuseRefresh: true})
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+		t.Errorf("refused refresh: %v", err)
+	}
+
+	p.SetFaults(oidctest.Faults{})
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, "another-subject"); err == nil || !strings.Contains(err.Error(), "different user") {
+		t.Errorf("refresh for another subject: %v", err)
+	}
+}
+
+func TestRevokeAndEndSession(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	s, err := login(t, c, b, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.lastPage(t)
+	for _, tk := range []struct{ tok, hint string }{{s.Tokens.RefreshToken, "refresh_token"}, {s.Tokens.AccessToken, "access_token"}} {
+		if err := c.Revoke(context.Background(), tk.tok, tk.hint); err != nil {
+			t.Fatal(err)
+		}
+		if st := p.TokenState(tk.tok); st != oidctest.TokenRevoked {
+			t.Errorf("%s is %v after revocation", tk.hint, st)
+		}
+	}
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+		t.Errorf("refresh after revocation: %v", err)
+	}
+
+	var opened string
+	open := func(ctx context.Context, u string) error {
+		opened = u
+		return b.open(ctx, u)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := c.EndSession(ctx, s.Tokens.IDToken, open); err != nil {
+		t.Fatal(err)
+	}
+	b.lastPage(t)
+	if strings.Contains(opened, s.Tokens.IDToken) || !strings.HasPrefix(opened, "http://127.0.0.1:") {
+		t.Errorf("the browser was given %q", opened)
+	}
+	ends := events(p, "end_session")
+	if len(ends) != 1 || ends[0].Detail["id_token_hint_present"] != "true" {
+		t.Errorf("end-session events %v", ends)
+	}
+	// The provider's browser session is gone: the next sign-in shows the form.
+	if _, err := login(t, c, b, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(events(p, "login_form")); n != 2 || len(events(p, "session_reused")) != 0 {
+		t.Errorf("login forms %d, events %v", n, p.Events())
+	}
+
+	t.Run("browser never comes", func(t *testing.T) {
+		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+		defer cancel()
+		err := c.EndSession(ctx, s.Tokens.IDToken, func(context.Context, string) error { return nil })
+		if err == nil || !strings.Contains(err.Error(), "may still be signed in") || strings.Contains(err.Error(), s.Tokens.IDToken) {
+			t.Errorf("end-session without a browser: %v", err)
+		}
+	})
+}
+
+func TestTokensNeverPrint(t *testing.T) {
+	tk := oidc.Tokens{AccessToken: "AT-SECRET", RefreshToken: "RT-SECRET", IDToken: "ID-SECRET"}
+	for _, s := range []string{fmt.Sprint(tk), fmt.Sprintf("%+v", tk), fmt.Sprintf("%#v", tk), fmt.Sprint(oidc.Session{Tokens: tk})} {
+		if strings.Contains(s, "SECRET") {
+			t.Errorf("printed: %s", s)
+		}
+	}
+}
