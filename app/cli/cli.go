@@ -252,7 +252,7 @@ func status(ctx context.Context, s *session, args []string) error {
 				out.Groups = p.Groups
 			}
 			if !st.ExpiresAt.IsZero() {
-				t := st.ExpiresAt.UTC()
+				t := st.ExpiresAt.UTC().Truncate(time.Second)
 				out.ExpiresAt = &t
 			}
 		}

@@ -1,0 +1,215 @@
+package oidctest
+
+import (
+	"bytes"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+)
+
+// Faults make the provider misbehave the way a misconfigured or broken
+// Authentik would. The zero value is a well-behaved provider.
+type Faults struct {
+	// WrongIssuer makes discovery claim the issuer
+	// "https://evil.example/application/o/<slug>/".
+	WrongIssuer bool
+	// HS256 is Authentik with no signing key selected: discovery advertises
+	// only HS256, the JWKS is empty, and ID tokens are signed HS256 with the
+	// client secret (the client ID for a public client).
+	HS256 bool
+	// RefuseRefresh answers every refresh_token grant with 400 invalid_grant.
+	RefuseRefresh bool
+	// OmitRefreshToken leaves refresh_token out of refresh responses and
+	// keeps the presented one valid (no rotation).
+	OmitRefreshToken bool
+	// IDToken tampers with the id_token of code and refresh responses.
+	IDToken IDTokenFault
+	// UserinfoSubject, if set, is the "sub" userinfo answers with.
+	UserinfoSubject string
+	// AuthorizeError, if set, is sent back to the (valid) redirect_uri as
+	// error=<this> with error_description and state, without a login form.
+	AuthorizeError string
+}
+
+// IDTokenFault selects one way to spoil an ID token.
+type IDTokenFault int
+
+const (
+	IDTokenOK            IDTokenFault = iota
+	IDTokenBadSignature               // signed with another RSA key under the same kid
+	IDTokenWrongIssuer                // iss names https://evil.example
+	IDTokenWrongAudience              // aud and azp name another client
+	IDTokenExpired                    // exp an hour ago
+	IDTokenWrongNonce                 // nonce that the client never sent
+	IDTokenAlgNone                    // header alg "none", empty signature
+)
+
+func (f IDTokenFault) String() string {
+	switch f {
+	case IDTokenOK:
+		return "ok"
+	case IDTokenBadSignature:
+		return "bad-signature"
+	case IDTokenWrongIssuer:
+		return "wrong-issuer"
+	case IDTokenWrongAudience:
+		return "wrong-audience"
+	case IDTokenExpired:
+		return "expired"
+	case IDTokenWrongNonce:
+		return "wrong-nonce"
+	case IDTokenAlgNone:
+		return "alg-none"
+	default:
+		return fmt.Sprintf("IDTokenFault(%d)", int(f))
+	}
+}
+
+// needsRemint is true when the ID token the library signed cannot be sent
+// as it is. A custom clock counts: the library stamps iat/exp with the wall
+// clock, and a test driving time wants its own.
+func (p *Provider) needsRemint(f Faults) bool {
+	return f.IDToken != IDTokenOK || f.HS256 || p.customClock
+}
+
+// remintIDToken re-signs the library's ID token after applying the faults,
+// keeping every claim the library computed (at_hash, auth_time, nonce ...).
+func (p *Provider) remintIDToken(raw string, f Faults) (string, error) {
+	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
+	if err != nil {
+		return "", err
+	}
+	payload, err := jws.Verify(&p.cfg.key.PublicKey)
+	if err != nil {
+		return "", err
+	}
+	claims := map[string]any{}
+	dec := json.NewDecoder(bytes.NewReader(payload))
+	dec.UseNumber()
+	if err := dec.Decode(&claims); err != nil {
+		return "", err
+	}
+	now := p.cfg.now()
+	if p.customClock {
+		claims["iat"] = now.Unix()
+		claims["exp"] = now.Add(p.cfg.idTokenLifetime).Unix()
+	}
+	clientID, _ := claims["azp"].(string)
+	switch f.IDToken {
+	case IDTokenWrongIssuer:
+		claims["iss"] = "https://evil.example" + pathPrefix + "/" + p.cfg.slug + "/"
+	case IDTokenWrongAudience:
+		other := "not-" + clientID
+		claims["aud"] = []string{other}
+		claims["azp"] = other
+		claims["client_id"] = other
+	case IDTokenExpired:
+		claims["iat"] = now.Add(-2 * time.Hour).Unix()
+		claims["exp"] = now.Add(-time.Hour).Unix()
+		claims["auth_time"] = now.Add(-2 * time.Hour).Unix()
+	case IDTokenWrongNonce:
+		claims["nonce"] = "not-your-nonce-" + randomID()
+	}
+	payload, err = json.Marshal(claims)
+	if err != nil {
+		return "", err
+	}
+
+	switch {
+	case f.IDToken == IDTokenAlgNone:
+		return compactJWS(map[string]string{"alg": "none", "typ": "JWT"}, payload, nil), nil
+	case f.HS256:
+		key := p.hmacKey(clientID)
+		if f.IDToken == IDTokenBadSignature {
+			key = append(key, "-tampered"...)
+		}
+		return signHS256(payload, key), nil
+	}
+	key := p.cfg.key
+	if f.IDToken == IDTokenBadSignature {
+		if key, err = p.impostorKey(); err != nil {
+			return "", err
+		}
+	}
+	signer, err := jose.NewSigner(jose.SigningKey{
+		Algorithm: jose.RS256,
+		Key:       &jose.JSONWebKey{Key: key, KeyID: p.cfg.keyID},
+	}, (&jose.SignerOptions{}).WithType("JWT"))
+	if err != nil {
+		return "", err
+	}
+	obj, err := signer.Sign(payload)
+	if err != nil {
+		return "", err
+	}
+	return obj.CompactSerialize()
+}
+
+// impostorKey is made on first use only: most providers never need it and
+// RSA key generation is the slowest part of Start.
+func (p *Provider) impostorKey() (*rsa.PrivateKey, error) {
+	p.otherKeyOnce.Do(func() {
+		p.otherKey, p.otherKeyErr = rsa.GenerateKey(rand.Reader, 2048)
+	})
+	return p.otherKey, p.otherKeyErr
+}
+
+// hmacKey is what Authentik keys HS256 with: the client secret. Public
+// clients have none here, so their ID is used.
+func (p *Provider) hmacKey(clientID string) []byte {
+	if c, ok := p.store.client(clientID); ok && !c.public() {
+		return []byte(c.Secret)
+	}
+	return []byte(clientID)
+}
+
+// HMAC is computed directly rather than through go-jose, which refuses keys
+// shorter than 256 bits; client IDs used as keys are usually shorter.
+func signHS256(payload, key []byte) string {
+	return compactJWS(map[string]string{"alg": "HS256", "typ": "JWT"}, payload, func(signingInput []byte) []byte {
+		m := hmac.New(sha256.New, key)
+		m.Write(signingInput)
+		return m.Sum(nil)
+	})
+}
+
+func verifyHS256(token string, key []byte) ([]byte, error) {
+	parts := strings.Split(token, ".")
+	if len(parts) != 3 {
+		return nil, errors.New("oidctest: not a compact JWS")
+	}
+	sig, err := base64.RawURLEncoding.DecodeString(parts[2])
+	if err != nil {
+		return nil, err
+	}
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(parts[0] + "." + parts[1]))
+	if !hmac.Equal(sig, m.Sum(nil)) {
+		return nil, errors.New("oidctest: HS256 signature mismatch")
+	}
+	return base64.RawURLEncoding.DecodeString(parts[1])
+}
+
+func compactJWS(header map[string]string, payload []byte, sign func([]byte) []byte) string {
+	h, _ := json.Marshal(header)
+	input := base64.RawURLEncoding.EncodeToString(h) + "." + base64.RawURLEncoding.EncodeToString(payload)
+	var sig []byte
+	if sign != nil {
+		sig = sign([]byte(input))
+	}
+	return input + "." + base64.RawURLEncoding.EncodeToString(sig)
+}
+
+func randomID() string { return rand.Text() }
+
+// randomToken is long like Authentik's refresh tokens.
+func randomToken() string { return rand.Text() + rand.Text() + rand.Text() }

@@ -1,0 +1,407 @@
+package oidctest
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/rsa"
+	"errors"
+	"fmt"
+	"log/slog"
+	"maps"
+	"net"
+	"net/http"
+	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// Authentik's paths. The global endpoints are shared by all applications;
+// only discovery, jwks and end-session carry the application slug.
+const (
+	pathPrefix    = "/application/o"
+	loginPath     = "/if/flow/default-authentication-flow/"
+	sessionCookie = "authentik_session"
+)
+
+// User is an account that can log in through the form.
+type User struct {
+	Username, Password, Name, Email string
+	Groups                          []string
+}
+
+// Client is an OAuth2/OpenID provider configured in Authentik.
+type Client struct {
+	ID     string
+	Secret string // "" = public client (no secret; PKCE)
+	// RedirectURIs are Authentik "strict" entries: exact string match.
+	RedirectURIs []string
+	// RedirectURIRegexes are Authentik "regex" entries, matched against the
+	// whole URI, e.g. `http://127\.0\.0\.1:\d+/callback`.
+	RedirectURIRegexes     []string
+	PostLogoutRedirectURIs []string
+}
+
+// Options configure Start. Zero values get Authentik-like defaults.
+type Options struct {
+	Addr                string        // listen address, default "127.0.0.1:0"
+	Slug                string        // application slug, default "ssotray"
+	Users               []User        //
+	Clients             []Client      //
+	AccessTokenLifetime time.Duration // default 5m
+	IDTokenLifetime     time.Duration // default 5m
+	// RefreshTokenLifetime defaults to 30 days, Authentik's default.
+	RefreshTokenLifetime time.Duration
+	// PublicURL, if set, replaces the listener address in the issuer and in
+	// every advertised URL, for a provider reached through a proxy or a
+	// container port mapping. Without a trailing slash, e.g. "http://idp:9000".
+	PublicURL string
+	Now       func() time.Time // optional clock, called concurrently; default time.Now
+	Logger    *slog.Logger     // optional
+}
+
+// Event is one step of the conversation as the provider saw it. Details
+// never contain passwords or whole tokens.
+type Event struct {
+	Kind   string
+	User   string
+	Detail map[string]string
+	At     time.Time
+}
+
+// TokenState is what the provider thinks of a token it issued.
+type TokenState int
+
+const (
+	TokenUnknown TokenState = iota // never issued here (or not a token at all)
+	TokenActive
+	TokenRevoked
+	TokenRotated // a refresh token that has already been exchanged
+	TokenExpired
+)
+
+func (s TokenState) String() string {
+	switch s {
+	case TokenActive:
+		return "active"
+	case TokenRevoked:
+		return "revoked"
+	case TokenRotated:
+		return "rotated"
+	case TokenExpired:
+		return "expired"
+	default:
+		return "unknown"
+	}
+}
+
+// Provider is a running fake Authentik. All methods are safe for
+// concurrent use.
+type Provider struct {
+	cfg         *settings
+	store       *store
+	op          *op.Provider
+	srv         *http.Server
+	ln          net.Listener
+	baseURL     string
+	logger      *slog.Logger
+	customClock bool
+
+	mu     sync.Mutex
+	faults Faults
+	events []Event
+
+	otherKeyOnce sync.Once
+	otherKey     *rsa.PrivateKey
+	otherKeyErr  error
+
+	closeOnce sync.Once
+	closeErr  error
+}
+
+var slugPattern = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// Start listens on opts.Addr and serves in the background until Close.
+func Start(opts Options) (*Provider, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.Slug == "" {
+		opts.Slug = "ssotray"
+	}
+	if !slugPattern.MatchString(opts.Slug) {
+		return nil, fmt.Errorf("oidctest: slug %q: use letters, digits, '-' and '_' only, as Authentik does", opts.Slug)
+	}
+	if opts.AccessTokenLifetime <= 0 {
+		opts.AccessTokenLifetime = 5 * time.Minute
+	}
+	if opts.IDTokenLifetime <= 0 {
+		opts.IDTokenLifetime = 5 * time.Minute
+	}
+	if opts.RefreshTokenLifetime <= 0 {
+		opts.RefreshTokenLifetime = 30 * 24 * time.Hour
+	}
+	customClock := opts.Now != nil
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	clients, err := compileClients(opts.Clients)
+	if err != nil {
+		return nil, err
+	}
+	seen := map[string]bool{}
+	for _, u := range opts.Users {
+		if u.Username == "" {
+			return nil, errors.New("oidctest: a user has an empty username")
+		}
+		if seen[u.Username] {
+			return nil, fmt.Errorf("oidctest: user %q is listed twice", u.Username)
+		}
+		seen[u.Username] = true
+	}
+
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		return nil, fmt.Errorf("oidctest: generating the signing key: %w", err)
+	}
+	ln, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("oidctest: listening on %s: %w", opts.Addr, err)
+	}
+	baseURL := strings.TrimSuffix(opts.PublicURL, "/")
+	if baseURL == "" {
+		baseURL = "http://" + dialableAddr(ln.Addr())
+	}
+
+	p := &Provider{baseURL: baseURL, ln: ln, logger: opts.Logger, customClock: customClock}
+	p.cfg = &settings{
+		slug:                 opts.Slug,
+		issuer:               baseURL + pathPrefix + "/" + opts.Slug + "/",
+		now:                  opts.Now,
+		accessTokenLifetime:  opts.AccessTokenLifetime,
+		idTokenLifetime:      opts.IDTokenLifetime,
+		refreshTokenLifetime: opts.RefreshTokenLifetime,
+		key:                  key,
+		keyID:                rand.Text()[:16],
+		faults:               p.faultsFor,
+	}
+	p.store = newStore(p.cfg, opts.Users, clients)
+
+	var cryptoKey [32]byte
+	_, _ = rand.Read(cryptoKey[:])
+	endpoint := func(path string) *op.Endpoint { return op.NewEndpointWithURL(path, baseURL+path) }
+	slugPath := pathPrefix + "/" + opts.Slug + "/"
+	p.op, err = op.NewProvider(&op.Config{
+		CryptoKey:             cryptoKey,
+		CodeMethodS256:        true,
+		AuthMethodPost:        true,
+		GrantTypeRefreshToken: true,
+		SupportedScopes:       []string{oidc.ScopeOpenID, oidc.ScopeEmail, oidc.ScopeProfile, oidc.ScopeOfflineAccess},
+		SupportedClaims: []string{
+			"sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "azp",
+			"name", "given_name", "preferred_username", "nickname", "groups", "email", "email_verified",
+		},
+	}, p.store, op.StaticIssuer(p.cfg.issuer),
+		op.WithAllowInsecure(),
+		op.WithCustomEndpoints(
+			endpoint(pathPrefix+"/authorize/"),
+			endpoint(pathPrefix+"/token/"),
+			endpoint(pathPrefix+"/userinfo/"),
+			endpoint(pathPrefix+"/revoke/"),
+			endpoint(slugPath+"end-session/"),
+			endpoint(slugPath+"jwks/"),
+		),
+		op.WithCustomIntrospectionEndpoint(endpoint(pathPrefix+"/introspect/")),
+	)
+	if err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("oidctest: creating the OpenID provider: %w", err)
+	}
+
+	p.srv = &http.Server{
+		Handler:           p.routes(),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+	}
+	go func() { _ = p.srv.Serve(ln) }()
+	return p, nil
+}
+
+func compileClients(in []Client) ([]*clientConfig, error) {
+	out := make([]*clientConfig, 0, len(in))
+	seen := map[string]bool{}
+	for _, c := range in {
+		if c.ID == "" {
+			return nil, errors.New("oidctest: a client has an empty ID")
+		}
+		if seen[c.ID] {
+			return nil, fmt.Errorf("oidctest: client %q is listed twice", c.ID)
+		}
+		seen[c.ID] = true
+		cc := &clientConfig{Client: c}
+		for _, expr := range c.RedirectURIRegexes {
+			// Authentik uses re.fullmatch; anchoring here gives the same result
+			// for any expression, anchored by its author or not.
+			re, err := regexp.Compile(`^(?:` + expr + `)$`)
+			if err != nil {
+				return nil, fmt.Errorf("oidctest: client %q: redirect URI regex %q: %w", c.ID, expr, err)
+			}
+			cc.regexes = append(cc.regexes, re)
+		}
+		out = append(out, cc)
+	}
+	return out, nil
+}
+
+// dialableAddr turns a wildcard listen address into one a client can dial.
+func dialableAddr(a net.Addr) string {
+	host, port, err := net.SplitHostPort(a.String())
+	if err != nil {
+		return a.String()
+	}
+	if ip := net.ParseIP(host); ip != nil && ip.IsUnspecified() {
+		if ip.To4() != nil {
+			host = "127.0.0.1"
+		} else {
+			host = "::1"
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
+
+// URL is what a user enters as the Authentik server URL.
+func (p *Provider) URL() string { return p.baseURL }
+
+// Issuer has the trailing slash, exactly like Authentik's.
+func (p *Provider) Issuer() string { return p.cfg.issuer }
+
+// DiscoveryURL is the issuer's OpenID configuration document.
+func (p *Provider) DiscoveryURL() string { return p.cfg.issuer + ".well-known/openid-configuration" }
+
+// Close stops listening and drops open connections, so later requests see
+// "connection refused" just like a provider that is down.
+func (p *Provider) Close() error {
+	p.closeOnce.Do(func() {
+		p.closeErr = p.srv.Close()
+		if errors.Is(p.closeErr, http.ErrServerClosed) {
+			p.closeErr = nil
+		}
+		// The server only knows the listener once Serve has started; right
+		// after Start it may not have, and the socket would keep accepting
+		// connections only to reset them. Closing it here makes "down" mean
+		// refused at once.
+		if err := p.ln.Close(); err != nil && !errors.Is(err, net.ErrClosed) && p.closeErr == nil {
+			p.closeErr = err
+		}
+	})
+	return p.closeErr
+}
+
+// SetFaults replaces the active faults; requests already being served keep
+// the set they started with.
+func (p *Provider) SetFaults(f Faults) {
+	p.mu.Lock()
+	p.faults = f
+	p.mu.Unlock()
+}
+
+func (p *Provider) currentFaults() Faults {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.faults
+}
+
+type faultsKey struct{}
+
+// faultsFor gives the set captured when the request arrived, so one token
+// response cannot mix two generations of faults.
+func (p *Provider) faultsFor(ctx context.Context) Faults {
+	if f, ok := ctx.Value(faultsKey{}).(Faults); ok {
+		return f
+	}
+	return p.currentFaults()
+}
+
+// Events returns a copy of everything recorded so far, oldest first.
+func (p *Provider) Events() []Event {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]Event, len(p.events))
+	for i, e := range p.events {
+		e.Detail = maps.Clone(e.Detail)
+		out[i] = e
+	}
+	return out
+}
+
+func (p *Provider) record(kind, user string, detail map[string]string) {
+	if detail == nil {
+		detail = map[string]string{}
+	}
+	e := Event{Kind: kind, User: user, Detail: detail, At: p.cfg.now()}
+	p.mu.Lock()
+	p.events = append(p.events, e)
+	p.mu.Unlock()
+	p.logger.Debug("oidctest event", "kind", kind, "user", user, "detail", detail)
+}
+
+// TokenState reports on an access or refresh token this provider issued.
+func (p *Provider) TokenState(token string) TokenState {
+	if token == "" {
+		return TokenUnknown
+	}
+	if st, ok := p.store.refreshState(token); ok {
+		return st
+	}
+	st, _ := p.accessToken(token)
+	return st
+}
+
+// accessToken resolves an opaque access token: the library encrypts
+// "<id>:<subject>" into it.
+func (p *Provider) accessToken(token string) (TokenState, *tokenRecord) {
+	plain, err := p.op.Crypto().Decrypt(token)
+	if err != nil {
+		return TokenUnknown, nil
+	}
+	id, sub, ok := strings.Cut(plain, ":")
+	if !ok {
+		return TokenUnknown, nil
+	}
+	st, rec := p.store.accessState(id)
+	if rec == nil || rec.subject != sub {
+		return TokenUnknown, nil
+	}
+	return st, rec
+}
+
+func (p *Provider) routes() http.Handler {
+	mux := http.NewServeMux()
+	slugPath := pathPrefix + "/" + p.cfg.slug + "/"
+	mux.HandleFunc(pathPrefix+"/authorize/{$}", p.handleAuthorize)
+	mux.HandleFunc("POST "+pathPrefix+"/token/{$}", p.handleToken)
+	mux.HandleFunc(pathPrefix+"/userinfo/{$}", p.handleUserinfo)
+	mux.HandleFunc("POST "+pathPrefix+"/revoke/{$}", p.handleRevoke)
+	mux.HandleFunc("POST "+pathPrefix+"/introspect/{$}", p.handleIntrospect)
+	mux.HandleFunc("GET "+slugPath+".well-known/openid-configuration", p.handleDiscovery)
+	mux.HandleFunc("GET "+slugPath+"jwks/{$}", p.handleJWKS)
+	mux.HandleFunc(slugPath+"end-session/{$}", p.handleEndSession)
+	mux.HandleFunc(loginPath+"{$}", p.handleLogin)
+	mux.HandleFunc("GET /-/health/live/{$}", handleHealth)
+	mux.HandleFunc("GET /-/health/ready/{$}", handleHealth)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := op.ContextWithIssuer(r.Context(), p.cfg.issuer)
+		ctx = context.WithValue(ctx, faultsKey{}, p.currentFaults())
+		mux.ServeHTTP(w, r.WithContext(ctx))
+	})
+}
+
+func handleHealth(w http.ResponseWriter, _ *http.Request) {
+	w.WriteHeader(http.StatusOK)
+}

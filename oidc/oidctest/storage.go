@@ -1,0 +1,741 @@
+package oidctest
+
+import (
+	"context"
+	"crypto/rsa"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"errors"
+	"regexp"
+	"slices"
+	"sync"
+	"time"
+
+	jose "github.com/go-jose/go-jose/v4"
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+)
+
+// Authentik's defaults for the claims it puts in every token it issues.
+const (
+	authentikACR = "goauthentik.io/providers/oauth2/default"
+	// Authentik keeps authorization codes for one minute by default.
+	codeLifetime = time.Minute
+)
+
+var errNotFound = errors.New("oidctest: not found")
+
+// store is the op.Storage behind the provider. One mutex guards everything:
+// the data is tiny and the tests care about correctness under -race, not
+// throughput.
+type store struct {
+	cfg *settings
+
+	mu       sync.Mutex
+	users    map[string]*User // by username
+	bySub    map[string]*User
+	clients  map[string]*clientConfig
+	authReqs map[string]*authRequest
+	codes    map[string]string // code -> auth request id
+	access   map[string]*tokenRecord
+	refresh  map[string]*tokenRecord // by the token value itself
+	sessions map[string]*browserSession
+}
+
+// settings are fixed at Start; faults are the only thing that changes later
+// and they are read through faultsFor so a request sees one consistent set.
+type settings struct {
+	slug                 string
+	issuer               string
+	now                  func() time.Time
+	accessTokenLifetime  time.Duration
+	idTokenLifetime      time.Duration
+	refreshTokenLifetime time.Duration
+	key                  *rsa.PrivateKey
+	keyID                string
+	faults               func(context.Context) Faults
+}
+
+type clientConfig struct {
+	Client
+	regexes []*regexp.Regexp
+}
+
+// redirectAllowed follows Authentik: strict entries compare as strings,
+// regex entries must match the whole URI. There is deliberately no RFC 8252
+// any-port rule for loopback addresses.
+func (c *clientConfig) redirectAllowed(uri string) bool {
+	if uri == "" {
+		return false
+	}
+	if slices.Contains(c.RedirectURIs, uri) {
+		return true
+	}
+	for _, re := range c.regexes {
+		if re.MatchString(uri) {
+			return true
+		}
+	}
+	return false
+}
+
+func (c *clientConfig) public() bool { return c.Secret == "" }
+
+type browserSession struct {
+	id       string
+	username string
+	authTime time.Time
+}
+
+type tokenRecord struct {
+	id       string
+	subject  string
+	clientID string
+	scopes   []string
+	authTime time.Time
+	issued   time.Time
+	expires  time.Time
+	revoked  bool
+	rotated  bool
+}
+
+func (t *tokenRecord) state(now time.Time) TokenState {
+	switch {
+	case t.revoked:
+		return TokenRevoked
+	case t.rotated:
+		return TokenRotated
+	case !now.Before(t.expires):
+		return TokenExpired
+	default:
+		return TokenActive
+	}
+}
+
+// subjectOf mimics Authentik's default "hashed user ID" subject mode: stable,
+// opaque, and not the username.
+func subjectOf(username string) string {
+	sum := sha256.Sum256([]byte(username))
+	return hex.EncodeToString(sum[:])
+}
+
+func newStore(cfg *settings, users []User, clients []*clientConfig) *store {
+	s := &store{
+		cfg:      cfg,
+		users:    map[string]*User{},
+		bySub:    map[string]*User{},
+		clients:  map[string]*clientConfig{},
+		authReqs: map[string]*authRequest{},
+		codes:    map[string]string{},
+		access:   map[string]*tokenRecord{},
+		refresh:  map[string]*tokenRecord{},
+		sessions: map[string]*browserSession{},
+	}
+	for i := range users {
+		u := users[i]
+		u.Groups = slices.Clone(u.Groups)
+		s.users[u.Username] = &u
+		s.bySub[subjectOf(u.Username)] = &u
+	}
+	for _, c := range clients {
+		s.clients[c.ID] = c
+	}
+	return s
+}
+
+func (s *store) client(id string) (*clientConfig, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[id]
+	return c, ok
+}
+
+// checkPassword accepts the username or the email, as Authentik's default
+// identification stage does.
+func (s *store) checkPassword(login, password string) (*User, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	u, ok := s.users[login]
+	if !ok {
+		for _, cand := range s.users {
+			if cand.Email != "" && cand.Email == login {
+				u, ok = cand, true
+				break
+			}
+		}
+	}
+	if !ok || subtle.ConstantTimeCompare([]byte(u.Password), []byte(password)) != 1 {
+		return nil, false
+	}
+	return u, true
+}
+
+func (s *store) usernameOf(sub string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if u, ok := s.bySub[sub]; ok {
+		return u.Username
+	}
+	return ""
+}
+
+// --- browser sessions ---
+
+func (s *store) newSession(username string) *browserSession {
+	bs := &browserSession{id: randomID(), username: username, authTime: s.cfg.now()}
+	s.mu.Lock()
+	s.sessions[bs.id] = bs
+	s.mu.Unlock()
+	return bs
+}
+
+func (s *store) session(id string) (browserSession, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	bs, ok := s.sessions[id]
+	if !ok {
+		return browserSession{}, false
+	}
+	return *bs, true
+}
+
+func (s *store) endSession(id string) (username string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if bs, ok := s.sessions[id]; ok {
+		username = bs.username
+		delete(s.sessions, id)
+	}
+	return username
+}
+
+// --- auth requests ---
+
+// authRequest is stored by pointer but always handed out as a copy, so the
+// library never reads a struct that a concurrent login is writing.
+type authRequest struct {
+	id           string
+	clientID     string
+	redirectURI  string
+	scopes       []string
+	state        string
+	nonce        string
+	prompt       []string
+	challenge    *oidc.CodeChallenge
+	responseType oidc.ResponseType
+	responseMode oidc.ResponseMode
+
+	subject     string
+	authTime    time.Time
+	done        bool
+	codeExpires time.Time
+}
+
+func (a *authRequest) GetID() string         { return a.id }
+func (a *authRequest) GetACR() string        { return authentikACR }
+func (a *authRequest) GetAMR() []string      { return []string{"pwd"} }
+func (a *authRequest) GetAudience() []string { return []string{a.clientID} }
+func (a *authRequest) GetAuthTime() time.Time {
+	return a.authTime
+}
+func (a *authRequest) GetClientID() string                   { return a.clientID }
+func (a *authRequest) GetCodeChallenge() *oidc.CodeChallenge { return a.challenge }
+func (a *authRequest) GetNonce() string                      { return a.nonce }
+func (a *authRequest) GetRedirectURI() string                { return a.redirectURI }
+func (a *authRequest) GetResponseType() oidc.ResponseType    { return a.responseType }
+func (a *authRequest) GetResponseMode() oidc.ResponseMode    { return a.responseMode }
+func (a *authRequest) GetScopes() []string                   { return a.scopes }
+func (a *authRequest) GetState() string                      { return a.state }
+func (a *authRequest) GetSubject() string                    { return a.subject }
+func (a *authRequest) Done() bool                            { return a.done }
+
+func (a *authRequest) promptLogin() bool { return slices.Contains(a.prompt, oidc.PromptLogin) }
+func (a *authRequest) promptNone() bool  { return slices.Contains(a.prompt, oidc.PromptNone) }
+
+func (a *authRequest) clone() *authRequest {
+	c := *a
+	c.scopes = slices.Clone(a.scopes)
+	c.prompt = slices.Clone(a.prompt)
+	if a.challenge != nil {
+		ch := *a.challenge
+		c.challenge = &ch
+	}
+	return &c
+}
+
+func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	ar := &authRequest{
+		id:           randomID(),
+		clientID:     req.ClientID,
+		redirectURI:  req.RedirectURI,
+		scopes:       slices.Clone([]string(req.Scopes)),
+		state:        req.State,
+		nonce:        req.Nonce,
+		prompt:       slices.Clone([]string(req.Prompt)),
+		responseType: req.ResponseType,
+		responseMode: req.ResponseMode,
+	}
+	if req.CodeChallenge != "" {
+		method := req.CodeChallengeMethod
+		if method == "" {
+			// Authentik assumes plain when the method is left out.
+			method = oidc.CodeChallengeMethodPlain
+		}
+		ar.challenge = &oidc.CodeChallenge{Challenge: req.CodeChallenge, Method: method}
+	}
+	s.mu.Lock()
+	s.authReqs[ar.id] = ar
+	s.mu.Unlock()
+	return ar.clone(), nil
+}
+
+func (s *store) AuthRequestByID(_ context.Context, id string) (op.AuthRequest, error) {
+	ar, err := s.authRequestByID(id)
+	if err != nil {
+		return nil, err
+	}
+	return ar, nil
+}
+
+func (s *store) authRequestByID(id string) (*authRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ar, ok := s.authReqs[id]
+	if !ok {
+		return nil, errNotFound
+	}
+	return ar.clone(), nil
+}
+
+func (s *store) AuthRequestByCode(_ context.Context, code string) (op.AuthRequest, error) {
+	ar, err := s.authRequestByCode(code)
+	if err != nil {
+		return nil, err
+	}
+	return ar, nil
+}
+
+func (s *store) authRequestByCode(code string) (*authRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.codes[code]
+	if !ok {
+		return nil, errNotFound
+	}
+	ar, ok := s.authReqs[id]
+	if !ok || !ar.done {
+		return nil, errNotFound
+	}
+	if !s.cfg.now().Before(ar.codeExpires) {
+		return nil, errors.New("oidctest: authorization code expired")
+	}
+	return ar.clone(), nil
+}
+
+func (s *store) SaveAuthCode(_ context.Context, id, code string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ar, ok := s.authReqs[id]
+	if !ok {
+		return errNotFound
+	}
+	s.codes[code] = id
+	ar.codeExpires = s.cfg.now().Add(codeLifetime)
+	return nil
+}
+
+func (s *store) DeleteAuthRequest(_ context.Context, id string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.authReqs, id)
+	for code, reqID := range s.codes {
+		if reqID == id {
+			delete(s.codes, code)
+		}
+	}
+	return nil
+}
+
+// completeAuthRequest records who logged in; the library then issues the code.
+func (s *store) completeAuthRequest(id, username string, authTime time.Time) (*authRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	ar, ok := s.authReqs[id]
+	if !ok {
+		return nil, errNotFound
+	}
+	ar.subject = subjectOf(username)
+	ar.authTime = authTime
+	ar.done = true
+	return ar.clone(), nil
+}
+
+// --- tokens ---
+
+// refreshRequest is what a refresh token stands for: the grant of the
+// original login, with auth_time preserved and no nonce.
+type refreshRequest struct {
+	subject  string
+	clientID string
+	scopes   []string
+	authTime time.Time
+}
+
+func (r *refreshRequest) GetAMR() []string             { return []string{"pwd"} }
+func (r *refreshRequest) GetAudience() []string        { return []string{r.clientID} }
+func (r *refreshRequest) GetAuthTime() time.Time       { return r.authTime }
+func (r *refreshRequest) GetClientID() string          { return r.clientID }
+func (r *refreshRequest) GetScopes() []string          { return r.scopes }
+func (r *refreshRequest) GetSubject() string           { return r.subject }
+func (r *refreshRequest) SetCurrentScopes(sc []string) { r.scopes = slices.Clone(sc) }
+
+func grantOf(req op.TokenRequest) (clientID string, authTime time.Time) {
+	switch r := req.(type) {
+	case *authRequest:
+		return r.clientID, r.authTime
+	case *refreshRequest:
+		return r.clientID, r.authTime
+	case interface{ GetClientID() string }:
+		return r.GetClientID(), time.Time{}
+	}
+	return "", time.Time{}
+}
+
+func (s *store) newAccessLocked(req op.TokenRequest) *tokenRecord {
+	now := s.cfg.now()
+	clientID, authTime := grantOf(req)
+	t := &tokenRecord{
+		id:       randomID(),
+		subject:  req.GetSubject(),
+		clientID: clientID,
+		scopes:   slices.Clone(req.GetScopes()),
+		authTime: authTime,
+		issued:   now,
+		expires:  now.Add(s.cfg.accessTokenLifetime),
+	}
+	s.access[t.id] = t
+	return t
+}
+
+func (s *store) newRefreshLocked(req op.TokenRequest) *tokenRecord {
+	now := s.cfg.now()
+	clientID, authTime := grantOf(req)
+	t := &tokenRecord{
+		id:       randomToken(),
+		subject:  req.GetSubject(),
+		clientID: clientID,
+		scopes:   slices.Clone(req.GetScopes()),
+		authTime: authTime,
+		issued:   now,
+		expires:  now.Add(s.cfg.refreshTokenLifetime),
+	}
+	s.refresh[t.id] = t
+	return t
+}
+
+func (s *store) CreateAccessToken(_ context.Context, req op.TokenRequest) (string, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.newAccessLocked(req)
+	return t.id, t.expires, nil
+}
+
+func (s *store) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRequest, current string) (string, string, time.Time, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := current
+	if current != "" {
+		old, ok := s.refresh[current]
+		// Checked again under the lock: two parallel refreshes with the same
+		// token must not both win.
+		if !ok || old.state(s.cfg.now()) != TokenActive {
+			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token is no longer valid")
+		}
+		if !s.cfg.faults(ctx).OmitRefreshToken {
+			old.rotated = true
+			next = s.newRefreshLocked(req).id
+		}
+	} else {
+		next = s.newRefreshLocked(req).id
+	}
+	t := s.newAccessLocked(req)
+	return t.id, next, t.expires, nil
+}
+
+func (s *store) TokenRequestByRefreshToken(_ context.Context, token string) (op.RefreshTokenRequest, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.refresh[token]
+	if !ok || t.state(s.cfg.now()) != TokenActive {
+		return nil, errors.New("oidctest: refresh token unknown, revoked, rotated or expired")
+	}
+	return &refreshRequest{subject: t.subject, clientID: t.clientID, scopes: slices.Clone(t.scopes), authTime: t.authTime}, nil
+}
+
+func (s *store) TerminateSession(context.Context, string, string) error { return nil }
+
+func (s *store) GetRefreshTokenInfo(_ context.Context, _ string, token string) (string, string, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.refresh[token]
+	if !ok {
+		return "", "", op.ErrInvalidRefreshToken
+	}
+	return t.subject, t.id, nil
+}
+
+// RevokeToken never fails: RFC 7009 (and Authentik) answer 200 even for
+// unknown tokens or tokens of another client, which are left alone.
+func (s *store) RevokeToken(_ context.Context, tokenOrID, _ string, clientID string) *oidc.Error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.refresh[tokenOrID]; ok && t.clientID == clientID {
+		t.revoked = true
+		return nil
+	}
+	if t, ok := s.access[tokenOrID]; ok && t.clientID == clientID {
+		t.revoked = true
+	}
+	return nil
+}
+
+func (s *store) accessState(id string) (TokenState, *tokenRecord) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.access[id]
+	if !ok {
+		return TokenUnknown, nil
+	}
+	c := *t
+	return t.state(s.cfg.now()), &c
+}
+
+func (s *store) refreshState(token string) (TokenState, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.refresh[token]
+	if !ok {
+		return TokenUnknown, false
+	}
+	return t.state(s.cfg.now()), true
+}
+
+func (s *store) refreshSubject(token string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.refresh[token]; ok {
+		return t.subject
+	}
+	return ""
+}
+
+// --- keys ---
+
+type signingKey struct {
+	id  string
+	key *rsa.PrivateKey
+}
+
+func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k signingKey) Key() any                                    { return k.key }
+func (k signingKey) ID() string                                  { return k.id }
+
+type publicKey struct {
+	id  string
+	key *rsa.PublicKey
+}
+
+func (k publicKey) ID() string                         { return k.id }
+func (k publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
+func (k publicKey) Use() string                        { return "sig" }
+func (k publicKey) Key() any                           { return k.key }
+
+// SigningKey stays RS256 even in HS256 mode: the library signs with it and
+// the token endpoint wrapper re-signs the ID token with the client's secret.
+func (s *store) SigningKey(context.Context) (op.SigningKey, error) {
+	return signingKey{id: s.cfg.keyID, key: s.cfg.key}, nil
+}
+
+func (s *store) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
+	if s.cfg.faults(ctx).HS256 {
+		return []jose.SignatureAlgorithm{jose.HS256}, nil
+	}
+	return []jose.SignatureAlgorithm{jose.RS256}, nil
+}
+
+func (s *store) KeySet(ctx context.Context) ([]op.Key, error) {
+	if s.cfg.faults(ctx).HS256 {
+		// Authentik without a signing key publishes an empty key set.
+		return []op.Key{}, nil
+	}
+	return []op.Key{publicKey{id: s.cfg.keyID, key: &s.cfg.key.PublicKey}}, nil
+}
+
+// --- clients ---
+
+func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
+	c, ok := s.client(id)
+	if !ok {
+		return nil, errNotFound
+	}
+	return &opClient{c: c, idTokenLifetime: s.cfg.idTokenLifetime}, nil
+}
+
+func (s *store) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
+	c, ok := s.client(id)
+	if !ok {
+		return errors.New("oidctest: invalid client credentials")
+	}
+	// A public client has nothing to prove: Authentik accepts it by ID, also
+	// when an HTTP library sends it as Basic auth with an empty password.
+	if c.public() {
+		if secret != "" {
+			return errors.New("oidctest: a public client has no secret")
+		}
+		return nil
+	}
+	if subtle.ConstantTimeCompare([]byte(c.Secret), []byte(secret)) != 1 {
+		return errors.New("oidctest: invalid client credentials")
+	}
+	return nil
+}
+
+// --- claims ---
+
+// SetUserinfoFromScopes is left empty as the library asks; claims come from
+// SetUserinfoFromRequest.
+func (s *store) SetUserinfoFromScopes(context.Context, *oidc.UserInfo, string, string, []string) error {
+	return nil
+}
+
+func (s *store) SetUserinfoFromRequest(_ context.Context, info *oidc.UserInfo, req op.IDTokenRequest, scopes []string) error {
+	return s.fillUserinfo(info, req.GetSubject(), scopes)
+}
+
+func (s *store) fillUserinfo(info *oidc.UserInfo, sub string, scopes []string) error {
+	s.mu.Lock()
+	u, ok := s.bySub[sub]
+	s.mu.Unlock()
+	if !ok {
+		return errors.New("oidctest: unknown user")
+	}
+	// The library copies Subject from here into the ID token, so it must be set.
+	info.Subject = sub
+	if slices.Contains(scopes, oidc.ScopeProfile) {
+		info.Name = u.Name
+		info.GivenName = u.Name
+		info.PreferredUsername = u.Username
+		info.Nickname = u.Username
+		groups := slices.Clone(u.Groups)
+		if groups == nil {
+			groups = []string{}
+		}
+		info.AppendClaims("groups", groups)
+	}
+	if slices.Contains(scopes, oidc.ScopeEmail) {
+		info.Email = u.Email
+		info.EmailVerified = true
+	}
+	return nil
+}
+
+func (s *store) SetUserinfoFromToken(ctx context.Context, info *oidc.UserInfo, tokenID, subject, _ string) error {
+	state, t := s.accessState(tokenID)
+	if state != TokenActive || t.subject != subject {
+		return errors.New("oidctest: access token not active")
+	}
+	if err := s.fillUserinfo(info, subject, t.scopes); err != nil {
+		return err
+	}
+	if sub := s.cfg.faults(ctx).UserinfoSubject; sub != "" {
+		info.Subject = sub
+	}
+	return nil
+}
+
+func (s *store) SetIntrospectionFromToken(_ context.Context, resp *oidc.IntrospectionResponse, tokenID, subject, _ string) error {
+	state, t := s.accessState(tokenID)
+	if state != TokenActive || t.subject != subject {
+		return errors.New("oidctest: access token not active")
+	}
+	info := new(oidc.UserInfo)
+	if err := s.fillUserinfo(info, subject, t.scopes); err != nil {
+		return err
+	}
+	resp.SetUserInfo(info)
+	resp.Scope = t.scopes
+	resp.ClientID = t.clientID
+	resp.TokenType = oidc.BearerToken
+	resp.Expiration = oidc.FromTime(t.expires)
+	resp.IssuedAt = oidc.FromTime(t.issued)
+	resp.AuthTime = oidc.FromTime(t.authTime)
+	resp.Audience = []string{t.clientID}
+	resp.Issuer = s.cfg.issuer
+	return nil
+}
+
+func (s *store) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
+	return nil, nil
+}
+
+func (s *store) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
+	return nil, errors.New("oidctest: private_key_jwt is not supported")
+}
+
+func (s *store) ValidateJWTProfileScopes(context.Context, string, []string) ([]string, error) {
+	return nil, errors.New("oidctest: JWT profile grant is not supported")
+}
+
+func (s *store) Health(context.Context) error { return nil }
+
+// opClient presents a configured Client to the library.
+type opClient struct {
+	c               *clientConfig
+	idTokenLifetime time.Duration
+}
+
+func (o *opClient) GetID() string                    { return o.c.ID }
+func (o *opClient) RedirectURIs() []string           { return slices.Clone(o.c.RedirectURIs) }
+func (o *opClient) PostLogoutRedirectURIs() []string { return slices.Clone(o.c.PostLogoutRedirectURIs) }
+
+// ApplicationType is web even for public clients: the library's native type
+// would accept any loopback port, which Authentik does not.
+func (o *opClient) ApplicationType() op.ApplicationType { return op.ApplicationTypeWeb }
+func (o *opClient) AuthMethod() oidc.AuthMethod {
+	if o.c.public() {
+		return oidc.AuthMethodNone
+	}
+	// Basic also admits client_secret_post: the library reads the secret from
+	// either place before comparing.
+	return oidc.AuthMethodBasic
+}
+func (o *opClient) ResponseTypes() []oidc.ResponseType {
+	return []oidc.ResponseType{oidc.ResponseTypeCode}
+}
+func (o *opClient) GrantTypes() []oidc.GrantType {
+	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+}
+func (o *opClient) LoginURL(id string) string            { return loginPath + "?id=" + id }
+func (o *opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (o *opClient) IDTokenLifetime() time.Duration       { return o.idTokenLifetime }
+func (o *opClient) DevMode() bool                        { return false }
+func (o *opClient) IsScopeAllowed(string) bool           { return false }
+func (o *opClient) IDTokenUserinfoClaimsAssertion() bool { return true }
+func (o *opClient) ClockSkew() time.Duration             { return 0 }
+func (o *opClient) RestrictAdditionalIdTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+func (o *opClient) RestrictAdditionalAccessTokenScopes() func([]string) []string {
+	return func(s []string) []string { return s }
+}
+
+// vettedClient stands in for a client whose redirect URI has already passed
+// Authentik's strict/regex check, so the library's own URI rules (exact
+// match only) agree with it.
+type vettedClient struct {
+	op.Client
+	uri string
+}
+
+func (v vettedClient) RedirectURIs() []string { return []string{v.uri} }
