@@ -301,8 +301,10 @@ func (c *Core) save(s *tokenstore.Session) string {
 // SignInOptions adjust one interactive sign-in.
 type SignInOptions struct {
 	Timeout time.Duration // 0: 3 minutes
-	// ShowURL tells the person where to sign in if the browser did not open.
-	ShowURL func(url string, openErr error)
+	// ShowURL tells the person where to sign in if the browser does not open.
+	ShowURL func(url string)
+	// BrowserFailed is told why the browser could not be opened.
+	BrowserFailed func(err error)
 }
 
 // ErrBusy means a sign-in is already under way.

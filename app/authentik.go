@@ -58,7 +58,7 @@ func (m *authentikMethod) signIn(ctx context.Context, opts SignInOptions) (*toke
 	if err != nil {
 		return nil, err
 	}
-	s, err := c.Login(ctx, oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL})
+	s, err := c.Login(ctx, oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL, BrowserFailed: opts.BrowserFailed})
 	if err != nil {
 		return nil, err
 	}

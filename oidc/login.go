@@ -42,9 +42,11 @@ type LoginOptions struct {
 	Prompt string
 	// OpenBrowser opens url in the person's browser.
 	OpenBrowser func(ctx context.Context, url string) error
-	// ShowURL tells the person the URL to open by hand; openErr is why the
-	// browser could not be opened, or nil when it was.
-	ShowURL func(url string, openErr error)
+	// ShowURL tells the person the URL to open by hand, before the browser
+	// is asked to open it (which may take a while, or fail).
+	ShowURL func(url string)
+	// BrowserFailed is told why the browser could not be opened.
+	BrowserFailed func(err error)
 }
 
 // Login runs the Authorization Code flow with PKCE (S256) through the
@@ -148,9 +150,11 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	go func() {
 		select {
 		case u := <-ready:
-			err := opts.OpenBrowser(ctx, u)
 			if opts.ShowURL != nil {
-				opts.ShowURL(u, err)
+				opts.ShowURL(u)
+			}
+			if err := opts.OpenBrowser(ctx, u); err != nil && opts.BrowserFailed != nil {
+				opts.BrowserFailed(err)
 			}
 		case <-ctx.Done():
 		}

@@ -143,7 +143,7 @@ func TestLoginHappyPath(t *testing.T) {
 			}
 			shownc := make(chan string, 1)
 			s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 10 * time.Second, OpenBrowser: newFormBrowser("alice", "alice-pw").open,
-				ShowURL: func(u string, err error) { shownc <- u }})
+				ShowURL: func(u string) { shownc <- u }})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -387,20 +387,17 @@ func TestLoginCancelAndStrayRequests(t *testing.T) {
 	})
 
 	t.Run("browser cannot open", func(t *testing.T) {
-		type shown struct {
-			url string
-			err error
-		}
-		shownc := make(chan shown, 1)
+		shownc, failedc := make(chan string, 1), make(chan error, 1)
 		_, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 2 * time.Second,
-			OpenBrowser: func(context.Context, string) error { return errors.New("no browser") },
-			ShowURL:     func(u string, err error) { shownc <- shown{u, err} }})
+			OpenBrowser:   func(context.Context, string) error { return errors.New("no browser") },
+			ShowURL:       func(u string) { shownc <- u },
+			BrowserFailed: func(err error) { failedc <- err }})
 		var te *oidc.TimeoutError
 		if !errors.As(err, &te) {
 			t.Errorf("err %v", err)
 		}
-		if s := <-shownc; !strings.HasPrefix(s.url, "http://127.0.0.1:") || s.err == nil {
-			t.Errorf("shown %q %v", s.url, s.err)
+		if u, err := <-shownc, <-failedc; !strings.HasPrefix(u, "http://127.0.0.1:") || err == nil || err.Error() != "no browser" {
+			t.Errorf("shown %q, browser error %v", u, err)
 		}
 	})
 }

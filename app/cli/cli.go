@@ -176,12 +176,11 @@ func login(ctx context.Context, s *session, args []string) error {
 	}
 	err = s.core.SignIn(ctx, m, app.SignInOptions{
 		Timeout: *timeout,
-		ShowURL: func(url string, openErr error) {
-			if openErr != nil {
-				fmt.Fprintf(s.env.Stderr, "Could not open a browser: %v\nOpen this address in a browser to sign in:\n  %s\n", openErr, url)
-				return
-			}
-			fmt.Fprintf(s.env.Stderr, "If your browser did not open, visit:\n  %s\n", url)
+		ShowURL: func(url string) {
+			fmt.Fprintf(s.env.Stderr, "If your browser does not open, visit:\n  %s\n", url)
+		},
+		BrowserFailed: func(err error) {
+			fmt.Fprintf(s.env.Stderr, "Could not open a browser: %v; open the address above by hand.\n", err)
 		},
 	})
 	if err != nil {
