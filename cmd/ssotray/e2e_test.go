@@ -26,7 +26,7 @@ import (
 // the test OpenID provider, with Debian's Chromium (driven by testbrowser) as
 // the browser and the real Secret Service that `make test` starts.
 
-var bin struct{ ssotray, browser string }
+var bin struct{ ssotray, browser, zitadelExample string }
 
 func TestMain(m *testing.M) {
 	if os.Getenv("SSOTRAY_TEST_DESKTOP") == "" {
@@ -37,8 +37,12 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	bin.ssotray, bin.browser = filepath.Join(dir, "ssotray"), filepath.Join(dir, "testbrowser")
-	for out, pkg := range map[string]string{bin.ssotray: ".", bin.browser: "../../oidc/oidctest/testbrowser"} {
+	bin.ssotray, bin.browser, bin.zitadelExample = filepath.Join(dir, "ssotray"), filepath.Join(dir, "testbrowser"), filepath.Join(dir, "zitadel-example")
+	for out, pkg := range map[string]string{
+		bin.ssotray: ".", bin.browser: "../../oidc/oidctest/testbrowser",
+		// An OpenID provider this project did not write (a go.mod tool).
+		bin.zitadelExample: "github.com/zitadel/oidc/v3/example/server",
+	} {
 		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
 			os.Exit(1)
@@ -425,5 +429,70 @@ func TestLogoutLocalSkipsBrowser(t *testing.T) {
 	time.Sleep(500 * time.Millisecond)
 	if n := len(w.events("end_session")); n != 0 {
 		t.Errorf("logout --local opened the end-session page %d times", n)
+	}
+}
+
+// TestForeignProvider signs in against zitadel's example OpenID provider, a
+// server this project did not write, through discovery_url and Chromium.
+func TestForeignProvider(t *testing.T) {
+	needDesktop(t)
+	ports := freePorts(t, 2)
+	idpPort, callback := ports[0], ports[1]
+	idp := exec.Command(bin.zitadelExample)
+	idp.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", idpPort), "REDIRECT_URI="+oidc.RedirectURI(callback))
+	var idpLog bytes.Buffer
+	idp.Stdout, idp.Stderr = &idpLog, &idpLog
+	if err := idp.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = idp.Process.Kill(); _ = idp.Wait() })
+	discovery := fmt.Sprintf("http://localhost:%d/.well-known/openid-configuration", idpPort)
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		// It listens on every address; only loopback is used.
+		if c, err := net.Dial("tcp", fmt.Sprintf("127.0.0.1:%d", idpPort)); err == nil {
+			c.Close()
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("zitadel example did not start:\n%s", idpLog.String())
+		}
+	}
+
+	dir := t.TempDir()
+	cfgPath, log := filepath.Join(dir, "config.yaml"), filepath.Join(dir, "browser.log")
+	cfg := fmt.Sprintf("authentik:\n  discovery_url: %s\n  client_id: native\n  callback_ports: [%d]\nbrowser_command: [%s]\n", discovery, callback, bin.browser)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	host := "localhost" // the example names its user after the issuer's host
+	w := &world{t: t, config: cfgPath, log: log, env: append(os.Environ(),
+		"TESTBROWSER_USERNAME=test-user@"+host, "TESTBROWSER_PASSWORD=verysecure", "TESTBROWSER_LOG="+log)}
+	_ = tokenstore.NewKeyring().Delete()
+	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete(); w.waitForBrowsers() })
+
+	r := w.run(nil, "login", "--timeout", "90s")
+	if r.code != 0 || !strings.Contains(r.stdout, "Signed in as") {
+		browserLog, _ := os.ReadFile(log)
+		t.Fatalf("login: %+v\nbrowser: %s\nprovider: %s", r, browserLog, idpLog.String())
+	}
+	r = w.mustRun("status", "--json")
+	var st struct {
+		SignedIn bool   `json:"signed_in"`
+		Username string `json:"username"`
+		Subject  string `json:"subject"`
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &st); err != nil || !st.SignedIn || st.Username != "test-user@"+host || st.Subject == "" {
+		t.Errorf("status: %s (%v)", r.stdout, err)
+	}
+	s := stored(t)
+	if s == nil || s.RefreshToken == "" {
+		t.Fatal("no refresh token stored (offline_access)")
+	}
+	if r = w.mustRun("token"); r.stdout != s.AccessToken+"\n" {
+		t.Errorf("token printed %q", r.stdout)
+	}
+	r = w.mustRun("logout", "--local")
+	if strings.Contains(r.stderr, "warning") || stored(t) != nil {
+		t.Errorf("logout: %+v", r)
 	}
 }

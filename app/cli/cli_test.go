@@ -1,0 +1,133 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+type harness struct {
+	t      *testing.T
+	dir    string
+	store  *tokenstore.Memory
+	now    time.Time
+	stdout bytes.Buffer
+	stderr bytes.Buffer
+}
+
+func newHarness(t *testing.T) *harness {
+	return &harness{t: t, dir: t.TempDir(), store: tokenstore.NewMemory(), now: time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)}
+}
+
+func (h *harness) run(args ...string) int {
+	h.stdout.Reset()
+	h.stderr.Reset()
+	return Run(context.Background(), Env{
+		Stdout: &h.stdout, Stderr: &h.stderr,
+		Getenv: func(string) string { return "" },
+		Locator: config.Locator{Getenv: func(string) string { return "" },
+			UserConfigDir: func() (string, error) { return h.dir, nil }, SystemDir: filepath.Join(h.dir, "etc")},
+		Store:   func() tokenstore.Store { return h.store },
+		Now:     func() time.Time { return h.now },
+		Version: "1.2.3",
+	}, args)
+}
+
+const validConfig = "authentik:\n  server_url: https://auth.example.com\n"
+
+func writeUserConfig(t *testing.T, h *harness, cfg string) {
+	if err := os.MkdirAll(filepath.Join(h.dir, "ssotray"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "ssotray", "config.yaml"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUsageAndErrors(t *testing.T) {
+	tests := []struct {
+		name       string
+		config     string // written to the user config dir when not empty
+		args       []string
+		code       int
+		stdout     string // substring
+		stderr     string // substring
+		stderrLine bool   // stderr must be exactly one line
+	}{
+		{"no verb", "", nil, 2, "", "Usage: ssotray", false},
+		{"help", "", []string{"--help"}, 0, "Usage: ssotray", "", false},
+		{"version", "", []string{"version"}, 0, "ssotray 1.2.3", "", false},
+		{"unknown verb", "", []string{"frobnicate"}, 2, "", `unknown verb "frobnicate"`, true},
+		{"unknown flag", "", []string{"--colour", "status"}, 2, "", "flag provided but not defined", true},
+		{"no config", "", []string{"status"}, 1, "", "no configuration file found", true},
+		{"explicit missing config", "", []string{"--config", "/nonexistent.yaml", "status"}, 1, "", "configuration file /nonexistent.yaml (from --config) cannot be read", true},
+		{"bad config", "authentik:\n  server_ulr: x\n", []string{"status"}, 1, "", `did you mean "server_url"?`, true},
+		{"bad method", validConfig, []string{"login", "--method", "ldap"}, 2, "", `--method must be authentik or navidrome, not "ldap"`, true},
+		{"stray argument", validConfig, []string{"status", "extra"}, 2, "", `unexpected argument "extra"`, true},
+		{"status signed out", validConfig, []string{"status"}, 1, "Not signed in.", "", false},
+		{"token signed out", validConfig, []string{"token"}, 1, "", "not signed in; run `ssotray login` first", true},
+		{"logout signed out", validConfig, []string{"logout"}, 0, "Not signed in.", "", false},
+		{"navidrome disabled", validConfig, []string{"login", "--method", "navidrome"}, 1, "", "navidrome.enabled: true", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tt.config != "" {
+				writeUserConfig(t, h, tt.config)
+			}
+			code := h.run(tt.args...)
+			if code != tt.code || !strings.Contains(h.stdout.String(), tt.stdout) || !strings.Contains(h.stderr.String(), tt.stderr) {
+				t.Errorf("exit %d (want %d)\nstdout: %q\nstderr: %q", code, tt.code, h.stdout.String(), h.stderr.String())
+			}
+			if tt.stderrLine && strings.Count(h.stderr.String(), "\n") != 1 {
+				t.Errorf("stderr is not one line: %q", h.stderr.String())
+			}
+			if tt.code != 0 && tt.stdout == "" && h.stdout.Len() != 0 {
+				t.Errorf("stdout on failure: %q", h.stdout.String())
+			}
+		})
+	}
+}
+
+func TestStatusAndTokenFromStore(t *testing.T) {
+	h := newHarness(t)
+	writeUserConfig(t, h, validConfig)
+	_ = h.store.Save(&tokenstore.Session{
+		Method: "authentik", Server: "https://auth.example.com/application/o/ssotray/",
+		Subject: "sub-1", Username: "alice", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"admins", "users"},
+		AccessToken: "AT-SECRET", RefreshToken: "RT-SECRET", IDToken: "ID-SECRET", Expiry: h.now.Add(10*time.Minute + 500*time.Millisecond),
+	})
+	if code := h.run("status", "--json"); code != 0 {
+		t.Fatalf("status --json: %d %s", code, h.stderr.String())
+	}
+	var got map[string]any
+	if err := json.Unmarshal(h.stdout.Bytes(), &got); err != nil {
+		t.Fatal(err)
+	}
+	want := `map[email:alice@example.com expires_at:2026-11-25T12:10:00Z groups:[admins users] method:authentik name:Alice Example signed_in:true subject:sub-1 username:alice]`
+	if s := fmt.Sprint(got); s != want {
+		t.Errorf("status --json\n got %s\nwant %s", s, want)
+	}
+	if code := h.run("status"); code != 0 || !strings.Contains(h.stdout.String(), "Signed in with Authentik as Alice Example (alice)") || !strings.Contains(h.stdout.String(), "admins, users") {
+		t.Errorf("status: %d %q", code, h.stdout.String())
+	}
+	if strings.Contains(h.stdout.String(), "SECRET") {
+		t.Error("status printed a token")
+	}
+	// A fresh token needs no provider at all (https://auth.example.com does not exist).
+	if code := h.run("token"); code != 0 || h.stdout.String() != "AT-SECRET\n" {
+		t.Errorf("token: %d %q %q", code, h.stdout.String(), h.stderr.String())
+	}
+	if code := h.run("token", "--id-token"); code != 0 || h.stdout.String() != "ID-SECRET\n" {
+		t.Errorf("token --id-token: %d %q", code, h.stdout.String())
+	}
+}
