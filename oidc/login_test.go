@@ -502,3 +502,17 @@ func TestTokensNeverPrint(t *testing.T) {
 		}
 	}
 }
+
+func TestConfidentialClient(t *testing.T) {
+	p := startProvider(t, oidctest.Client{ID: "ssotray", Secret: "s3cret", RedirectURIRegexes: []string{oidc.RedirectURIRegex}})
+	cfg := config(p)
+	cfg.ClientSecret = "s3cret"
+	if s, err := login(t, discover(t, cfg), newFormBrowser("bob", "bob-pw"), 10*time.Second); err != nil || s.Profile.Username != "bob" {
+		t.Fatalf("confidential sign-in: %v", err)
+	}
+	cfg.ClientSecret = "not-the-secret-xyz"
+	_, err := login(t, discover(t, cfg), newFormBrowser("bob", "bob-pw"), 10*time.Second)
+	if err == nil || !strings.Contains(err.Error(), "invalid_client") || !strings.Contains(err.Error(), "authentik.client_secret") || strings.Contains(err.Error(), "not-the-secret-xyz") {
+		t.Errorf("wrong secret: %v", err)
+	}
+}
