@@ -64,7 +64,7 @@ run: deps build
 		$(BIN)/devidp --addr $(DEMO_ADDR) --write-config $$cfg & pid=$$!; \
 		trap "kill $$pid 2>/dev/null; rm -f $$cfg" EXIT INT TERM; \
 		for i in $$(seq 50); do [ -s $$cfg ] && break; sleep 0.1; done; \
-		$(BIN)/ssotray --config $$cfg login && $(BIN)/ssotray --config $$cfg status; \
+		$(BIN)/ssotray --config $$cfg login --method authentik && $(BIN)/ssotray --config $$cfg status; \
 	fi
 
 vet:

@@ -45,8 +45,16 @@ type Profile struct {
 	Username string
 	Name     string
 	Email    string
-	Groups   []string
+	// Groups decide which apps the person sees. Navidrome has no groups: its
+	// admins count as members of NavidromeAdminsGroup.
+	Groups []string
+	// Role is Navidrome's role ("admin" or "user"), shown where Authentik
+	// shows groups; empty for Authentik.
+	Role string
 }
+
+// NavidromeAdminsGroup is the group Navidrome admins belong to for app visibility.
+const NavidromeAdminsGroup = "navidrome-admins"
 
 // Status is a snapshot for views. It never holds a token.
 type Status struct {
@@ -78,7 +86,10 @@ type authenticator interface {
 	// session for another server is not used.
 	server() string
 	signIn(ctx context.Context, opts SignInOptions) (*tokenstore.Session, error)
-	// refresh renews the session; errSessionEnded means sign in again.
+	// resume brings a stored session up to date at start; it may return s
+	// unchanged without any network. errSessionEnded means sign in again.
+	resume(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error)
+	// refresh renews an expired access token; errSessionEnded means sign in again.
 	refresh(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error)
 	// signOut ends the session at the server; the returned errors are
 	// warnings, the local sign-out happens regardless.
@@ -93,6 +104,7 @@ type Core struct {
 	mu        sync.Mutex
 	status    Status
 	session   *tokenstore.Session
+	signingIn bool
 	observers map[int]func(Status)
 	nextObs   int
 }
@@ -111,6 +123,9 @@ func New(d Deps) *Core {
 	c := &Core{deps: d, methods: map[Method]authenticator{}, observers: map[int]func(Status){}}
 	if d.Config.Authentik.Enabled {
 		c.methods[Authentik] = newAuthentikMethod(d)
+	}
+	if d.Config.Navidrome.Enabled {
+		c.methods[Navidrome] = newNavidromeMethod(d)
 	}
 	c.status.Remembered = d.Store.Remembers()
 	return c
@@ -174,10 +189,21 @@ func (c *Core) setSession(s *tokenstore.Session, notice string) {
 		if s != nil {
 			st.State = SignedIn
 			st.Method = Method(s.Method)
-			st.Profile = Profile{Subject: s.Subject, Username: s.Username, Name: s.Name, Email: s.Email, Groups: s.Groups}
+			st.Profile = profileOf(s)
 			st.ExpiresAt = s.Expiry
 		}
 	})
+}
+
+func profileOf(s *tokenstore.Session) Profile {
+	p := Profile{Subject: s.Subject, Username: s.Username, Name: s.Name, Email: s.Email, Groups: s.Groups}
+	if Method(s.Method) == Navidrome {
+		p.Role, p.Groups = "user", nil
+		if s.Admin {
+			p.Role, p.Groups = "admin", []string{NavidromeAdminsGroup}
+		}
+	}
+	return p
 }
 
 func (c *Core) current() *tokenstore.Session {
@@ -214,10 +240,7 @@ func (c *Core) Restore(ctx context.Context) error {
 		return nil
 	}
 	c.setSession(s, "")
-	if c.fresh(s) {
-		return nil
-	}
-	_, err = c.refresh(ctx)
+	_, err = c.renew(ctx, m.resume)
 	return err
 }
 
@@ -225,8 +248,8 @@ func (c *Core) Restore(ctx context.Context) error {
 // out is still good when it arrives.
 const refreshSkew = 30 * time.Second
 
-func (c *Core) fresh(s *tokenstore.Session) bool {
-	return s.Expiry.IsZero() || s.Expiry.After(c.deps.Now().Add(refreshSkew))
+func fresh(s *tokenstore.Session, now time.Time) bool {
+	return s.Expiry.IsZero() || s.Expiry.After(now.Add(refreshSkew))
 }
 
 // ErrNotSignedIn means there is no session.
@@ -242,7 +265,7 @@ func (c *Core) AccessToken(ctx context.Context) (string, error) {
 	if s == nil {
 		return "", ErrNotSignedIn
 	}
-	if !c.fresh(s) {
+	if !fresh(s, c.deps.Now()) {
 		var err error
 		if s, err = c.refresh(ctx); err != nil {
 			return "", err
@@ -263,24 +286,40 @@ func (c *Core) IDToken(ctx context.Context) (string, error) {
 	return s.IDToken, nil
 }
 
-// refresh renews the current session. When the server refuses, the person
-// is signed out with the reason; other failures leave the session alone.
+// refresh renews the current session's access token.
 func (c *Core) refresh(ctx context.Context) (*tokenstore.Session, error) {
 	s := c.current()
 	if s == nil {
 		return nil, ErrNotSignedIn
 	}
-	m := c.methods[Method(s.Method)]
+	return c.renew(ctx, c.methods[Method(s.Method)].refresh)
+}
+
+// renew runs step (a method's resume or refresh) on the current session.
+// When the server refuses, the person is signed out with the reason; other
+// failures leave the session alone.
+func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error)) (*tokenstore.Session, error) {
+	s := c.current()
+	if s == nil {
+		return nil, ErrNotSignedIn
+	}
 	c.update(func(st *Status) { st.State = Refreshing })
-	ns, err := m.refresh(ctx, s)
+	ns, err := step(ctx, s)
 	if errors.Is(err, errSessionEnded) {
 		_ = c.deps.Store.Delete()
 		c.setSession(nil, err.Error())
 		return nil, err
 	}
 	if err != nil {
-		c.update(func(st *Status) { st.State = SignedIn; st.Notice = "could not renew the session: " + err.Error() })
+		c.update(func(st *Status) {
+			st.State = SignedIn
+			st.Notice = "could not check or renew the session: " + err.Error()
+		})
 		return nil, fmt.Errorf("renewing your session: %w", err)
+	}
+	if ns == s { // nothing changed: no need to store it again
+		c.update(func(st *Status) { st.State = SignedIn })
+		return ns, nil
 	}
 	c.setSession(ns, c.save(ns))
 	return ns, nil
@@ -300,7 +339,10 @@ func (c *Core) save(s *tokenstore.Session) string {
 
 // SignInOptions adjust one interactive sign-in.
 type SignInOptions struct {
-	Timeout time.Duration // 0: 3 minutes
+	// Username and Password are for Navidrome; the password is used once
+	// and never stored.
+	Username, Password string
+	Timeout            time.Duration // 0: 3 minutes
 	// ShowURL tells the person where to sign in if the browser does not open.
 	ShowURL func(url string)
 	// BrowserFailed is told why the browser could not be opened.
@@ -317,12 +359,18 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		return fmt.Errorf("signing in with %s is not enabled; set %s.enabled: true in the configuration", method, method)
 	}
 	c.mu.Lock()
-	if c.status.State == SigningIn {
+	if c.signingIn {
 		c.mu.Unlock()
 		return ErrBusy
 	}
+	c.signingIn = true
+	prev := c.status
 	c.mu.Unlock()
-	prev := c.Status()
+	defer func() {
+		c.mu.Lock()
+		c.signingIn = false
+		c.mu.Unlock()
+	}()
 	c.update(func(st *Status) { st.State = SigningIn; st.Method = method; st.Notice = "" })
 	s, err := m.signIn(ctx, opts)
 	if err != nil {

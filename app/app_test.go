@@ -43,6 +43,13 @@ func (f *fakeMethod) signIn(ctx context.Context, _ SignInOptions) (*tokenstore.S
 		AccessToken: "at1", RefreshToken: "rt1", Expiry: f.now().Add(f.expiresIn)}, nil
 }
 
+func (f *fakeMethod) resume(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error) {
+	if fresh(s, f.now()) {
+		return s, nil
+	}
+	return f.refresh(ctx, s)
+}
+
 func (f *fakeMethod) refresh(_ context.Context, s *tokenstore.Session) (*tokenstore.Session, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -130,7 +137,7 @@ func TestRestore(t *testing.T) {
 		{"expired token is refreshed silently", 10 * time.Minute, nil, SignedIn, 1, true, ""},
 		{"token about to expire is refreshed", 5*time.Minute - 10*time.Second, nil, SignedIn, 1, true, ""},
 		{"refused refresh signs out", 10 * time.Minute, errSessionEnded, SignedOut, 1, false, "sign in again"},
-		{"unreachable provider keeps the session", 10 * time.Minute, errors.New("cannot reach"), SignedIn, 1, true, "could not renew the session: cannot reach"},
+		{"unreachable provider keeps the session", 10 * time.Minute, errors.New("cannot reach"), SignedIn, 1, true, "could not check or renew the session: cannot reach"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -16,6 +16,7 @@ type authentikMethod struct {
 	cfg   oidc.Config
 	ports []int
 	open  func(ctx context.Context, url string) error
+	now   func() time.Time
 
 	// client is discovered on first use and kept: discovery is the slowest
 	// step and never needed for a session that is still fresh.
@@ -34,6 +35,7 @@ func newAuthentikMethod(d Deps) *authentikMethod {
 		},
 		ports: a.CallbackPorts,
 		open:  d.Browser,
+		now:   d.Now,
 	}
 }
 
@@ -72,6 +74,14 @@ func (m *authentikMethod) session(s *oidc.Session) *tokenstore.Session {
 		Subject: p.Subject, Username: p.Username, Name: p.Name, Email: p.Email, Groups: p.Groups, AuthTime: p.AuthTime,
 		AccessToken: s.Tokens.AccessToken, RefreshToken: s.Tokens.RefreshToken, IDToken: s.Tokens.IDToken, Expiry: s.Tokens.Expiry,
 	}
+}
+
+// resume needs no network while the access token is fresh.
+func (m *authentikMethod) resume(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error) {
+	if fresh(s, m.now()) {
+		return s, nil
+	}
+	return m.refresh(ctx, s)
 }
 
 func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) (*tokenstore.Session, error) {

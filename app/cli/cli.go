@@ -4,6 +4,7 @@
 package cli
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
 	"time"
 
@@ -31,12 +33,16 @@ type Env struct {
 	Now            func() time.Time // nil: time.Now
 	Version        string
 	Logger         *slog.Logger // nil: discard
+	// ReadPassword reads a line from the terminal with echo off; nil when
+	// stdin is not a terminal.
+	ReadPassword func() (string, error)
 }
 
 const usage = `Usage: ssotray [--config FILE] VERB [options]
 
 Verbs:
   login [--method authentik|navidrome] [--timeout 3m]   sign in
+        [--username U] [--password-stdin]               (Navidrome: asks on the terminal when not given)
   status [--json]                                       who is signed in (exit 1 when nobody is)
   token [--id-token]                                    print a valid access token (or the ID token)
   logout [--local]                                      sign out; --local skips the browser step
@@ -164,6 +170,8 @@ func login(ctx context.Context, s *session, args []string) error {
 	fs := newFlags("login")
 	method := fs.String("method", "", "authentik or navidrome")
 	timeout := fs.Duration("timeout", 3*time.Minute, "how long to wait for the browser sign-in")
+	username := fs.String("username", "", "Navidrome username")
+	passwordStdin := fs.Bool("password-stdin", false, "read the Navidrome password from standard input")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -171,10 +179,7 @@ func login(ctx context.Context, s *session, args []string) error {
 	if err != nil {
 		return err
 	}
-	if m == app.Authentik {
-		fmt.Fprintln(s.env.Stderr, "Opening your browser to sign in with Authentik…")
-	}
-	err = s.core.SignIn(ctx, m, app.SignInOptions{
+	opts := app.SignInOptions{
 		Timeout: *timeout,
 		ShowURL: func(url string) {
 			fmt.Fprintf(s.env.Stderr, "If your browser does not open, visit:\n  %s\n", url)
@@ -182,8 +187,16 @@ func login(ctx context.Context, s *session, args []string) error {
 		BrowserFailed: func(err error) {
 			fmt.Fprintf(s.env.Stderr, "Could not open a browser: %v; open the address above by hand.\n", err)
 		},
-	})
-	if err != nil {
+	}
+	switch m {
+	case app.Authentik:
+		fmt.Fprintln(s.env.Stderr, "Opening your browser to sign in with Authentik…")
+	case app.Navidrome:
+		if opts.Username, opts.Password, err = s.credentials(*username, *passwordStdin); err != nil {
+			return err
+		}
+	}
+	if err := s.core.SignIn(ctx, m, opts); err != nil {
 		return err
 	}
 	s.notice()
@@ -192,14 +205,51 @@ func login(ctx context.Context, s *session, args []string) error {
 	return nil
 }
 
+// credentials gets the Navidrome username and password: from the flags and
+// stdin for scripts, or by asking on the terminal (password not echoed). The
+// password never comes from the command line, where other users could see it.
+func (s *session) credentials(username string, passwordStdin bool) (string, string, error) {
+	in := bufio.NewReader(s.env.Stdin)
+	if passwordStdin {
+		if username == "" {
+			return "", "", usageError("login: --password-stdin needs --username")
+		}
+		line, err := in.ReadString('\n')
+		if err != nil && line == "" {
+			return "", "", fmt.Errorf("login: no password on standard input")
+		}
+		return username, strings.TrimRight(line, "\r\n"), nil
+	}
+	if s.env.ReadPassword == nil {
+		return "", "", usageError("login: standard input is not a terminal to ask for the password; pass --username and --password-stdin")
+	}
+	if username == "" {
+		fmt.Fprintf(s.env.Stderr, "Navidrome username at %s: ", s.cfg.Navidrome.ServerURL)
+		line, err := in.ReadString('\n')
+		if err != nil && line == "" {
+			return "", "", errors.New("login: no username entered")
+		}
+		username = strings.TrimSpace(line)
+	}
+	fmt.Fprintf(s.env.Stderr, "Password for %s: ", username)
+	password, err := s.env.ReadPassword()
+	fmt.Fprintln(s.env.Stderr)
+	if err != nil {
+		return "", "", fmt.Errorf("login: reading the password: %w", err)
+	}
+	return username, password, nil
+}
+
 func pickMethod(enabled []app.Method, asked string) (app.Method, error) {
 	if asked != "" {
-		for _, m := range []app.Method{app.Authentik, app.Navidrome} {
-			if string(m) == asked {
-				return m, nil
-			}
+		m := app.Method(asked)
+		if m != app.Authentik && m != app.Navidrome {
+			return "", usageError("login: --method must be authentik or navidrome, not %q", asked)
 		}
-		return "", usageError("login: --method must be authentik or navidrome, not %q", asked)
+		if !slices.Contains(enabled, m) {
+			return "", fmt.Errorf("signing in with %s is not enabled; set %s.enabled: true in the configuration", asked, asked)
+		}
+		return m, nil
 	}
 	if len(enabled) == 1 {
 		return enabled[0], nil
@@ -267,7 +317,11 @@ func status(ctx context.Context, s *session, args []string) error {
 			line(s.env.Stdout, "Username", p.Username)
 			line(s.env.Stdout, "Email", p.Email)
 			line(s.env.Stdout, "Subject", p.Subject)
-			line(s.env.Stdout, "Groups", strings.Join(p.Groups, ", "))
+			if p.Role != "" {
+				line(s.env.Stdout, "Role", p.Role)
+			} else {
+				line(s.env.Stdout, "Groups", strings.Join(p.Groups, ", "))
+			}
 			if !st.ExpiresAt.IsZero() {
 				line(s.env.Stdout, "Token expires", st.ExpiresAt.Local().Format(time.RFC1123))
 			}

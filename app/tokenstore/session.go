@@ -25,10 +25,17 @@ type Session struct {
 	Groups   []string  `json:"groups,omitempty"`
 	AuthTime time.Time `json:"auth_time,omitzero"`
 
+	Admin bool `json:"admin,omitempty"` // Navidrome's only role
+
+	// AccessToken is the OAuth access token, or Navidrome's JWT.
 	AccessToken  string    `json:"access_token,omitempty"`
 	RefreshToken string    `json:"refresh_token,omitempty"`
 	IDToken      string    `json:"id_token,omitempty"`
 	Expiry       time.Time `json:"expiry,omitzero"`
+	// SubsonicSalt and SubsonicToken (md5 of password+salt) let a Navidrome
+	// session be checked and used without the password.
+	SubsonicSalt  string `json:"subsonic_salt,omitempty"`
+	SubsonicToken string `json:"subsonic_token,omitempty"`
 }
 
 // String prints who the session is for, never its tokens.

@@ -1,7 +1,8 @@
-// Command devidp is a stand-in for Authentik on this machine, for the demo
-// and for trying ssotray without a server: it runs the test OpenID provider
-// (Authentik's URL layout, a real login form) on loopback with seeded users,
-// and prints, or writes, a configuration that points ssotray at it.
+// Command devidp is a stand-in for Authentik and Navidrome on this machine,
+// for the demo and for trying ssotray without servers: it runs the test
+// OpenID provider (Authentik's URL layout, a real login form) and the
+// Navidrome stand-in on loopback with seeded users, and prints, or writes, a
+// configuration that points ssotray at them.
 package main
 
 import (
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
 	"github.com/ssotray/ssotray/oidc"
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
@@ -25,17 +27,24 @@ var users = []oidctest.User{
 }
 
 func main() {
-	addr := flag.String("addr", "127.0.0.1:9000", "loopback address to listen on")
+	addr := flag.String("addr", "127.0.0.1:9000", "loopback address of the Authentik stand-in")
+	ndAddr := flag.String("navidrome-addr", "127.0.0.1:4533", "loopback address of the Navidrome stand-in")
 	configOut := flag.String("write-config", "", "also write the ssotray configuration to this file")
 	browser := flag.String("browser", "", "browser_command for the written configuration (space-separated argv)")
 	flag.Parse()
-	if err := run(*addr, *configOut, strings.Fields(*browser)); err != nil {
+	if err := run(*addr, *ndAddr, *configOut, strings.Fields(*browser)); err != nil {
 		fmt.Fprintln(os.Stderr, "devidp:", err)
 		os.Exit(1)
 	}
 }
 
-func run(addr, configOut string, browser []string) error {
+// navidromeUsers sign in with "Sign in with Navidrome".
+var navidromeUsers = []navidrometest.User{
+	{Username: "alice", Password: "alice", Name: "Alice Liddell", IsAdmin: true},
+	{Username: "bob", Password: "bob", Name: "Bob Builder"},
+}
+
+func run(addr, ndAddr, configOut string, browser []string) error {
 	p, err := oidctest.Start(oidctest.Options{
 		Addr:    addr,
 		Users:   users,
@@ -45,7 +54,12 @@ func run(addr, configOut string, browser []string) error {
 		return err
 	}
 	defer p.Close()
-	cfg := configFor(p.URL(), browser)
+	nd, err := navidrometest.Start(navidrometest.Options{Addr: ndAddr, Users: navidromeUsers})
+	if err != nil {
+		return err
+	}
+	defer nd.Close()
+	cfg := configFor(p.URL(), nd.URL(), browser)
 	if configOut != "" {
 		if err := os.WriteFile(configOut, []byte(cfg), 0o600); err != nil {
 			return err
@@ -55,6 +69,14 @@ func run(addr, configOut string, browser []string) error {
 	for _, u := range users {
 		fmt.Printf("  %-6s / %-6s / %s\n", u.Username, u.Password, strings.Join(u.Groups, ", "))
 	}
+	fmt.Printf("\ndevidp: a Navidrome stand-in at %s\n\nUsers (username / password / role):\n", nd.URL())
+	for _, u := range navidromeUsers {
+		role := "user"
+		if u.IsAdmin {
+			role = "admin"
+		}
+		fmt.Printf("  %-6s / %-6s / %s\n", u.Username, u.Password, role)
+	}
 	fmt.Printf("\nssotray configuration:\n\n%s\nPress Ctrl-C to stop.\n", cfg)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -62,18 +84,21 @@ func run(addr, configOut string, browser []string) error {
 	return nil
 }
 
-func configFor(serverURL string, browser []string) string {
+func configFor(serverURL, navidromeURL string, browser []string) string {
 	cfg := fmt.Sprintf(`authentik:
   enabled: true
   server_url: %s
   app_slug: ssotray
   client_id: ssotray
   callback_ports: [0]
+navidrome:
+  enabled: true
+  server_url: %s
 apps:
   - name: Provider health
     url: %s/-/health/live/
     description: the demo identity provider
-`, serverURL, serverURL)
+`, serverURL, navidromeURL, serverURL)
 	if len(browser) > 0 {
 		cfg += fmt.Sprintf("browser_command: [%s]\n", strings.Join(browser, ", "))
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"golang.org/x/term"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
@@ -27,8 +28,16 @@ func main() {
 	if os.Getenv("SSOTRAY_DEBUG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
+	var readPassword func() (string, error)
+	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		readPassword = func() (string, error) {
+			b, err := term.ReadPassword(fd)
+			return string(b), err
+		}
+	}
 	code := cli.Run(ctx, cli.Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+		ReadPassword: readPassword,
+		Stdin:        os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv:  os.Getenv,
 		Locator: config.DefaultLocator(),
 		Store:   func() tokenstore.Store { return tokenstore.NewKeyring() },

@@ -1,0 +1,130 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+const ndPassword = "n4vidrome-pa55word"
+
+func navidromeCore(t *testing.T, srv *navidrometest.Server, store tokenstore.Store, now func() time.Time) *Core {
+	t.Helper()
+	cfg := config.Default()
+	cfg.Authentik.Enabled = false
+	cfg.Navidrome = config.Navidrome{Enabled: true, ServerURL: srv.URL()}
+	return New(Deps{Config: &cfg, Store: store, Now: now})
+}
+
+func startNavidrome(t *testing.T) *navidrometest.Server {
+	t.Helper()
+	srv, err := navidrometest.Start(navidrometest.Options{BasePath: "/navidrome", Users: []navidrometest.User{
+		{Username: "carol", Password: ndPassword, Name: "Carol Admin", IsAdmin: true},
+		{Username: "dave", Password: ndPassword, Name: "Dave User"},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
+}
+
+func TestNavidromeSignInAndProfile(t *testing.T) {
+	srv := startNavidrome(t)
+	tests := []struct {
+		user, role string
+		groups     []string
+	}{
+		{"carol", "admin", []string{NavidromeAdminsGroup}},
+		{"dave", "user", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.user, func(t *testing.T) {
+			store := tokenstore.NewMemory()
+			c := navidromeCore(t, srv, store, time.Now)
+			if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: tt.user, Password: ndPassword}); err != nil {
+				t.Fatal(err)
+			}
+			st := c.Status()
+			if st.State != SignedIn || st.Method != Navidrome || st.Profile.Username != tt.user || st.Profile.Role != tt.role ||
+				strings.Join(st.Profile.Groups, ",") != strings.Join(tt.groups, ",") || st.ExpiresAt.Before(time.Now().Add(47*time.Hour)) {
+				t.Errorf("status %+v", st)
+			}
+			s, _ := store.Load()
+			raw, _ := json.Marshal(s)
+			if strings.Contains(string(raw), ndPassword) || s.SubsonicSalt == "" || s.SubsonicToken == "" || s.AccessToken == "" {
+				t.Errorf("stored session: %s", raw)
+			}
+			if tok, err := c.AccessToken(context.Background()); err != nil || tok != s.AccessToken {
+				t.Errorf("token %v", err)
+			}
+		})
+	}
+}
+
+func TestNavidromeRestore(t *testing.T) {
+	tests := []struct {
+		name       string
+		later      time.Duration // how long after sign-in the next start is
+		change     func(*navidrometest.Server)
+		wantState  State
+		wantStored bool
+		wantNotice string
+	}{
+		{"pings fine", time.Minute, nil, SignedIn, true, ""},
+		{"expired JWT but the salt/token still pings", 72 * time.Hour, nil, SignedIn, true, ""},
+		{"password changed", time.Minute, func(s *navidrometest.Server) { s.SetPassword("carol", "new-password") }, SignedOut, false, "password changed"},
+		{"server down keeps the session", time.Minute, func(s *navidrometest.Server) { _ = s.Close() }, SignedIn, true, "could not check"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := startNavidrome(t)
+			store := tokenstore.NewMemory()
+			if err := navidromeCore(t, srv, store, time.Now).SignIn(context.Background(), Navidrome, SignInOptions{Username: "carol", Password: ndPassword}); err != nil {
+				t.Fatal(err)
+			}
+			if tt.change != nil {
+				tt.change(srv)
+			}
+			c := navidromeCore(t, srv, store, func() time.Time { return time.Now().Add(tt.later) })
+			_ = c.Restore(context.Background())
+			st := c.Status()
+			if st.State != tt.wantState || !strings.Contains(st.Notice, tt.wantNotice) {
+				t.Errorf("status %v, notice %q", st.State, st.Notice)
+			}
+			if _, err := store.Load(); (err == nil) != tt.wantStored {
+				t.Errorf("stored: %v", err)
+			}
+		})
+	}
+}
+
+func TestNavidromeExpiredTokenIsNotHandedOut(t *testing.T) {
+	srv := startNavidrome(t)
+	store := tokenstore.NewMemory()
+	_ = navidromeCore(t, srv, store, time.Now).SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword})
+	c := navidromeCore(t, srv, store, func() time.Time { return time.Now().Add(72 * time.Hour) })
+	_ = c.Restore(context.Background())
+	_, err := c.AccessToken(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "sign in again with `ssotray login --method navidrome`") || c.Status().State != SignedIn {
+		t.Errorf("expired JWT: %v, %v", err, c.Status().State)
+	}
+}
+
+func TestNavidromeWrongPassword(t *testing.T) {
+	srv := startNavidrome(t)
+	c := navidromeCore(t, srv, tokenstore.NewMemory(), time.Now)
+	err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "carol", Password: "wrong"})
+	if err == nil || c.Status().State != SignedOut || !strings.Contains(strings.ToLower(c.Status().Notice), "wrong username or password") {
+		t.Errorf("wrong password: %v, %+v", err, c.Status())
+	}
+	if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "carol"}); err == nil || !strings.Contains(err.Error(), "enter your Navidrome username and password") {
+		t.Errorf("empty password: %v", err)
+	}
+}
