@@ -152,9 +152,15 @@ type result struct {
 
 func (w *world) run(extraEnv []string, args ...string) result {
 	w.t.Helper()
+	return w.runWithInput("", extraEnv, args...)
+}
+
+func (w *world) runWithInput(stdin string, extraEnv []string, args ...string) result {
+	w.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, bin.ssotray, append([]string{"--config", w.config}, args...)...)
+	cmd.Stdin = strings.NewReader(stdin)
 	cmd.Env = append(append([]string{}, w.env...), extraEnv...)
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -33,23 +32,13 @@ func TestNavidromeThroughTheBinary(t *testing.T) {
 	_ = tokenstore.NewKeyring().Delete()
 	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete() })
 
+	w := &world{t: t, config: cfgPath, env: os.Environ()}
 	var outputs strings.Builder
 	run := func(stdin string, args ...string) result {
 		t.Helper()
-		cmd := exec.Command(bin.ssotray, append([]string{"--config", cfgPath}, args...)...)
-		cmd.Stdin = strings.NewReader(stdin)
-		var out, errb strings.Builder
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		err := cmd.Run()
-		code := 0
-		var ee *exec.ExitError
-		if errors.As(err, &ee) {
-			code = ee.ExitCode()
-		} else if err != nil {
-			t.Fatal(err)
-		}
-		outputs.WriteString(out.String() + errb.String())
-		return result{out.String(), errb.String(), code}
+		r := w.runWithInput(stdin, nil, args...)
+		outputs.WriteString(r.stdout + r.stderr)
+		return r
 	}
 
 	// No --method: Navidrome is the only enabled method.
