@@ -13,3 +13,13 @@ var Icon []byte
 //
 //go:embed icon.svg
 var IconSVG []byte
+
+// TraySignedIn is the tray icon while someone is signed in (green).
+//
+//go:embed tray-signed-in.png
+var TraySignedIn []byte
+
+// TraySignedOut is the tray icon while nobody is signed in (grey).
+//
+//go:embed tray-signed-out.png
+var TraySignedOut []byte

@@ -1,0 +1,49 @@
+package app
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/ssotray/ssotray/app/launch"
+)
+
+// Apps returns the launcher entries the signed-in person may see; none when
+// nobody is signed in.
+func (c *Core) Apps() []launch.App {
+	st := c.Status()
+	if st.State != SignedIn && st.State != Refreshing {
+		return nil
+	}
+	var all []launch.App
+	for _, a := range c.deps.Config.Apps {
+		all = append(all, launch.App{Name: a.Name, URL: a.URL, Description: a.Description, Groups: a.Groups})
+	}
+	return launch.Visible(all, st.Profile.Groups)
+}
+
+// OpenApp opens a visible app in the browser. A hidden app is refused as if
+// it did not exist, so the command line cannot reach what the window hides.
+func (c *Core) OpenApp(ctx context.Context, name string) error {
+	a, ok := launch.Find(c.Apps(), name)
+	if !ok {
+		if c.Status().State == SignedOut {
+			return ErrNotSignedIn
+		}
+		return fmt.Errorf("no app named %q is available to you; `ssotray apps` lists yours", name)
+	}
+	if err := launch.CheckURL(a.URL); err != nil {
+		return err
+	}
+	if err := c.deps.Browser(ctx, a.URL); err != nil {
+		return fmt.Errorf("opening %s: %w", a.Name, err)
+	}
+	return nil
+}
+
+// NavidromeServer is the Navidrome address people sign in to ("" when disabled).
+func (c *Core) NavidromeServer() string {
+	if !c.deps.Config.Navidrome.Enabled {
+		return ""
+	}
+	return c.deps.Config.Navidrome.ServerURL
+}
