@@ -46,6 +46,8 @@ Verbs:
   status [--json]                                       who is signed in (exit 1 when nobody is)
   token [--id-token]                                    print a valid access token (or the ID token)
   logout [--local]                                      sign out; --local skips the browser step
+  apps [--json]                                         the apps you may open
+  open NAME                                             open one of them in the browser
   version                                               print the version
 `
 
@@ -105,6 +107,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	}
 	verbs := map[string]func(context.Context, *session, []string) error{
 		"login": login, "status": status, "token": token, "logout": logout,
+		"apps": apps, "open": openApp,
 	}
 	f, ok := verbs[verb]
 	if !ok {
@@ -394,4 +397,57 @@ func logout(ctx context.Context, s *session, args []string) error {
 	}
 	fmt.Fprintln(s.env.Stdout, "Signed out.")
 	return nil
+}
+
+// appJSON is the shape of `apps --json`.
+type appJSON struct {
+	Name        string `json:"name"`
+	URL         string `json:"url"`
+	Description string `json:"description"`
+}
+
+func apps(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("apps")
+	asJSON := fs.Bool("json", false, "print JSON")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	_ = s.core.Restore(ctx)
+	if s.core.Status().State == app.SignedOut {
+		s.notice()
+		return app.ErrNotSignedIn
+	}
+	list := s.core.Apps()
+	if *asJSON {
+		out := make([]appJSON, 0, len(list))
+		for _, a := range list {
+			out = append(out, appJSON{a.Name, a.URL, a.Description})
+		}
+		enc := json.NewEncoder(s.env.Stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(out)
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(s.env.Stdout, "No apps are configured for you.")
+	}
+	for _, a := range list {
+		fmt.Fprintf(s.env.Stdout, "%-20s %s", a.Name, a.URL)
+		if a.Description != "" {
+			fmt.Fprintf(s.env.Stdout, "  (%s)", a.Description)
+		}
+		fmt.Fprintln(s.env.Stdout)
+	}
+	return nil
+}
+
+func openApp(ctx context.Context, s *session, args []string) error {
+	fs := newFlags("open")
+	if err := fs.Parse(args); err != nil {
+		return usageError("open: %v", err)
+	}
+	if fs.NArg() != 1 {
+		return usageError("open: name one app, like: ssotray open Music")
+	}
+	_ = s.core.Restore(ctx)
+	return s.core.OpenApp(ctx, fs.Arg(0))
 }

@@ -98,6 +98,59 @@ func TestUsageAndErrors(t *testing.T) {
 	}
 }
 
+func TestAppsAndOpen(t *testing.T) {
+	h := newHarness(t)
+	opened := filepath.Join(h.dir, "opened")
+	browser := filepath.Join(h.dir, "browser.sh")
+	if err := os.WriteFile(browser, []byte("#!/bin/sh\necho \"$@\" >> "+opened+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	writeUserConfig(t, h, validConfig+`browser_command: [`+browser+`]
+apps:
+  - {name: Music, url: "https://music.example.com", description: Navidrome}
+  - {name: Admin, url: "https://admin.example.com", groups: [admins]}
+  - {name: Wiki, url: "https://wiki.example.com", groups: [users]}
+`)
+	if code := h.run("apps"); code != 1 || !strings.Contains(h.stderr.String(), "not signed in") {
+		t.Errorf("apps signed out: %d %q", code, h.stderr.String())
+	}
+	_ = h.store.Save(&tokenstore.Session{Method: "authentik", Server: "https://auth.example.com/application/o/ssotray/",
+		Username: "bob", Groups: []string{"users"}, AccessToken: "x", Expiry: h.now.Add(time.Hour)})
+	if code := h.run("apps", "--json"); code != 0 || strings.TrimSpace(h.stdout.String()) != `[
+  {
+    "name": "Music",
+    "url": "https://music.example.com",
+    "description": "Navidrome"
+  },
+  {
+    "name": "Wiki",
+    "url": "https://wiki.example.com",
+    "description": ""
+  }
+]` {
+		t.Errorf("apps --json: %d %s", code, h.stdout.String())
+	}
+	if code := h.run("apps"); code != 0 || strings.Contains(h.stdout.String(), "Admin") || !strings.Contains(h.stdout.String(), "Music") {
+		t.Errorf("apps: %q", h.stdout.String())
+	}
+	if code := h.run("open", "admin"); code != 1 || !strings.Contains(h.stderr.String(), `no app named "admin" is available to you`) {
+		t.Errorf("open hidden app: %d %q", code, h.stderr.String())
+	}
+	if code := h.run("open", "wiki"); code != 0 {
+		t.Errorf("open wiki: %d %q", code, h.stderr.String())
+	}
+	if code := h.run("open"); code != 2 {
+		t.Errorf("open without a name: %d", code)
+	}
+	var got []byte
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline) && len(got) == 0; time.Sleep(20 * time.Millisecond) {
+		got, _ = os.ReadFile(opened)
+	}
+	if string(got) != "https://wiki.example.com\n" {
+		t.Errorf("browser opened %q", got)
+	}
+}
+
 func TestStatusAndTokenFromStore(t *testing.T) {
 	h := newHarness(t)
 	writeUserConfig(t, h, validConfig)
