@@ -18,6 +18,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/doctor"
 	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
@@ -30,9 +31,11 @@ type Env struct {
 	Getenv         func(string) string
 	Locator        config.Locator
 	Store          func() tokenstore.Store
-	Now            func() time.Time // nil: time.Now
-	Version        string
-	Logger         *slog.Logger // nil: discard
+	// ProbeStore is a keyring entry doctor may write and remove.
+	ProbeStore func() tokenstore.Store
+	Now        func() time.Time // nil: time.Now
+	Version    string
+	Logger     *slog.Logger // nil: discard
 	// ReadPassword reads a line from the terminal with echo off; nil when
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
@@ -46,6 +49,7 @@ Verbs:
   status [--json]                                       who is signed in (exit 1 when nobody is)
   token [--id-token]                                    print a valid access token (or the ID token)
   logout [--local]                                      sign out; --local skips the browser step
+  doctor                                                check the setup; exit 1 if something fails
   apps [--json]                                         the apps you may open
   open NAME                                             open one of them in the browser
   version                                               print the version
@@ -101,9 +105,12 @@ func run(ctx context.Context, env Env, args []string) error {
 		return &exitError{code: 2, err: errors.New("")}
 	}
 	verb, rest := global.Arg(0), global.Args()[1:]
-	if verb == "version" {
+	switch verb {
+	case "version":
 		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
 		return nil
+	case "doctor":
+		return doctorVerb(ctx, env, *configPath, rest)
 	}
 	verbs := map[string]func(context.Context, *session, []string) error{
 		"login": login, "status": status, "token": token, "logout": logout,
@@ -450,4 +457,27 @@ func openApp(ctx context.Context, s *session, args []string) error {
 	}
 	_ = s.core.Restore(ctx)
 	return s.core.OpenApp(ctx, fs.Arg(0))
+}
+
+func doctorVerb(ctx context.Context, env Env, configPath string, args []string) error {
+	if err := parse(newFlags("doctor"), args); err != nil {
+		return err
+	}
+	path, err := env.Locator.Find(configPath)
+	var cfg *config.Config
+	if err == nil {
+		cfg, err = config.Load(path, env.Getenv)
+	}
+	if err != nil {
+		fmt.Fprintln(env.Stdout, doctor.Finding{Level: doctor.Fail, Check: "configuration", Detail: oneLine(err)})
+		return &exitError{code: 1, err: errors.New("")}
+	}
+	findings := doctor.Run(ctx, cfg, doctor.Deps{Keyring: env.ProbeStore()})
+	for _, f := range findings {
+		fmt.Fprintln(env.Stdout, f)
+	}
+	if doctor.Failed(findings) {
+		return &exitError{code: 1, err: errors.New("")}
+	}
+	return nil
 }

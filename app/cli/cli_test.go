@@ -36,9 +36,10 @@ func (h *harness) run(args ...string) int {
 		Getenv: func(string) string { return "" },
 		Locator: config.Locator{Getenv: func(string) string { return "" },
 			UserConfigDir: func() (string, error) { return h.dir, nil }, SystemDir: filepath.Join(h.dir, "etc")},
-		Store:   func() tokenstore.Store { return h.store },
-		Now:     func() time.Time { return h.now },
-		Version: "1.2.3",
+		Store:      func() tokenstore.Store { return h.store },
+		ProbeStore: func() tokenstore.Store { return tokenstore.NewMemory() },
+		Now:        func() time.Time { return h.now },
+		Version:    "1.2.3",
 	}, args)
 }
 
@@ -76,6 +77,8 @@ func TestUsageAndErrors(t *testing.T) {
 		{"status signed out", validConfig, []string{"status"}, 1, "Not signed in.", "", false},
 		{"token signed out", validConfig, []string{"token"}, 1, "", "not signed in; run `ssotray login` first", true},
 		{"logout signed out", validConfig, []string{"logout"}, 0, "Not signed in.", "", false},
+		{"doctor without config", "", []string{"doctor"}, 1, "FAIL configuration: no configuration file found", "", false},
+		{"doctor finds nobody at the server", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"doctor"}, 1, "FAIL health: cannot reach", "", false},
 		{"navidrome disabled", validConfig, []string{"login", "--method", "navidrome"}, 1, "", "navidrome.enabled: true", true},
 	}
 	for _, tt := range tests {

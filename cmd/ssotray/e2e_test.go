@@ -502,3 +502,19 @@ func TestForeignProvider(t *testing.T) {
 		t.Errorf("logout: %+v", r)
 	}
 }
+
+func TestDoctor(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	r := w.run(nil, "doctor")
+	if r.code != 0 || strings.Contains(r.stdout, "FAIL") || !strings.Contains(r.stdout, "OK   keyring") ||
+		!strings.Contains(r.stdout, oidc.RedirectURI(w.ports[0])) || !strings.Contains(r.stdout, "OK   signing key") {
+		t.Errorf("doctor on a good setup: %+v", r)
+	}
+	w.provider.SetFaults(oidctest.Faults{HS256: true})
+	noKeyring := []string{"DBUS_SESSION_BUS_ADDRESS=unix:path=" + filepath.Join(t.TempDir(), "no-bus")}
+	r = w.run(noKeyring, "doctor")
+	if r.code != 1 || !strings.Contains(r.stdout, "FAIL signing key") || !strings.Contains(r.stdout, "Signing Key") ||
+		!strings.Contains(r.stdout, "FAIL keyring") || !strings.Contains(r.stdout, "start gnome-keyring") {
+		t.Errorf("doctor with HS256 and no keyring: %+v", r)
+	}
+}

@@ -41,6 +41,9 @@ func main() {
 		Getenv:  os.Getenv,
 		Locator: config.DefaultLocator(),
 		Store:   func() tokenstore.Store { return tokenstore.NewKeyring() },
+		ProbeStore: func() tokenstore.Store {
+			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
+		},
 		Version: version,
 		Logger:  logger,
 	}, os.Args[1:])

@@ -1,0 +1,137 @@
+package doctor
+
+import (
+	"context"
+	"errors"
+	"net"
+	"strings"
+	"testing"
+
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
+	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
+	"github.com/ssotray/ssotray/oidc/oidctest"
+)
+
+func provider(t *testing.T, f oidctest.Faults) *oidctest.Provider {
+	t.Helper()
+	p, err := oidctest.Start(oidctest.Options{Clients: []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.SetFaults(f)
+	t.Cleanup(func() { _ = p.Close() })
+	return p
+}
+
+func find(fs []Finding, check string) Finding {
+	for _, f := range fs {
+		if f.Check == check {
+			return f
+		}
+	}
+	return Finding{Level: -1, Check: check, Detail: "missing"}
+}
+
+func TestAuthentik(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := busy.Addr().(*net.TCPAddr).Port
+
+	tests := []struct {
+		name   string
+		faults oidctest.Faults
+		mutate func(a *config.Authentik, p *oidctest.Provider)
+		check  string
+		level  Level
+		want   string
+	}{
+		{name: "healthy", check: "discovery", level: OK, want: "/application/o/ssotray/"},
+		{name: "health", check: "health", level: OK, want: "ready"},
+		{name: "signing", check: "signing key", level: OK, want: "RS256"},
+		{name: "pkce", check: "PKCE", level: OK, want: "S256"},
+		{name: "HS256", faults: oidctest.Faults{HS256: true}, check: "signing key", level: Fail, want: "choose a Signing Key"},
+		{name: "wrong slug", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.AppSlug = "nope" }, check: "discovery", level: Fail, want: "authentik.app_slug"},
+		{name: "down", mutate: func(_ *config.Authentik, p *oidctest.Provider) { _ = p.Close() }, check: "health", level: Fail, want: "cannot reach"},
+		{name: "ports busy", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{busyPort} }, check: "callback port", level: Fail, want: "all in use"},
+		{name: "strict URIs", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{38917, 38918} }, check: "redirect URIs", level: OK,
+			want: "http://127.0.0.1:38917/callback http://127.0.0.1:38918/callback"},
+		{name: "regex URI", check: "redirect URIs", level: OK, want: `http://127\.0\.0\.1:\d+/callback (as a regex)`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := provider(t, tt.faults)
+			a := config.Default().Authentik
+			a.ServerURL, a.CallbackPorts = p.URL(), []int{0}
+			if tt.mutate != nil {
+				tt.mutate(&a, p)
+			}
+			f := find(Authentik(context.Background(), a, nil), tt.check)
+			if f.Level != tt.level || !strings.Contains(f.String(), tt.want) {
+				t.Errorf("%s", f)
+			}
+		})
+	}
+}
+
+func TestNavidrome(t *testing.T) {
+	srv, err := navidrometest.Start(navidrometest.Options{BasePath: "/nd"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := Navidrome(context.Background(), srv.URL(), nil); f.Level != OK {
+		t.Errorf("%s", f)
+	}
+	p := provider(t, oidctest.Faults{})
+	if f := Navidrome(context.Background(), p.URL(), nil); f.Level != Fail || !strings.Contains(f.Detail, "does not look like a Navidrome server") {
+		t.Errorf("not navidrome: %s", f)
+	}
+	_ = srv.Close()
+	if f := Navidrome(context.Background(), srv.URL(), nil); f.Level != Fail || !strings.Contains(f.Detail, "cannot reach") {
+		t.Errorf("down: %s", f)
+	}
+}
+
+type brokenStore struct{ tokenstore.Memory }
+
+func (brokenStore) Save(*tokenstore.Session) error {
+	return &tokenstore.UnavailableError{Err: errors.New("The name org.freedesktop.secrets was not provided by any .service files")}
+}
+
+func TestKeyringAndBrowser(t *testing.T) {
+	if f := Keyring(tokenstore.NewMemory()); f.Level != OK {
+		t.Errorf("%s", f)
+	}
+	if f := Keyring(&brokenStore{}); f.Level != Fail || !strings.Contains(f.String(), "no Secret Service") || !strings.Contains(f.Fix, "gnome-keyring") {
+		t.Errorf("%s", f)
+	}
+	has := func(names ...string) func(string) (string, error) {
+		return func(n string) (string, error) {
+			for _, x := range names {
+				if x == n {
+					return "/usr/bin/" + n, nil
+				}
+			}
+			return "", errors.New("not found")
+		}
+	}
+	tests := []struct {
+		command []string
+		path    []string
+		level   Level
+	}{
+		{nil, []string{"xdg-open"}, OK},
+		{nil, nil, Warn},
+		{[]string{"firefox", "--private-window"}, []string{"firefox"}, OK},
+		{[]string{"firefox"}, []string{"xdg-open"}, Fail},
+	}
+	for _, tt := range tests {
+		if f := Browser(tt.command, has(tt.path...)); f.Level != tt.level {
+			t.Errorf("%v with %v: %s", tt.command, tt.path, f)
+		}
+	}
+}

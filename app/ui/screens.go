@@ -1,0 +1,447 @@
+package ui
+
+import (
+	"fmt"
+	"strings"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/canvas"
+	"fyne.io/fyne/v2/container"
+	"fyne.io/fyne/v2/layout"
+	"fyne.io/fyne/v2/theme"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/launch"
+)
+
+// methodName is how a sign-in method is named to people.
+func methodName(m app.Method) string {
+	switch m {
+	case app.Authentik:
+		return "Authentik"
+	case app.Navidrome:
+		return "Navidrome"
+	}
+	return string(m)
+}
+
+// noticeLine is a warning icon and a wrapped line of text, hidden while empty.
+type noticeLine struct {
+	label *widget.Label
+	root  *fyne.Container
+}
+
+func newNoticeLine(importance widget.Importance) *noticeLine {
+	l := widget.NewLabel("")
+	l.Wrapping = fyne.TextWrapWord
+	l.Importance = importance
+	icon := widget.NewIcon(theme.WarningIcon())
+	if importance == widget.DangerImportance {
+		icon.SetResource(theme.ErrorIcon())
+	}
+	n := &noticeLine{label: l, root: container.NewBorder(nil, nil, container.NewCenter(icon), nil, l)}
+	n.root.Hide()
+	return n
+}
+
+func (n *noticeLine) set(text string) {
+	n.label.SetText(text)
+	if text == "" {
+		n.root.Hide()
+	} else {
+		n.root.Show()
+	}
+}
+
+func heading(text string) *widget.Label {
+	l := widget.NewLabelWithStyle(text, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	l.SizeName = theme.SizeNameSubHeadingText
+	return l
+}
+
+// signInScreen is shown while nobody is signed in.
+type signInScreen struct {
+	root      fyne.CanvasObject
+	box       *fyne.Container
+	notice    *noticeLine
+	authentik *widget.Button // nil when Authentik is not enabled
+	server    *widget.Label  // the Navidrome server; nil when not enabled
+	username  *widget.Entry
+	password  *widget.Entry
+	navidrome *widget.Button // nil when Navidrome is not enabled
+}
+
+func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
+	s := &signInScreen{notice: newNoticeLine(widget.WarningImportance)}
+	// The entries exist even with Navidrome off, so code needs no nil checks.
+	s.username = widget.NewEntry()
+	s.password = widget.NewPasswordEntry()
+
+	var top []fyne.CanvasObject
+	if u.opts.Icon != nil {
+		img := canvas.NewImageFromResource(u.opts.Icon)
+		img.FillMode = canvas.ImageFillContain
+		img.SetMinSize(fyne.NewSize(96, 96))
+		top = append(top, container.NewCenter(img))
+	}
+	name := widget.NewLabelWithStyle(u.opts.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
+	name.SizeName = theme.SizeNameHeadingText
+	top = append(top, name, heading("Sign in to reach your apps"), s.notice.root)
+
+	var methods []fyne.CanvasObject
+	for _, m := range u.methods {
+		if len(methods) > 0 {
+			or := widget.NewLabelWithStyle("or", fyne.TextAlignCenter, fyne.TextStyle{Italic: true})
+			line := func() fyne.CanvasObject {
+				return container.NewVBox(layout.NewSpacer(), widget.NewSeparator(), layout.NewSpacer())
+			}
+			methods = append(methods, container.NewGridWithColumns(3, line(), or, line()))
+		}
+		switch m {
+		case app.Authentik:
+			s.authentik = widget.NewButtonWithIcon("Sign in with Authentik", theme.LoginIcon(), func() {
+				u.startSignIn(app.Authentik, "", "")
+			})
+			s.authentik.Importance = widget.HighImportance
+			methods = append(methods, s.authentik,
+				hint("Opens your browser to sign in with your Authentik account."))
+		case app.Navidrome:
+			where := "your Navidrome server"
+			if navidromeServer != "" {
+				where = navidromeServer
+			}
+			s.server = widget.NewLabel("Navidrome at " + where)
+			s.server.Wrapping = fyne.TextWrapBreak
+			s.server.Alignment = fyne.TextAlignCenter
+			s.username.OnSubmitted = func(string) { u.win.Canvas().Focus(s.password) }
+			s.password.OnSubmitted = func(string) { u.submitNavidrome() }
+			s.navidrome = widget.NewButtonWithIcon("Sign in with Navidrome", theme.LoginIcon(), u.submitNavidrome)
+			if len(u.methods) == 1 {
+				s.navidrome.Importance = widget.HighImportance
+			}
+			form := widget.NewForm(
+				widget.NewFormItem("Username", s.username),
+				widget.NewFormItem("Password", s.password),
+			)
+			methods = append(methods, s.server, form, s.navidrome)
+		}
+	}
+	if len(methods) == 0 {
+		l := widget.NewLabel("No sign-in method is enabled. Set authentik.enabled or navidrome.enabled to true in the configuration file, then start ssotray again.")
+		l.Wrapping = fyne.TextWrapWord
+		l.Importance = widget.DangerImportance
+		methods = append(methods, l)
+	}
+
+	s.box = container.NewVBox(top...)
+	s.box.Add(layout.NewSpacer())
+	for _, o := range methods {
+		s.box.Add(o)
+	}
+	s.root = container.NewVScroll(container.NewPadded(s.box))
+	return s
+}
+
+// hint is a small line of help text.
+func hint(text string) *widget.Label {
+	l := widget.NewLabel(text)
+	l.Wrapping = fyne.TextWrapWord
+	l.Alignment = fyne.TextAlignCenter
+	l.SizeName = theme.SizeNameCaptionText
+	l.Importance = widget.LowImportance
+	return l
+}
+
+func (s *signInScreen) update(notice string) {
+	s.notice.set(notice)
+	relayout(s.box, s.root)
+}
+
+// relayout lays objects out again after children were shown, hidden or
+// replaced: Fyne does not do that by itself for a container whose size
+// stays the same. Inner objects come first.
+func relayout(objs ...fyne.CanvasObject) {
+	for _, o := range objs {
+		o.Refresh()
+	}
+}
+
+// waitingScreen is shown while a sign-in runs.
+type waitingScreen struct {
+	root       fyne.CanvasObject
+	message    *widget.Label
+	progress   *widget.ProgressBarInfinite
+	browserErr *noticeLine
+	urlBox     *fyne.Container
+	url        *widget.Label
+	copyURL    *widget.Button
+	cancel     *widget.Button
+}
+
+func newWaitingScreen(u *UI) *waitingScreen {
+	w := &waitingScreen{
+		message:    heading(""),
+		progress:   widget.NewProgressBarInfinite(),
+		browserErr: newNoticeLine(widget.WarningImportance),
+	}
+	w.message.Wrapping = fyne.TextWrapWord
+	w.progress.Stop()
+	w.url = widget.NewLabel("")
+	w.url.Selectable = true
+	w.url.Wrapping = fyne.TextWrapBreak
+	w.copyURL = widget.NewButtonWithIcon("Copy address", theme.ContentCopyIcon(), func() {
+		u.win.Clipboard().SetContent(w.url.Text)
+	})
+	w.urlBox = container.NewVBox(
+		hint("If your browser did not open, open this address in it by hand:"),
+		w.url,
+		container.NewCenter(w.copyURL),
+	)
+	w.urlBox.Hide()
+	w.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), u.cancelSignIn)
+	box := container.NewVBox(
+		layout.NewSpacer(),
+		w.message,
+		w.progress,
+		w.browserErr.root,
+		w.urlBox,
+		container.NewCenter(w.cancel),
+		layout.NewSpacer(),
+	)
+	w.root = container.NewPadded(box)
+	return w
+}
+
+func (w *waitingScreen) update(m app.Method, url, browserErr string) {
+	if m == app.Navidrome {
+		w.message.SetText("Signing in to Navidrome…")
+	} else {
+		w.message.SetText("Waiting for you to finish signing in in your browser…")
+	}
+	if browserErr != "" {
+		browserErr = "Your browser could not be opened: " + browserErr
+	}
+	w.browserErr.set(browserErr)
+	w.url.SetText(url)
+	if url == "" {
+		w.urlBox.Hide()
+	} else {
+		w.urlBox.Show()
+	}
+	relayout(w.root)
+}
+
+// maxAppsWithoutSearch is how many apps fit without a search box.
+const maxAppsWithoutSearch = 8
+
+// signedInScreen shows who is signed in and their apps.
+type signedInScreen struct {
+	u    *UI
+	root fyne.CanvasObject
+	body *fyne.Container
+
+	avatar   *avatar
+	name     *widget.Label
+	username *widget.Label
+	email    *widget.Label
+	subject  *widget.Label
+	method   *widget.Label
+	expires  *widget.Label
+	form     *widget.Form
+	groups   *fyne.Container // chips
+	notice   *noticeLine
+
+	search    *widget.Entry
+	grid      *fyne.Container
+	empty     *widget.Label
+	launchErr *noticeLine
+	signOut   *widget.Button
+
+	subjectShown string // whose profile is shown
+	apps         []launch.App
+	tiles        []*appTile
+}
+
+func newSignedInScreen(u *UI) *signedInScreen {
+	s := &signedInScreen{
+		u:         u,
+		avatar:    newAvatar(),
+		name:      widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
+		username:  detail(),
+		email:     detail(),
+		subject:   detail(),
+		method:    detail(),
+		expires:   detail(),
+		groups:    container.New(layout.NewRowWrapLayout()),
+		notice:    newNoticeLine(widget.WarningImportance),
+		search:    widget.NewEntry(),
+		grid:      container.NewGridWrap(tileSize),
+		empty:     widget.NewLabel(""),
+		launchErr: newNoticeLine(widget.DangerImportance),
+	}
+	s.name.SizeName = theme.SizeNameSubHeadingText
+	s.name.Truncation = fyne.TextTruncateEllipsis
+	s.subject.Selectable = true
+	s.search.SetPlaceHolder("Search apps")
+	s.search.OnChanged = func(string) { s.filter() }
+	s.search.Hide()
+	s.empty.Wrapping = fyne.TextWrapWord
+	s.empty.Importance = widget.LowImportance
+	s.empty.Hide()
+	s.form = widget.NewForm(
+		widget.NewFormItem("Username", s.username),
+		widget.NewFormItem("Email", s.email),
+		widget.NewFormItem("Subject", s.subject),
+		widget.NewFormItem("Signed in with", s.method),
+		widget.NewFormItem("Session expires", s.expires),
+		// Padded like the labels above, so the row lines up with its title.
+		widget.NewFormItem("Groups", container.New(layout.NewCustomPaddedLayout(
+			theme.InnerPadding(), theme.InnerPadding(), theme.InnerPadding(), 0), s.groups)),
+	)
+	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), u.signOut)
+
+	header := container.NewBorder(nil, nil, container.NewCenter(s.avatar), nil,
+		container.NewVBox(layout.NewSpacer(), s.name, layout.NewSpacer()))
+	appsTitle := widget.NewLabelWithStyle("Your apps", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.body = container.NewVBox(
+		header,
+		s.notice.root,
+		s.form,
+		widget.NewSeparator(),
+		appsTitle,
+		s.search,
+		s.grid,
+		s.empty,
+	)
+	bottom := container.NewVBox(s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
+	s.root = container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
+		container.NewVScroll(container.NewPadded(s.body)))
+	return s
+}
+
+// detail is a value line of the profile form.
+func detail() *widget.Label {
+	l := widget.NewLabel("")
+	l.Truncation = fyne.TextTruncateEllipsis
+	return l
+}
+
+// orDash shows an empty value as a dash.
+func orDash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "—"
+	}
+	return s
+}
+
+func (s *signedInScreen) update(st app.Status, apps []launch.App) {
+	p := st.Profile
+	if p.Subject != s.subjectShown {
+		// Someone else: nothing of the previous person stays on screen.
+		s.subjectShown = p.Subject
+		s.search.SetText("")
+		s.setLaunchError("")
+	}
+	s.avatar.SetName(displayName(p))
+	s.name.SetText(displayName(p))
+	s.username.SetText(orDash(p.Username))
+	s.email.SetText(orDash(p.Email))
+	s.subject.SetText(orDash(p.Subject))
+	s.method.SetText(orDash(methodName(st.Method)))
+	if st.ExpiresAt.IsZero() {
+		s.expires.SetText("—")
+	} else {
+		s.expires.SetText(st.ExpiresAt.Local().Format("Mon 2 Jan 2006, 15:04 MST"))
+	}
+
+	// Navidrome has no groups: its role takes their place.
+	groupsItem := s.form.Items[len(s.form.Items)-1]
+	var chips []fyne.CanvasObject
+	if st.Method == app.Navidrome {
+		groupsItem.Text = "Role"
+		if p.Role != "" {
+			chips = append(chips, newChip(p.Role))
+		}
+	} else {
+		groupsItem.Text = "Groups"
+		for _, g := range p.Groups {
+			chips = append(chips, newChip(g))
+		}
+	}
+	if len(chips) == 0 {
+		chips = append(chips, widget.NewLabel("—"))
+	}
+	s.groups.Objects = chips
+	s.groups.Refresh()
+	s.form.Refresh()
+
+	s.notice.set(st.Notice)
+	s.setApps(apps)
+}
+
+func (s *signedInScreen) setLaunchError(text string) {
+	s.launchErr.set(text)
+	relayout(s.root)
+}
+
+// setApps rebuilds the tiles when the list changed.
+func (s *signedInScreen) setApps(apps []launch.App) {
+	if sameApps(s.apps, apps) && s.tiles != nil {
+		s.filter()
+		return
+	}
+	s.apps = apps
+	s.tiles = make([]*appTile, len(apps))
+	for i, a := range apps {
+		name := a.Name
+		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name, false) })
+	}
+	if len(s.tiles) > 0 {
+		cell := tileSize.Max(s.tiles[0].MinSize())
+		s.grid.Layout = layout.NewGridWrapLayout(cell)
+	}
+	if len(apps) > maxAppsWithoutSearch {
+		s.search.Show()
+	} else {
+		s.search.SetText("")
+		s.search.Hide()
+	}
+	s.filter()
+}
+
+func sameApps(a, b []launch.App) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i].Name != b[i].Name || a[i].Description != b[i].Description || a[i].URL != b[i].URL {
+			return false
+		}
+	}
+	return true
+}
+
+// filter shows the tiles that match the search box.
+func (s *signedInScreen) filter() {
+	q := strings.ToLower(strings.TrimSpace(s.search.Text))
+	var shown []fyne.CanvasObject
+	for i, a := range s.apps {
+		if q == "" || strings.Contains(strings.ToLower(a.Name), q) || strings.Contains(strings.ToLower(a.Description), q) {
+			shown = append(shown, s.tiles[i])
+		}
+	}
+	s.grid.Objects = shown
+	s.grid.Refresh()
+	switch {
+	case len(s.apps) == 0:
+		s.empty.SetText("No apps are available to you.")
+		s.empty.Show()
+	case len(shown) == 0:
+		s.empty.SetText(fmt.Sprintf("No app matches “%s”.", strings.TrimSpace(s.search.Text)))
+		s.empty.Show()
+	default:
+		s.empty.Hide()
+	}
+	relayout(s.body, s.root)
+}

@@ -1,0 +1,410 @@
+// Package ui is ssotray's desktop face: one Fyne window whose content
+// follows the core's state (sign-in, waiting for the browser, signed in with
+// the app launcher), a system tray menu that mirrors it, and desktop
+// notifications.
+//
+// The package observes the core and does no I/O of its own. Every action
+// (sign in, sign out, open an app) calls the core on a goroutine of its own,
+// never on the UI goroutine, and every change to widgets made from another
+// goroutine goes through fyne.Do. It takes a fyne.App instead of creating
+// one, so it runs under fyne.io/fyne/v2/test without a display.
+//
+// The tray is used when the fyne.App given to New implements desktop.App.
+// A caller that knows no tray host is running can hide it by passing
+// struct{ fyne.App }{a}: then closing the window quits instead of hiding.
+package ui
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/driver/desktop"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/launch"
+)
+
+// Core is what the window and the tray need from the application core.
+// *app.Core is the real one.
+type Core interface {
+	Status() app.Status
+	// Subscribe calls f with every new Status, from whatever goroutine made
+	// the change; it returns a func that stops that.
+	Subscribe(f func(app.Status)) (unsubscribe func())
+	// Methods are the enabled sign-in methods, Authentik first.
+	Methods() []app.Method
+	NavidromeServer() string
+	// SignIn blocks until the sign-in is done, failed or ctx is cancelled.
+	SignIn(ctx context.Context, m app.Method, opts app.SignInOptions) error
+	// SignOut always signs out locally; its error lists what could not be
+	// done at the server.
+	SignOut(ctx context.Context, opts app.SignOutOptions) error
+	// Apps are the launcher entries the signed-in person may see.
+	Apps() []launch.App
+	OpenApp(ctx context.Context, name string) error
+}
+
+var _ Core = (*app.Core)(nil)
+
+// Options adjust the UI.
+type Options struct {
+	Title string // window title and name shown on the sign-in screen; "" means "ssotray"
+	// Icon is the application icon; TraySignedIn and TraySignedOut are the
+	// tray icons for the two states. Any of them may be nil.
+	Icon, TraySignedIn, TraySignedOut fyne.Resource
+	// Notify sends desktop notifications on sign-in, on sign-out and when
+	// the session ends by itself.
+	Notify bool
+}
+
+// WindowSize is the size the window opens with.
+var WindowSize = fyne.NewSize(480, 640)
+
+// actionTimeout bounds sign-out and opening an app; sign-in has its own.
+const actionTimeout = 60 * time.Second
+
+// UI is the window and the tray of one core. Its methods are called on the
+// UI goroutine (from elsewhere wrap them in fyne.Do).
+type UI struct {
+	app  fyne.App
+	core Core
+	opts Options
+	win  fyne.Window
+	desk desktop.App // nil when there is no tray
+
+	methods  []app.Method
+	signIn   *signInScreen
+	waiting  *waitingScreen
+	signedIn *signedInScreen
+
+	// The fields below belong to the UI goroutine.
+	status     app.Status
+	apps       []launch.App
+	note       note // what the UI itself has to say on the sign-in screen
+	pending    bool // a sign-in started here is running
+	pendingM   app.Method
+	userCancel bool       // the person pressed Cancel on the running sign-in
+	signInURL  string     // where to sign in by hand, once the core says
+	browserErr string     // why the browser did not open
+	signingOut bool       // the person asked to sign out and it is running
+	trayItems  []MenuItem // the menu last given to the tray
+	trayIcon   fyne.Resource
+	closed     bool
+	unsub      func()
+
+	mu     sync.Mutex
+	cancel context.CancelFunc // of the running sign-in
+
+	bg sync.WaitGroup // goroutines calling the core; tests wait on it
+}
+
+// note is a line the UI shows in place of the core's Notice: covers is the
+// Notice it replaces ("" for none), so the same problem never shows twice.
+type note struct {
+	text, covers string
+}
+
+// New builds the window (not shown yet) and, when a is a desktop.App, the
+// tray icon and menu. It does no blocking work: it only asks the core for
+// its current state, which the core keeps in memory.
+func New(a fyne.App, core Core, opts Options) *UI {
+	if opts.Title == "" {
+		opts.Title = "ssotray"
+	}
+	u := &UI{app: a, core: core, opts: opts, methods: core.Methods()}
+	u.win = a.NewWindow(opts.Title)
+	if opts.Icon != nil {
+		u.win.SetIcon(opts.Icon)
+	}
+	u.win.Resize(WindowSize)
+
+	u.signIn = newSignInScreen(u, core.NavidromeServer())
+	u.waiting = newWaitingScreen(u)
+	u.signedIn = newSignedInScreen(u)
+
+	if desk, ok := a.(desktop.App); ok {
+		u.desk = desk
+	} else {
+		// With no tray the window is the only way to the app: closing it quits.
+		u.win.SetMaster()
+	}
+
+	// Subscribe before reading the state so no change is missed; applying
+	// a state twice does nothing.
+	u.unsub = core.Subscribe(func(st app.Status) {
+		// This runs on the core's goroutine, never on the UI's: ask for the
+		// apps here and hand both over.
+		apps := core.Apps()
+		fyne.Do(func() {
+			if !u.closed {
+				u.apply(st, apps)
+			}
+		})
+	})
+	u.status = core.Status()
+	u.apps = core.Apps()
+	u.render()
+
+	if u.desk != nil {
+		u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
+		// Closing hides the window to the tray (Fyne sets this too; keep it
+		// explicit for drivers that do not).
+		u.win.SetCloseIntercept(u.win.Hide)
+	}
+	return u
+}
+
+// Window is the main window.
+func (u *UI) Window() fyne.Window { return u.win }
+
+// Show shows the window and brings it to the front, e.g. when a second
+// start of ssotray asks for it.
+func (u *UI) Show() {
+	u.win.Show()
+	u.win.RequestFocus()
+}
+
+// Close stops observing the core and cancels a running sign-in.
+func (u *UI) Close() {
+	if u.closed {
+		return
+	}
+	u.closed = true
+	if u.unsub != nil {
+		u.unsub()
+	}
+	u.mu.Lock()
+	if u.cancel != nil {
+		u.cancel()
+	}
+	u.mu.Unlock()
+	u.waiting.progress.Stop()
+}
+
+// goCore runs f on a goroutine of its own (never the UI's).
+func (u *UI) goCore(f func()) {
+	u.bg.Add(1)
+	go func() {
+		defer u.bg.Done()
+		f()
+	}()
+}
+
+// apply takes a new Status from the core.
+func (u *UI) apply(st app.Status, apps []launch.App) {
+	prev := u.status
+	u.status, u.apps = st, apps
+	if st.State == app.SignedIn && prev.State != app.SignedIn && prev.State != app.Refreshing {
+		u.note = note{}
+	}
+	u.notify(prev, st)
+	u.render()
+}
+
+// signedIn tells whether st has a session (refreshing is still signed in).
+func isSignedIn(st app.Status) bool {
+	return st.State == app.SignedIn || st.State == app.Refreshing
+}
+
+// render shows the screen for the current state.
+func (u *UI) render() {
+	st := u.status
+	var content fyne.CanvasObject
+	switch {
+	case isSignedIn(st) && !u.pending:
+		u.signedIn.update(st, u.apps)
+		content = u.signedIn.root
+	case st.State == app.SigningIn || u.pending:
+		m := st.Method
+		if u.pending {
+			m = u.pendingM
+		}
+		u.waiting.update(m, u.signInURL, u.browserErr)
+		content = u.waiting.root
+	default:
+		u.signIn.update(u.noticeFor(st))
+		content = u.signIn.root
+	}
+	if content == u.waiting.root {
+		u.waiting.progress.Start()
+	} else {
+		u.waiting.progress.Stop()
+	}
+	if u.win.Content() != content {
+		u.win.SetContent(content)
+		// Wrapped text knows its height only once it has a width: lay the
+		// new screen out once more now that it has one.
+		content.Refresh()
+	}
+	u.refreshTray()
+}
+
+// noticeFor is the one line the sign-in screen shows for st.
+func (u *UI) noticeFor(st app.Status) string {
+	if u.note.text != "" && (st.Notice == "" || st.Notice == u.note.covers) {
+		return u.note.text
+	}
+	return st.Notice
+}
+
+// notify sends a desktop notification for the moves people care about.
+func (u *UI) notify(prev, st app.Status) {
+	if !u.opts.Notify {
+		return
+	}
+	var msg string
+	switch {
+	case st.State == app.SignedIn && prev.State == app.SigningIn:
+		msg = "Signed in as " + displayName(st.Profile)
+	case st.State == app.SignedOut && isSignedIn(prev) && u.signingOut:
+		msg = "Signed out"
+	case st.State == app.SignedOut && isSignedIn(prev) && st.Notice != "":
+		msg = st.Notice
+	default:
+		return
+	}
+	u.app.SendNotification(fyne.NewNotification(u.opts.Title, msg))
+}
+
+// displayName is how a person is named in one line.
+func displayName(p app.Profile) string {
+	for _, s := range []string{p.Name, p.Username, p.Email, p.Subject} {
+		if strings.TrimSpace(s) != "" {
+			return s
+		}
+	}
+	return "someone"
+}
+
+// startSignIn begins a sign-in with m. username and password are for
+// Navidrome.
+func (u *UI) startSignIn(m app.Method, username, password string) {
+	if u.pending || u.closed {
+		return
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	u.mu.Lock()
+	u.cancel = cancel
+	u.mu.Unlock()
+	u.pending, u.pendingM, u.userCancel = true, m, false
+	u.note, u.signInURL, u.browserErr = note{}, "", ""
+	u.render() // the waiting screen at once; the core's SigningIn follows
+
+	opts := app.SignInOptions{
+		Username: username,
+		Password: password,
+		ShowURL: func(url string) {
+			fyne.Do(func() {
+				u.signInURL = url
+				u.render()
+			})
+		},
+		BrowserFailed: func(err error) {
+			fyne.Do(func() {
+				u.browserErr = err.Error()
+				u.render()
+				u.Show() // started from the tray: the address to open by hand is in the window
+			})
+		},
+	}
+	u.goCore(func() {
+		err := u.core.SignIn(ctx, m, opts)
+		cancel()
+		fyne.Do(func() { u.signInDone(err) })
+	})
+}
+
+// signInDone takes the result of a sign-in started here.
+func (u *UI) signInDone(err error) {
+	u.mu.Lock()
+	u.cancel = nil
+	u.mu.Unlock()
+	u.pending = false
+	switch {
+	case err == nil:
+		u.note = note{}
+		u.signIn.username.SetText("")
+	case u.userCancel || errors.Is(err, context.Canceled):
+		u.note = note{text: "Sign-in cancelled.", covers: err.Error()}
+	default:
+		u.note = note{text: err.Error(), covers: err.Error()}
+	}
+	u.signInURL, u.browserErr = "", ""
+	if !u.closed {
+		u.render()
+	}
+}
+
+// cancelSignIn cancels the sign-in started here, if any.
+func (u *UI) cancelSignIn() {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	if u.cancel != nil {
+		u.userCancel = true
+		u.cancel()
+	}
+}
+
+// submitNavidrome signs in with the Navidrome form. The password entry is
+// emptied at once: the UI never keeps a password.
+func (u *UI) submitNavidrome() {
+	user := strings.TrimSpace(u.signIn.username.Text)
+	pass := u.signIn.password.Text
+	u.signIn.password.SetText("")
+	if user == "" || pass == "" {
+		u.note = note{text: "Enter your Navidrome username and password."}
+		u.render()
+		return
+	}
+	u.startSignIn(app.Navidrome, user, pass)
+}
+
+// signOut signs the person out; what could not be done at the server is
+// shown on the sign-in screen, where they land anyway.
+func (u *UI) signOut() {
+	if u.signingOut || u.closed {
+		return
+	}
+	u.signingOut = true
+	u.signedIn.signOut.Disable()
+	u.goCore(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		defer cancel()
+		err := u.core.SignOut(ctx, app.SignOutOptions{})
+		fyne.Do(func() {
+			u.signingOut = false
+			u.signedIn.signOut.Enable()
+			if err != nil && !errors.Is(err, app.ErrNotSignedIn) {
+				u.note = note{text: "You are signed out here, but: " + err.Error()}
+			}
+			if !u.closed {
+				u.render()
+			}
+		})
+	})
+}
+
+// openApp opens an app through the core; a failure is shown on the
+// signed-in screen (and the window is shown when asked from the tray).
+func (u *UI) openApp(name string, fromTray bool) {
+	u.signedIn.setLaunchError("")
+	u.goCore(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		defer cancel()
+		if err := u.core.OpenApp(ctx, name); err != nil {
+			fyne.Do(func() {
+				u.signedIn.setLaunchError(err.Error())
+				if fromTray {
+					u.Show()
+				}
+			})
+		}
+	})
+}
+
+// waitIdle waits until no goroutine started here is calling the core.
+func (u *UI) waitIdle() { u.bg.Wait() }

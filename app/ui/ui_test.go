@@ -1,0 +1,537 @@
+package ui
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+	"fyne.io/fyne/v2/widget"
+
+	"github.com/ssotray/ssotray/app"
+)
+
+func TestMain(m *testing.M) {
+	// Session expiry is shown in local time: fix it for the snapshots.
+	time.Local = time.UTC
+	os.Exit(m.Run())
+}
+
+func TestSignInScreenBothMethods(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	u := newTestUI(t, core, Options{})
+
+	if u.win.Content() != u.signIn.root {
+		t.Fatal("signed out: the sign-in screen is not shown")
+	}
+	if u.win.Title() != "ssotray" {
+		t.Errorf("title %q", u.win.Title())
+	}
+	if u.signIn.authentik == nil || u.signIn.authentik.Importance != widget.HighImportance {
+		t.Error("Sign in with Authentik is missing or not the primary button")
+	}
+	if u.signIn.navidrome == nil || u.signIn.navidrome.Importance == widget.HighImportance {
+		t.Error("Sign in with Navidrome is missing, or primary next to Authentik")
+	}
+	if got := u.signIn.server.Text; got != "Navidrome at https://music.example.com" {
+		t.Errorf("server line %q", got)
+	}
+	m := screen(u)
+	for _, want := range []string{"Sign in with Authentik", "Sign in with Navidrome", "Username", "Password", "icon.png", ">or<"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("sign-in screen lacks %q", want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "signin_both.xml", u.win.Canvas())
+}
+
+func TestSignInScreenOnlyAuthentik(t *testing.T) {
+	u := newTestUI(t, newFakeCore(app.Authentik), Options{})
+	if u.signIn.authentik == nil || u.signIn.navidrome != nil || u.signIn.server != nil {
+		t.Fatal("only Authentik is enabled: want its button and no Navidrome form")
+	}
+	m := screen(u)
+	if !strings.Contains(m, "Sign in with Authentik") || strings.Contains(m, "Navidrome") || strings.Contains(m, "Password") || strings.Contains(m, ">or<") {
+		t.Errorf("unexpected sign-in screen:\n%s", m)
+	}
+}
+
+func TestSignInScreenOnlyNavidrome(t *testing.T) {
+	u := newTestUI(t, newFakeCore(app.Navidrome), Options{})
+	if u.signIn.authentik != nil || u.signIn.navidrome == nil {
+		t.Fatal("only Navidrome is enabled: want its form and no Authentik button")
+	}
+	if u.signIn.navidrome.Importance != widget.HighImportance {
+		t.Error("the only method should be the primary button")
+	}
+	m := screen(u)
+	if strings.Contains(m, "Authentik") || !strings.Contains(m, "Sign in with Navidrome") || !strings.Contains(m, "https://music.example.com") {
+		t.Errorf("unexpected sign-in screen:\n%s", m)
+	}
+}
+
+func TestSignInScreenNoMethod(t *testing.T) {
+	u := newTestUI(t, newFakeCore(), Options{})
+	if m := screen(u); !strings.Contains(m, "No sign-in method is enabled") {
+		t.Errorf("no method: want advice, got\n%s", m)
+	}
+}
+
+func TestNoticeShownWhenSignedOut(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.status = app.Status{Notice: "your session has ended; sign in again"}
+	u := newTestUI(t, core, Options{})
+	if !u.signIn.notice.root.Visible() || u.signIn.notice.label.Text != core.status.Notice {
+		t.Errorf("notice %q (visible %v)", u.signIn.notice.label.Text, u.signIn.notice.root.Visible())
+	}
+	core.set(app.Status{})
+	if u.signIn.notice.root.Visible() {
+		t.Error("an empty notice is still shown")
+	}
+}
+
+func TestWaitingScreenAndCancel(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	started := make(chan struct{})
+	var gotCtx context.Context
+	core.signIn = func(ctx context.Context, m app.Method, opts app.SignInOptions) error {
+		gotCtx = ctx
+		opts.ShowURL("http://127.0.0.1:38111/")
+		close(started)
+		<-ctx.Done()
+		return fmt.Errorf("signing in with Authentik: %w", ctx.Err())
+	}
+	u := newTestUI(t, core, Options{})
+
+	core.tap(u.signIn.authentik)
+	<-started
+	if u.win.Content() != u.waiting.root {
+		t.Fatal("the waiting screen is not shown while signing in")
+	}
+	if got := u.waiting.url.Text; got != "http://127.0.0.1:38111/" || !u.waiting.urlBox.Visible() {
+		t.Errorf("address to open by hand: %q (visible %v)", got, u.waiting.urlBox.Visible())
+	}
+	if !u.waiting.url.Selectable {
+		t.Error("the address cannot be selected and copied")
+	}
+	m := screen(u)
+	if got := u.waiting.message.Text; got != "Waiting for you to finish signing in in your browser…" {
+		t.Errorf("waiting message %q", got)
+	}
+	for _, want := range []string{"Waiting for you to finish signing in", "Cancel", "http://127.0.0.1:38111/", "Copy address", "ProgressBarInfinite"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("waiting screen lacks %q", want)
+		}
+	}
+	test.AssertRendersToMarkup(t, "waiting.xml", u.win.Canvas())
+
+	core.tap(u.waiting.cancel)
+	u.waitIdle()
+	if gotCtx.Err() == nil {
+		t.Error("Cancel did not cancel the sign-in context")
+	}
+	if u.win.Content() != u.signIn.root {
+		t.Fatal("after Cancel the sign-in screen is not back")
+	}
+	m = screen(u)
+	if !strings.Contains(m, "Sign-in cancelled.") || strings.Contains(m, "context canceled") {
+		t.Errorf("after Cancel want a plain 'cancelled' line, got\n%s", m)
+	}
+	if u.signInURL != "" {
+		t.Error("the old address stays for the next sign-in")
+	}
+}
+
+func TestWaitingBrowserFailedShowsWindow(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	shown, release := make(chan struct{}), make(chan struct{})
+	core.signIn = func(ctx context.Context, m app.Method, opts app.SignInOptions) error {
+		opts.BrowserFailed(errors.New("xdg-open: no method available"))
+		opts.ShowURL("http://127.0.0.1:38111/")
+		close(shown)
+		<-release
+		return nil
+	}
+	d := &fakeDesk{App: test.NewTempApp(t)}
+	u := newTestUIOn(t, d, core, Options{})
+	w := d.windows[0]
+	w.Hide()
+	// Started from the tray, with the window hidden.
+	core.ui(trayItem(t, d, "Sign in with Authentik").Action)
+	<-shown
+	if w.hidden {
+		t.Error("the browser did not open but the window stays hidden")
+	}
+	if got := u.waiting.browserErr.label.Text; got != "Your browser could not be opened: xdg-open: no method available" || !u.waiting.browserErr.root.Visible() {
+		t.Errorf("browser failure shown as %q", got)
+	}
+	if !strings.Contains(screen(u), "Your browser could not be opened") {
+		t.Error("browser failure not on screen")
+	}
+	close(release)
+	u.waitIdle()
+	if u.win.Content() != u.signedIn.root {
+		t.Error("not signed in after the sign-in finished")
+	}
+}
+
+func TestSignInErrorShownOnce(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	const msg = "cannot reach Authentik at https://auth.example.com: connection refused; check authentik.server_url and that the server is up"
+	core.signIn = func(context.Context, app.Method, app.SignInOptions) error { return errors.New(msg) }
+	u := newTestUI(t, core, Options{})
+
+	core.tap(u.signIn.authentik)
+	u.waitIdle()
+	if u.win.Content() != u.signIn.root {
+		t.Fatal("after a failed sign-in the sign-in screen is not shown")
+	}
+	m := screen(u)
+	if n := strings.Count(m, "connection refused"); n != 1 {
+		t.Errorf("the error shows %d times, want once:\n%s", n, m)
+	}
+	test.AssertRendersToMarkup(t, "signin_error.xml", u.win.Canvas())
+}
+
+func TestSignInErrorNotInNotice(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	u := newTestUI(t, busyCore{core}, Options{})
+	core.tap(u.signIn.authentik)
+	u.waitIdle()
+	if m := screen(u); strings.Count(m, app.ErrBusy.Error()) != 1 {
+		t.Errorf("an error the core kept out of Status.Notice must still show once:\n%s", m)
+	}
+}
+
+// busyCore refuses every sign-in without touching its state, as the real
+// core does while another sign-in runs.
+type busyCore struct{ *fakeCore }
+
+func (b busyCore) SignIn(context.Context, app.Method, app.SignInOptions) error {
+	b.barrier()
+	return app.ErrBusy
+}
+
+func TestNavidromeFormEnterSubmits(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	seen := make(chan string, 1)
+	core.signIn = func(ctx context.Context, m app.Method, opts app.SignInOptions) error {
+		seen <- "" // the waiting screen is up: the test checks it below
+		<-seen
+		return nil
+	}
+	u := newTestUI(t, core, Options{})
+
+	test.Type(u.signIn.username, "bob")
+	test.Type(u.signIn.password, "s3cret")
+	core.ui(func() { u.signIn.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+	<-seen
+	if got := u.signIn.password.Text; got != "" {
+		t.Errorf("the password entry still holds %q during the attempt", got)
+	}
+	if m := screen(u); !strings.Contains(m, "Signing in to Navidrome…") {
+		t.Errorf("Navidrome waiting screen:\n%s", m)
+	}
+	seen <- ""
+	u.waitIdle()
+
+	calls, _, _ := core.calls()
+	if len(calls) != 1 || calls[0] != (signInCall{app.Navidrome, "bob", "s3cret"}) {
+		t.Fatalf("SignIn calls: %+v", calls)
+	}
+	if u.signIn.password.Text != "" || u.signIn.username.Text != "" {
+		t.Errorf("after sign-in the form keeps %q / %q", u.signIn.username.Text, u.signIn.password.Text)
+	}
+	if u.win.Content() != u.signedIn.root {
+		t.Error("not on the signed-in screen")
+	}
+}
+
+func TestNavidromeFailedAttemptClearsPassword(t *testing.T) {
+	core := newFakeCore(app.Navidrome)
+	core.signIn = func(context.Context, app.Method, app.SignInOptions) error {
+		return errors.New("Navidrome refused the username or password; check them and try again")
+	}
+	u := newTestUI(t, core, Options{})
+	test.Type(u.signIn.username, "bob")
+	test.Type(u.signIn.password, "wrong")
+	core.tap(u.signIn.navidrome)
+	u.waitIdle()
+	if u.signIn.password.Text != "" {
+		t.Error("the password is kept after a failed attempt")
+	}
+	if u.signIn.username.Text != "bob" {
+		t.Error("the username should stay for the next try")
+	}
+	if m := screen(u); strings.Count(m, "Navidrome refused the username or password") != 1 {
+		t.Errorf("error not shown once:\n%s", m)
+	}
+}
+
+func TestNavidromeMissingPassword(t *testing.T) {
+	core := newFakeCore(app.Navidrome)
+	u := newTestUI(t, core, Options{})
+	test.Type(u.signIn.username, "bob")
+	core.ui(func() { u.signIn.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+	u.waitIdle()
+	if calls, _, _ := core.calls(); len(calls) != 0 {
+		t.Errorf("signed in without a password: %+v", calls)
+	}
+	if !strings.Contains(screen(u), "Enter your Navidrome username and password.") {
+		t.Error("no hint for the missing password")
+	}
+}
+
+func TestSignedInWithGroups(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	core.apps = someApps(4)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+
+	if u.win.Content() != u.signedIn.root {
+		t.Fatal("the signed-in screen is not shown")
+	}
+	var chips []string
+	for _, o := range u.signedIn.groups.Objects {
+		if c, ok := o.(*chip); ok {
+			chips = append(chips, c.text)
+		}
+	}
+	if strings.Join(chips, ",") != "family,music-lovers,admins" {
+		t.Errorf("group chips %v", chips)
+	}
+	if u.signedIn.avatar.initials != "AL" {
+		t.Errorf("avatar initials %q", u.signedIn.avatar.initials)
+	}
+	m := screen(u)
+	for _, want := range []string{"Alice Liddell", "alice@example.com", "7f3c9a2e-alice", ">alice<", ">Authentik<",
+		"Mon 4 Mar 2030, 15:30 UTC", "Groups", "Sign out", "Music", "Immich photo"} {
+		if !strings.Contains(m, want) {
+			t.Errorf("signed-in screen lacks %q", want)
+		}
+	}
+	if u.signedIn.search.Visible() {
+		t.Error("4 apps: the search box should be hidden")
+	}
+	if len(u.signedIn.grid.Objects) != 4 {
+		t.Errorf("%d tiles, want 4", len(u.signedIn.grid.Objects))
+	}
+	test.AssertRendersToMarkup(t, "signedin_groups.xml", u.win.Canvas())
+}
+
+func TestSignedInNavidromeShowsRole(t *testing.T) {
+	core := newFakeCore(app.Navidrome)
+	core.status = navidromeStatus()
+	u := newTestUI(t, core, Options{})
+	var chips []string
+	for _, o := range u.signedIn.groups.Objects {
+		if c, ok := o.(*chip); ok {
+			chips = append(chips, c.text)
+		}
+	}
+	if len(chips) != 1 || chips[0] != "admin" {
+		t.Errorf("Navidrome: want the role as the only chip, got %v", chips)
+	}
+	m := screen(u)
+	if !strings.Contains(m, ">Role<") || strings.Contains(m, ">Groups<") || strings.Contains(m, app.NavidromeAdminsGroup) {
+		t.Errorf("Navidrome shows groups instead of the role:\n%s", m)
+	}
+	if !strings.Contains(m, ">Navidrome<") || !strings.Contains(m, "No apps are available to you.") {
+		t.Errorf("method or empty launcher missing:\n%s", m)
+	}
+}
+
+func TestManyAppsSearch(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.apps = someApps(11)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+
+	if !u.signedIn.search.Visible() {
+		t.Fatal("11 apps: want a search box")
+	}
+	if len(u.signedIn.grid.Objects) != 11 {
+		t.Fatalf("%d tiles, want 11", len(u.signedIn.grid.Objects))
+	}
+	test.AssertRendersToMarkup(t, "many_apps.xml", u.win.Canvas())
+
+	shown := func() []string {
+		var names []string
+		for _, o := range u.signedIn.grid.Objects {
+			names = append(names, o.(*appTile).app.Name)
+		}
+		return names
+	}
+	test.Type(u.signedIn.search, "PHOTO")
+	if got := shown(); len(got) != 1 || got[0] != "Photos" {
+		t.Errorf("search by name: %v", got)
+	}
+	u.signedIn.search.SetText("")
+	test.Type(u.signedIn.search, "jellyfin")
+	if got := shown(); len(got) != 1 || got[0] != "Films" {
+		t.Errorf("search by description: %v", got)
+	}
+	u.signedIn.search.SetText("")
+	test.Type(u.signedIn.search, "zzz")
+	if len(shown()) != 0 || !strings.Contains(screen(u), "No app matches “zzz”.") {
+		t.Error("no match: want an empty grid and a line saying so")
+	}
+	u.signedIn.search.SetText("")
+	if len(shown()) != 11 {
+		t.Error("clearing the search does not bring all apps back")
+	}
+
+	// Down to 8 apps: no search box.
+	core.apps = someApps(8)
+	core.set(aliceStatus())
+	if u.signedIn.search.Visible() || len(shown()) != 8 {
+		t.Errorf("8 apps: search visible %v, %d tiles", u.signedIn.search.Visible(), len(shown()))
+	}
+}
+
+func TestTileOpensApp(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.apps = someApps(3)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+
+	core.tap(u.signedIn.grid.Objects[1].(*appTile))
+	u.waitIdle()
+	if _, _, opened := core.calls(); len(opened) != 1 || opened[0] != "Photos" {
+		t.Errorf("OpenApp calls: %v", opened)
+	}
+	if u.signedIn.launchErr.root.Visible() {
+		t.Error("an error line shows after a successful launch")
+	}
+
+	core.openErr = errors.New(`opening Files: no browser could be started; set browser_command in the configuration`)
+	core.tap(u.signedIn.grid.Objects[2].(*appTile))
+	u.waitIdle()
+	if m := screen(u); !strings.Contains(m, "opening Files: no browser could be started") {
+		t.Errorf("launch error not shown:\n%s", m)
+	}
+}
+
+func TestSignOutButton(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+
+	core.tap(u.signedIn.signOut)
+	u.waitIdle()
+	if _, outs, _ := core.calls(); outs != 1 {
+		t.Fatalf("SignOut called %d times", outs)
+	}
+	if u.win.Content() != u.signIn.root {
+		t.Fatal("not back on the sign-in screen")
+	}
+	if u.signIn.notice.root.Visible() {
+		t.Error("a clean sign-out shows a notice")
+	}
+
+	// Warnings: the person is signed out anyway and told what failed.
+	core.set(aliceStatus())
+	core.signOutErr = errors.New("revoking the token at https://auth.example.com: connection refused")
+	core.tap(u.signedIn.signOut)
+	u.waitIdle()
+	if u.win.Content() != u.signIn.root {
+		t.Fatal("not signed out after a sign-out with warnings")
+	}
+	if m := screen(u); !strings.Contains(m, "You are signed out here, but: revoking the token") {
+		t.Errorf("sign-out warning not shown:\n%s", m)
+	}
+}
+
+func TestStatusFromAnotherGoroutine(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.apps = someApps(2)
+	u := newTestUI(t, core, Options{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		core.set(aliceStatus())
+	}()
+	<-done
+	waitFor(t, func() bool { return u.win.Content() == u.signedIn.root })
+	if u.signedIn.name.Text != "Alice Liddell" || len(u.signedIn.grid.Objects) != 2 {
+		t.Errorf("window not updated: name %q, %d tiles", u.signedIn.name.Text, len(u.signedIn.grid.Objects))
+	}
+
+	done = make(chan struct{})
+	go func() {
+		defer close(done)
+		core.set(app.Status{State: app.Refreshing, Method: app.Authentik, Profile: aliceStatus().Profile})
+		core.set(app.Status{Notice: "your session has ended; sign in again"})
+	}()
+	<-done
+	waitFor(t, func() bool { return u.win.Content() == u.signIn.root })
+	if u.signIn.notice.label.Text != "your session has ended; sign in again" {
+		t.Errorf("notice %q", u.signIn.notice.label.Text)
+	}
+}
+
+func TestNotifications(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	u := newTestUI(t, core, Options{Notify: true})
+
+	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed in as Alice Liddell"), func() {
+		core.tap(u.signIn.authentik)
+		u.waitIdle()
+	})
+	test.AssertNotificationSent(t, nil, func() {
+		core.set(app.Status{State: app.Refreshing, Method: app.Authentik, Profile: aliceStatus().Profile})
+		core.set(aliceStatus())
+	})
+	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed out"), func() {
+		core.tap(u.signedIn.signOut)
+		u.waitIdle()
+	})
+	core.set(aliceStatus()) // e.g. restored at start: no notification
+	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "your session has ended; sign in again"), func() {
+		core.set(app.Status{Notice: "your session has ended; sign in again"})
+	})
+}
+
+func TestNoNotificationsUnlessAsked(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	u := newTestUI(t, core, Options{})
+	test.AssertNotificationSent(t, nil, func() {
+		core.tap(u.signIn.authentik)
+		u.waitIdle()
+		core.tap(u.signedIn.signOut)
+		u.waitIdle()
+	})
+}
+
+func TestCloseUnsubscribes(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	u := newTestUI(t, core, Options{})
+	if core.subscribers() != 1 {
+		t.Fatalf("%d subscribers", core.subscribers())
+	}
+	u.Close()
+	if core.subscribers() != 0 {
+		t.Error("Close did not unsubscribe")
+	}
+	core.set(aliceStatus())
+	if u.win.Content() != u.signIn.root {
+		t.Error("a closed UI still follows the core")
+	}
+}
+
+// waitFor polls cond: fyne.Do may run later on a real driver.
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("timed out")
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
