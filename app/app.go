@@ -104,9 +104,20 @@ type Core struct {
 	mu        sync.Mutex
 	status    Status
 	session   *tokenstore.Session
+	gen       uint64 // bumped whenever the session is replaced or removed
+	seq       uint64 // bumped with every status change
 	signingIn bool
 	observers map[int]func(Status)
 	nextObs   int
+
+	// renewMu lets one refresh run at a time: refresh tokens rotate, so a
+	// second refresh with the same token would be refused and sign out.
+	renewMu sync.Mutex
+	// notifyMu delivers statuses to observers in order, dropping any that a
+	// newer one has overtaken. Observers must not change the core from
+	// inside the callback (views hand the status to their own goroutine).
+	notifyMu  sync.Mutex
+	delivered uint64
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.
@@ -142,6 +153,13 @@ func (c *Core) Methods() []Method {
 	return out
 }
 
+// MethodDisabledError means a sign-in method is not enabled in the configuration.
+type MethodDisabledError struct{ Method Method }
+
+func (e *MethodDisabledError) Error() string {
+	return fmt.Sprintf("signing in with %s is not enabled; set %s.enabled: true in the configuration", e.Method, e.Method)
+}
+
 // Status returns the current snapshot.
 func (c *Core) Status() Status {
 	c.mu.Lock()
@@ -164,35 +182,48 @@ func (c *Core) Subscribe(f func(Status)) func() {
 	}
 }
 
-// update changes the status under the lock and tells observers after it.
-func (c *Core) update(f func(s *Status)) {
+// change applies f to the state under the lock, then tells observers.
+func (c *Core) change(f func()) {
 	c.mu.Lock()
-	f(&c.status)
-	st := c.status
+	f()
+	c.seq++
+	seq, st := c.seq, c.status
 	obs := make([]func(Status), 0, len(c.observers))
 	for _, o := range c.observers {
 		obs = append(obs, o)
 	}
 	c.mu.Unlock()
+
+	c.notifyMu.Lock()
+	defer c.notifyMu.Unlock()
+	if seq < c.delivered {
+		return // a newer status has been delivered already
+	}
+	c.delivered = seq
 	for _, o := range obs {
 		o(st)
 	}
 }
 
-// setSession installs s as the signed-in session (nil: signed out).
+// update changes the status.
+func (c *Core) update(f func(s *Status)) { c.change(func() { f(&c.status) }) }
+
+// setSession installs s as the signed-in session (nil: signed out), and the
+// status that goes with it, in one step.
 func (c *Core) setSession(s *tokenstore.Session, notice string) {
-	c.mu.Lock()
+	c.change(func() { c.setSessionLocked(s, notice) })
+}
+
+func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
 	c.session = s
-	c.mu.Unlock()
-	c.update(func(st *Status) {
-		*st = Status{State: SignedOut, Remembered: st.Remembered, Notice: notice}
-		if s != nil {
-			st.State = SignedIn
-			st.Method = Method(s.Method)
-			st.Profile = profileOf(s)
-			st.ExpiresAt = s.Expiry
-		}
-	})
+	c.gen++
+	c.status = Status{State: SignedOut, Remembered: c.status.Remembered, Notice: notice}
+	if s != nil {
+		c.status.State = SignedIn
+		c.status.Method = Method(s.Method)
+		c.status.Profile = profileOf(s)
+		c.status.ExpiresAt = s.Expiry
+	}
 }
 
 func profileOf(s *tokenstore.Session) Profile {
@@ -206,14 +237,15 @@ func profileOf(s *tokenstore.Session) Profile {
 	return p
 }
 
-func (c *Core) current() *tokenstore.Session {
+// current returns a copy of the session and its generation.
+func (c *Core) current() (*tokenstore.Session, uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.session == nil {
-		return nil
+		return nil, c.gen
 	}
 	s := *c.session
-	return &s
+	return &s, c.gen
 }
 
 // Restore picks up the stored session. A session whose access token is still
@@ -227,7 +259,7 @@ func (c *Core) Restore(ctx context.Context) error {
 		return nil
 	case errors.As(err, &unavailable):
 		c.update(func(st *Status) { st.Remembered = false })
-		c.setSession(nil, unavailable.Error()+"; sessions cannot be remembered")
+		c.setSession(nil, unavailable.Error()+"; sessions cannot be remembered until it works")
 		return nil
 	case err != nil:
 		_ = c.deps.Store.Delete()
@@ -240,7 +272,7 @@ func (c *Core) Restore(ctx context.Context) error {
 		return nil
 	}
 	c.setSession(s, "")
-	_, err = c.renew(ctx, m.resume)
+	_, err = c.renew(ctx, m.resume, false)
 	return err
 }
 
@@ -261,13 +293,13 @@ var errSessionEnded = errors.New("your session has ended; sign in again")
 
 // AccessToken returns a valid access token, refreshing first when needed.
 func (c *Core) AccessToken(ctx context.Context) (string, error) {
-	s := c.current()
+	s, _ := c.current()
 	if s == nil {
 		return "", ErrNotSignedIn
 	}
 	if !fresh(s, c.deps.Now()) {
 		var err error
-		if s, err = c.refresh(ctx); err != nil {
+		if s, err = c.renew(ctx, c.methods[Method(s.Method)].refresh, true); err != nil {
 			return "", err
 		}
 	}
@@ -279,45 +311,58 @@ func (c *Core) IDToken(ctx context.Context) (string, error) {
 	if _, err := c.AccessToken(ctx); err != nil {
 		return "", err
 	}
-	s := c.current()
+	s, _ := c.current()
 	if s == nil || s.IDToken == "" {
 		return "", errors.New("this session has no ID token")
 	}
 	return s.IDToken, nil
 }
 
-// refresh renews the current session's access token.
-func (c *Core) refresh(ctx context.Context) (*tokenstore.Session, error) {
-	s := c.current()
+// renew runs step (a method's resume or refresh) on the current session,
+// one at a time. onlyIfStale skips the step when another caller has just
+// renewed the session. When the server refuses, the person is signed out
+// with the reason; other failures leave the session alone. A result that
+// arrives after the session was replaced or signed out is dropped.
+func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool) (*tokenstore.Session, error) {
+	c.renewMu.Lock()
+	defer c.renewMu.Unlock()
+	s, gen := c.current()
 	if s == nil {
 		return nil, ErrNotSignedIn
 	}
-	return c.renew(ctx, c.methods[Method(s.Method)].refresh)
-}
-
-// renew runs step (a method's resume or refresh) on the current session.
-// When the server refuses, the person is signed out with the reason; other
-// failures leave the session alone.
-func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error)) (*tokenstore.Session, error) {
-	s := c.current()
-	if s == nil {
-		return nil, ErrNotSignedIn
+	if onlyIfStale && fresh(s, c.deps.Now()) {
+		return s, nil
 	}
 	c.update(func(st *Status) { st.State = Refreshing })
 	ns, err := step(ctx, s)
 	if errors.Is(err, errSessionEnded) {
+		// Another ssotray process may have renewed it first (the token
+		// used here was rotated out): then its session is the one to use.
+		if stored, lerr := c.deps.Store.Load(); lerr == nil && stored.Server == s.Server && stored.RefreshToken != s.RefreshToken && fresh(stored, c.deps.Now()) {
+			ns, err = stored, nil
+		}
+	}
+	c.mu.Lock()
+	replaced := c.gen != gen
+	c.mu.Unlock()
+	if replaced {
+		if cur, _ := c.current(); cur != nil {
+			return cur, nil
+		}
+		return nil, ErrNotSignedIn
+	}
+	switch {
+	case errors.Is(err, errSessionEnded):
 		_ = c.deps.Store.Delete()
 		c.setSession(nil, err.Error())
 		return nil, err
-	}
-	if err != nil {
+	case err != nil:
 		c.update(func(st *Status) {
 			st.State = SignedIn
 			st.Notice = "could not check or renew the session: " + err.Error()
 		})
 		return nil, fmt.Errorf("renewing your session: %w", err)
-	}
-	if ns == s { // nothing changed: no need to store it again
+	case ns == s: // nothing changed: no need to store it again
 		c.update(func(st *Status) { st.State = SignedIn })
 		return ns, nil
 	}
@@ -326,15 +371,17 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 }
 
 // save stores s and returns a notice when it could not be remembered. A
-// session that cannot be stored still works for this process.
+// session that cannot be stored still works for this process; an older one
+// in the keyring is removed if possible, so it does not come back later.
 func (c *Core) save(s *tokenstore.Session) string {
 	err := c.deps.Store.Save(s)
 	if err == nil {
 		return ""
 	}
 	c.deps.Logger.Warn("session not stored", "err", err)
+	_ = c.deps.Store.Delete()
 	c.update(func(st *Status) { st.Remembered = false })
-	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits"
+	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits; start or unlock your keyring (gnome-keyring, KWallet) and sign in again to keep it"
 }
 
 // SignInOptions adjust one interactive sign-in.
@@ -349,6 +396,14 @@ type SignInOptions struct {
 	BrowserFailed func(err error)
 }
 
+// String keeps the password out of anything that prints the options.
+func (o SignInOptions) String() string {
+	return fmt.Sprintf("SignInOptions{username:%q password:[redacted] timeout:%s}", o.Username, o.Timeout)
+}
+
+// GoString keeps %#v redacted too.
+func (o SignInOptions) GoString() string { return o.String() }
+
 // ErrBusy means a sign-in is already under way.
 var ErrBusy = errors.New("a sign-in is already in progress; finish or cancel it first")
 
@@ -356,7 +411,7 @@ var ErrBusy = errors.New("a sign-in is already in progress; finish or cancel it 
 func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) error {
 	m, ok := c.methods[method]
 	if !ok {
-		return fmt.Errorf("signing in with %s is not enabled; set %s.enabled: true in the configuration", method, method)
+		return &MethodDisabledError{Method: method}
 	}
 	c.mu.Lock()
 	if c.signingIn {
@@ -377,7 +432,11 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		c.update(func(st *Status) { *st = prev; st.Notice = err.Error() })
 		return err
 	}
-	c.setSession(s, c.save(s))
+	notice := c.save(s)
+	if s.Method == string(Authentik) && s.RefreshToken == "" && notice == "" {
+		notice = errNoRefreshToken.Error()
+	}
+	c.setSession(s, notice)
 	return nil
 }
 
@@ -387,30 +446,42 @@ type SignOutOptions struct {
 	Local bool
 }
 
+// ForgetError means the session could not be removed from the keyring: the
+// person would still be signed in at the next start.
+type ForgetError struct{ Err error }
+
+func (e *ForgetError) Error() string {
+	return "could not remove the session from the keyring (" + e.Err.Error() + "); unlock the keyring and sign out again"
+}
+
+func (e *ForgetError) Unwrap() error { return e.Err }
+
 // SignOut forgets the session here, then revokes it at the server and ends
-// the browser session there. The returned error lists what could not be
-// done remotely; locally the person is always signed out.
+// the browser session there. A *ForgetError means it is still stored here;
+// other errors are what could not be done at the server.
 func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
-	s := c.current()
+	s, _ := c.current()
 	if s == nil {
-		// Sign-out needs no Restore (which might refresh first): the stored
-		// session goes, whatever server it was made with.
+		// Sign-out needs no Restore (which might refresh first).
 		var err error
 		if s, err = c.deps.Store.Load(); errors.Is(err, tokenstore.ErrNotFound) {
 			return ErrNotSignedIn
 		} else if err != nil {
-			return errors.Join(err, c.deps.Store.Delete())
+			if derr := c.deps.Store.Delete(); derr != nil {
+				return &ForgetError{Err: derr}
+			}
+			return nil
 		}
 	}
 	// Forget it locally first: whatever happens at the server, nobody finds
 	// this person signed in here afterwards.
-	delErr := c.deps.Store.Delete()
-	c.setSession(nil, "")
 	var problems []error
-	if delErr != nil {
-		problems = append(problems, fmt.Errorf("removing the session from the keyring: %w", delErr))
+	if err := c.deps.Store.Delete(); err != nil {
+		problems = append(problems, &ForgetError{Err: err})
 	}
-	if m, ok := c.methods[Method(s.Method)]; ok {
+	c.setSession(nil, "")
+	// A session made with another server stays away from this one's endpoints.
+	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
 		problems = append(problems, m.signOut(ctx, s, opts.Local)...)
 	}
 	return errors.Join(problems...)

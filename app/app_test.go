@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync"
 	"testing"
@@ -20,10 +21,13 @@ type fakeMethod struct {
 	signInErr  error
 	refreshErr error
 	refreshes  int
+	used       map[string]bool
 	signOuts   []bool
 	block      chan struct{}
-	expiresIn  time.Duration
-	now        func() time.Time
+	// refreshStarted and refreshGo hold a refresh in the middle.
+	refreshStarted, refreshGo chan struct{}
+	expiresIn                 time.Duration
+	now                       func() time.Time
 }
 
 func (f *fakeMethod) server() string { return f.srv }
@@ -50,15 +54,28 @@ func (f *fakeMethod) resume(ctx context.Context, s *tokenstore.Session) (*tokens
 	return f.refresh(ctx, s)
 }
 
+// refresh rotates the refresh token like Authentik: a token works once.
 func (f *fakeMethod) refresh(_ context.Context, s *tokenstore.Session) (*tokenstore.Session, error) {
+	if f.refreshStarted != nil {
+		f.refreshStarted <- struct{}{}
+		<-f.refreshGo
+	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.refreshes++
 	if f.refreshErr != nil {
 		return nil, f.refreshErr
 	}
+	if f.used[s.RefreshToken] {
+		return nil, errSessionEnded
+	}
+	if f.used == nil {
+		f.used = map[string]bool{}
+	}
+	f.used[s.RefreshToken] = true
 	ns := *s
 	ns.AccessToken = "at-refreshed"
+	ns.RefreshToken = fmt.Sprintf("rt-%d", f.refreshes+1)
 	ns.Expiry = f.now().Add(f.expiresIn)
 	return &ns, nil
 }
@@ -263,7 +280,85 @@ func TestSignOut(t *testing.T) {
 	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) || len(f2.signOuts) != 1 || !f2.signOuts[0] {
 		t.Errorf("store %v, sign-outs %v", err, f2.signOuts)
 	}
-	_ = f
+	// The first process signs out too, with the browser step.
+	if err := c.SignOut(context.Background(), SignOutOptions{}); err != nil || len(f.signOuts) != 1 || f.signOuts[0] || c.Status().State != SignedOut {
+		t.Errorf("sign-out: %v, %v, %v", err, f.signOuts, c.Status().State)
+	}
+	// A session made with another server never reaches this one's sign-out.
+	_ = store.Save(&tokenstore.Session{Method: "authentik", Server: "https://old.example/", RefreshToken: "old-rt"})
+	c3, f3, _ := newTestCore(t, store)
+	if err := c3.SignOut(context.Background(), SignOutOptions{}); err != nil || len(f3.signOuts) != 0 {
+		t.Errorf("sign-out of another server's session: %v, %v", err, f3.signOuts)
+	}
+	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("another server's session kept: %v", err)
+	}
+}
+
+func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, clk := newTestCore(t, store)
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	clk.t = clk.t.Add(10 * time.Minute)
+	var wg sync.WaitGroup
+	errs := make([]error, 8)
+	for i := range errs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = c.AccessToken(context.Background())
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Errorf("a concurrent caller failed: %v", err)
+		}
+	}
+	if f.refreshes != 1 || c.Status().State != SignedIn {
+		t.Errorf("%d refreshes, %v", f.refreshes, c.Status().State)
+	}
+}
+
+func TestAnotherProcessRefreshedFirst(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c1, f, clk := newTestCore(t, store)
+	_ = c1.SignIn(context.Background(), Authentik, SignInOptions{})
+	clk.t = clk.t.Add(10 * time.Minute)
+	// Process 2 restores the same session and refreshes it; then process 1,
+	// still holding the rotated-out token, needs a token.
+	c2, f2, _ := newTestCore(t, store)
+	c2.deps.Now, f2.now = clk.now, clk.now
+	_ = c2.Restore(context.Background())
+	f.used = f2.used // one provider behind both processes
+	tok, err := c1.AccessToken(context.Background())
+	if err != nil || tok != "at-refreshed" || c1.Status().State != SignedIn {
+		t.Errorf("process 1 after process 2 refreshed: %q %v %v", tok, err, c1.Status().State)
+	}
+	if _, err := store.Load(); err != nil {
+		t.Errorf("the good session was deleted: %v", err)
+	}
+}
+
+func TestSignOutDuringRefreshStaysSignedOut(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, clk := newTestCore(t, store)
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	clk.t = clk.t.Add(10 * time.Minute)
+	f.refreshStarted, f.refreshGo = make(chan struct{}), make(chan struct{})
+	done := make(chan error)
+	go func() { _, err := c.AccessToken(context.Background()); done <- err }()
+	<-f.refreshStarted
+	if err := c.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
+		t.Fatal(err)
+	}
+	close(f.refreshGo)
+	if err := <-done; !errors.Is(err, ErrNotSignedIn) {
+		t.Errorf("refresh that lost the race: %v", err)
+	}
+	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) || c.Status().State != SignedOut {
+		t.Errorf("a late refresh brought the session back: %v %v", err, c.Status().State)
+	}
 }
 
 func TestDisabledMethod(t *testing.T) {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -84,7 +85,13 @@ func (m *authentikMethod) resume(ctx context.Context, s *tokenstore.Session) (*t
 	return m.refresh(ctx, s)
 }
 
+// errNoRefreshToken explains why a session without a refresh token ends.
+var errNoRefreshToken = errors.New("the identity provider issued no refresh token, so the session ends when the access token expires; add offline_access to authentik.scopes and select the offline_access scope mapping on the provider in Authentik")
+
 func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) (*tokenstore.Session, error) {
+	if old.RefreshToken == "" {
+		return nil, fmt.Errorf("%w (%v)", errSessionEnded, errNoRefreshToken)
+	}
 	c, err := m.discover(ctx)
 	if err != nil {
 		return nil, err
@@ -99,11 +106,17 @@ func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) 
 	ns := *old
 	ns.AccessToken, ns.RefreshToken, ns.Expiry = r.Tokens.AccessToken, r.Tokens.RefreshToken, r.Tokens.Expiry
 	if r.Tokens.IDToken != "" {
-		// The profile follows the newest ID token (group changes show up),
-		// but auth_time stays that of the sign-in.
-		fresh := m.session(r)
-		fresh.AuthTime = old.AuthTime
-		ns = *fresh
+		// The profile follows the newest ID token, so group changes show up.
+		// Claims it leaves out (a provider that puts them only in userinfo)
+		// keep their values from the sign-in, and so does auth_time.
+		p := r.Profile
+		ns.IDToken = r.Tokens.IDToken
+		ns.Name = cmp.Or(p.Name, old.Name)
+		ns.Username = cmp.Or(p.Username, old.Username)
+		ns.Email = cmp.Or(p.Email, old.Email)
+		if p.Groups != nil {
+			ns.Groups = p.Groups
+		}
 	}
 	return &ns, nil
 }

@@ -48,6 +48,14 @@ type Config struct {
 	Now func() time.Time
 }
 
+// String keeps the client secret out of anything that prints a Config.
+func (c Config) String() string {
+	return fmt.Sprintf("oidc.Config{server:%q slug:%q discovery:%q client:%q secret:%s}", c.ServerURL, c.Slug, c.DiscoveryURL, c.ClientID, present(c.ClientSecret))
+}
+
+// GoString keeps %#v redacted too.
+func (c Config) GoString() string { return c.String() }
+
 // DiscoveryDocumentURL is where the provider's OpenID configuration is expected.
 func (c Config) DiscoveryDocumentURL() string {
 	if c.DiscoveryURL != "" {

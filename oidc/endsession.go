@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"sync"
 )
 
 // CanEndSession reports whether the provider advertises an end-session endpoint.
@@ -39,17 +40,14 @@ func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx c
 	}
 	path := "/sign-out/" + randomString()
 	visited := make(chan struct{})
+	var once sync.Once
 	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {
 			http.NotFound(w, r)
 			return
 		}
 		http.Redirect(w, r, target.String(), http.StatusFound)
-		select {
-		case <-visited:
-		default:
-			close(visited)
-		}
+		once.Do(func() { close(visited) })
 	})}
 	go func() { _ = srv.Serve(l) }()
 	defer srv.Close()

@@ -83,8 +83,14 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Session, error)
 			return s, nil
 		case ctx.Err() != nil:
 			return nil, ErrCancelled
+		case errors.Is(err, errCallbackThenTimeout):
+			return nil, fmt.Errorf("the browser came back, but the identity provider did not finish the sign-in within %s; check that it is healthy and try again", opts.Timeout)
 		case errors.Is(flowCtx.Err(), context.DeadlineExceeded):
-			return nil, &TimeoutError{After: opts.Timeout, RedirectURI: RedirectURI(bound)}
+			te := &TimeoutError{After: opts.Timeout, RedirectURI: RedirectURI(bound)}
+			if port == 0 {
+				te.RedirectURI = "" // a random port cannot be registered: only the regex helps
+			}
+			return nil, te
 		}
 		return nil, err
 	}
@@ -110,9 +116,15 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	return fmt.Sprintf("no sign-in arrived from the browser within %s. If the browser showed \"Redirect URI Error\", register %s as a redirect URI of the provider in Authentik (or the regex %s), then try again",
-		e.After, e.RedirectURI, RedirectURIRegex)
+	register := fmt.Sprintf("register %s as a redirect URI of the provider in Authentik (or the regex %s)", e.RedirectURI, RedirectURIRegex)
+	if e.RedirectURI == "" {
+		register = fmt.Sprintf("register the regex %s as a redirect URI of the provider in Authentik", RedirectURIRegex)
+	}
+	return fmt.Sprintf("no sign-in arrived from the browser within %s. Finish signing in in the browser and try again; if the browser showed \"Redirect URI Error\", %s", e.After, register)
 }
+
+// errCallbackThenTimeout means the callback came but a later step ran out of time.
+var errCallbackThenTimeout = errors.New("callback received, then timed out")
 
 // freePort checks that port can be bound on 127.0.0.1 (choosing one for 0)
 // and returns it. oauth2cli needs the redirect URI before it listens, so the
@@ -174,6 +186,9 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 		if perr := guard.providerError(); perr != nil {
 			return nil, perr
 		}
+		if ctx.Err() != nil && guard.called() {
+			return nil, errCallbackThenTimeout
+		}
 		if ctx.Err() != nil || isListenError(err) {
 			return nil, err
 		}
@@ -209,9 +224,10 @@ func randomString() string {
 // (another tab, a local port scanner) could abort a sign-in. Such requests
 // are answered here and never reach it.
 type callbackGuard struct {
-	state string
-	mu    sync.Mutex
-	perr  error
+	state  string
+	mu     sync.Mutex
+	perr   error
+	arrive bool // a callback with the right state came
 }
 
 func (g *callbackGuard) middleware(next http.Handler) http.Handler {
@@ -227,13 +243,20 @@ func (g *callbackGuard) middleware(next http.Handler) http.Handler {
 			fmt.Fprint(w, page("This link is not for the current sign-in", "ssotray ignored it and is still waiting for the sign-in it started. Go back to the sign-in tab, or start again from ssotray."))
 			return
 		}
+		g.mu.Lock()
+		g.arrive = true
 		if code := q.Get("error"); code != "" {
-			g.mu.Lock()
 			g.perr = &ProviderError{Code: code, Description: q.Get("error_description")}
-			g.mu.Unlock()
 		}
+		g.mu.Unlock()
 		next.ServeHTTP(w, r)
 	})
+}
+
+func (g *callbackGuard) called() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	return g.arrive
 }
 
 func (g *callbackGuard) providerError() error {

@@ -91,16 +91,18 @@ func (c *Client) verifyIDToken(ctx context.Context, raw string) (*gooidc.IDToken
 	msg := err.Error()
 	var expired *gooidc.TokenExpiredError
 	switch {
-	case strings.Contains(msg, "HS256") || strings.Contains(msg, "HS384") || strings.Contains(msg, "HS512") || c.hmacOnly():
+	case c.hmacOnly():
 		return nil, ErrHS256
+	case strings.Contains(msg, `algorithm "none"`):
+		return nil, &RejectedError{What: "ID token", Why: "it is not signed at all (alg none)"}
+	case strings.Contains(msg, "unexpected signature algorithm"):
+		return nil, &RejectedError{What: "ID token", Why: "it is signed with an algorithm the provider does not advertise (" + strings.Join(c.meta.Algorithms, ", ") + ")"}
 	case errors.As(err, &expired):
 		return nil, &RejectedError{What: "ID token", Why: fmt.Sprintf("it expired at %s; if this computer's clock is wrong, correct it", expired.Expiry.Format(time.RFC3339))}
 	case strings.Contains(msg, "issued by a different provider"):
 		return nil, &RejectedError{What: "ID token", Why: "it was issued by a different provider than " + c.meta.IssuerURL}
 	case strings.Contains(msg, "expected audience"):
 		return nil, &RejectedError{What: "ID token", Why: fmt.Sprintf("it was issued for another client, not %q; check authentik.client_id", c.cfg.ClientID)}
-	case strings.Contains(msg, "none"), strings.Contains(msg, "unexpected signature algorithm"):
-		return nil, &RejectedError{What: "ID token", Why: "it is not signed with an algorithm the provider advertises"}
 	case strings.Contains(msg, "get keys failed"):
 		return nil, &RejectedError{What: "ID token", Why: "the provider's signing keys could not be fetched from " + c.meta.JWKSURL}
 	case strings.Contains(msg, "signature") || strings.Contains(msg, "malformed"):
@@ -195,11 +197,9 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Se
 		}
 		return nil, c.tokenEndpointError("refreshing the session", err)
 	}
+	// When the response leaves the refresh token out (Authentik does when it
+	// does not rotate), x/oauth2 keeps the one sent.
 	out := &Session{Tokens: tokensOf(tok)}
-	// Authentik may leave the refresh token out when it does not rotate it.
-	if out.Tokens.RefreshToken == "" {
-		out.Tokens.RefreshToken = refreshToken
-	}
 	if out.Tokens.IDToken != "" {
 		idt, err := c.verifyIDToken(ctx, out.Tokens.IDToken)
 		if err != nil {

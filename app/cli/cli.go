@@ -202,7 +202,7 @@ func login(ctx context.Context, s *session, args []string) error {
 	case app.Authentik:
 		fmt.Fprintln(s.env.Stderr, "Opening your browser to sign in with Authentik…")
 	case app.Navidrome:
-		if opts.Username, opts.Password, err = s.credentials(*username, *passwordStdin); err != nil {
+		if opts.Username, opts.Password, err = s.credentials(ctx, *username, *passwordStdin); err != nil {
 			return err
 		}
 	}
@@ -218,36 +218,67 @@ func login(ctx context.Context, s *session, args []string) error {
 // credentials gets the Navidrome username and password: from the flags and
 // stdin for scripts, or by asking on the terminal (password not echoed). The
 // password never comes from the command line, where other users could see it.
-func (s *session) credentials(username string, passwordStdin bool) (string, string, error) {
+func (s *session) credentials(ctx context.Context, username string, passwordStdin bool) (string, string, error) {
 	in := bufio.NewReader(s.env.Stdin)
-	if passwordStdin {
-		if username == "" {
-			return "", "", usageError("login: --password-stdin needs --username")
-		}
+	readLine := func() (string, error) {
 		line, err := in.ReadString('\n')
 		if err != nil && line == "" {
-			return "", "", fmt.Errorf("login: no password on standard input")
+			return "", err
 		}
-		return username, strings.TrimRight(line, "\r\n"), nil
+		return strings.TrimRight(line, "\r\n"), nil
 	}
-	if s.env.ReadPassword == nil {
+	if passwordStdin && username == "" {
+		return "", "", usageError("login: --password-stdin needs --username")
+	}
+	if !passwordStdin && s.env.ReadPassword == nil {
 		return "", "", usageError("login: standard input is not a terminal to ask for the password; pass --username and --password-stdin")
 	}
 	if username == "" {
 		fmt.Fprintf(s.env.Stderr, "Navidrome username at %s: ", s.cfg.Navidrome.ServerURL)
-		line, err := in.ReadString('\n')
-		if err != nil && line == "" {
-			return "", "", errors.New("login: no username entered")
+		line, err := interruptible(ctx, readLine)
+		if err != nil || strings.TrimSpace(line) == "" {
+			return "", "", errors.Join(errors.New("login: no username entered"), ctxErr(ctx))
 		}
 		username = strings.TrimSpace(line)
 	}
-	fmt.Fprintf(s.env.Stderr, "Password for %s: ", username)
-	password, err := s.env.ReadPassword()
-	fmt.Fprintln(s.env.Stderr)
+	read := readLine
+	if s.env.ReadPassword != nil {
+		// Typed at a terminal, also with --password-stdin: never echo it.
+		read = s.env.ReadPassword
+		fmt.Fprintf(s.env.Stderr, "Password for %s: ", username)
+		defer fmt.Fprintln(s.env.Stderr)
+	}
+	password, err := interruptible(ctx, read)
 	if err != nil {
-		return "", "", fmt.Errorf("login: reading the password: %w", err)
+		return "", "", errors.Join(errors.New("login: no password entered"), ctxErr(ctx))
 	}
 	return username, password, nil
+}
+
+// interruptible lets Ctrl-C end a prompt that is waiting for a line.
+func interruptible(ctx context.Context, read func() (string, error)) (string, error) {
+	type result struct {
+		s   string
+		err error
+	}
+	done := make(chan result, 1)
+	go func() {
+		s, err := read()
+		done <- result{s, err}
+	}()
+	select {
+	case r := <-done:
+		return r.s, r.err
+	case <-ctx.Done():
+		return "", ctx.Err()
+	}
+}
+
+func ctxErr(ctx context.Context) error {
+	if ctx.Err() != nil {
+		return errors.New("cancelled")
+	}
+	return nil
 }
 
 func pickMethod(enabled []app.Method, asked string) (app.Method, error) {
@@ -257,7 +288,7 @@ func pickMethod(enabled []app.Method, asked string) (app.Method, error) {
 			return "", usageError("login: --method must be authentik or navidrome, not %q", asked)
 		}
 		if !slices.Contains(enabled, m) {
-			return "", fmt.Errorf("signing in with %s is not enabled; set %s.enabled: true in the configuration", asked, asked)
+			return "", &app.MethodDisabledError{Method: m}
 		}
 		return m, nil
 	}
@@ -288,6 +319,7 @@ type statusJSON struct {
 	Email     string     `json:"email"`
 	Subject   string     `json:"subject"`
 	Groups    []string   `json:"groups"`
+	Role      string     `json:"role"` // Navidrome's role; "" for Authentik
 	ExpiresAt *time.Time `json:"expires_at"`
 }
 
@@ -306,7 +338,7 @@ func status(ctx context.Context, s *session, args []string) error {
 		out := statusJSON{SignedIn: signedIn, Groups: []string{}}
 		if signedIn {
 			p := st.Profile
-			out.Method, out.Username, out.Name, out.Email, out.Subject = string(st.Method), p.Username, p.Name, p.Email, p.Subject
+			out.Method, out.Username, out.Name, out.Email, out.Subject, out.Role = string(st.Method), p.Username, p.Name, p.Email, p.Subject, p.Role
 			if p.Groups != nil {
 				out.Groups = p.Groups
 			}
@@ -395,6 +427,10 @@ func logout(ctx context.Context, s *session, args []string) error {
 	if errors.Is(err, app.ErrNotSignedIn) {
 		fmt.Fprintln(s.env.Stdout, "Not signed in.")
 		return nil
+	}
+	var forget *app.ForgetError
+	if errors.As(err, &forget) {
+		return forget
 	}
 	if err != nil {
 		// Locally the person is signed out whatever failed remotely.

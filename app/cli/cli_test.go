@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -18,7 +19,7 @@ import (
 type harness struct {
 	t      *testing.T
 	dir    string
-	store  *tokenstore.Memory
+	store  tokenstore.Store
 	now    time.Time
 	stdout bytes.Buffer
 	stderr bytes.Buffer
@@ -32,6 +33,7 @@ func (h *harness) run(args ...string) int {
 	h.stdout.Reset()
 	h.stderr.Reset()
 	return Run(context.Background(), Env{
+		Stdin:  strings.NewReader(""),
 		Stdout: &h.stdout, Stderr: &h.stderr,
 		Getenv: func(string) string { return "" },
 		Locator: config.Locator{Getenv: func(string) string { return "" },
@@ -44,6 +46,8 @@ func (h *harness) run(args ...string) int {
 }
 
 const validConfig = "authentik:\n  server_url: https://auth.example.com\n"
+
+const bothConfig = validConfig + "navidrome:\n  enabled: true\n  server_url: https://music.example.com\n"
 
 func writeUserConfig(t *testing.T, h *harness, cfg string) {
 	if err := os.MkdirAll(filepath.Join(h.dir, "ssotray"), 0o755); err != nil {
@@ -79,6 +83,10 @@ func TestUsageAndErrors(t *testing.T) {
 		{"logout signed out", validConfig, []string{"logout"}, 0, "Not signed in.", "", false},
 		{"doctor without config", "", []string{"doctor"}, 1, "FAIL configuration: no configuration file found", "", false},
 		{"doctor finds nobody at the server", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"doctor"}, 1, "FAIL health: cannot reach", "", false},
+		{"both methods need --method", bothConfig, []string{"login"}, 2, "", "both Authentik and Navidrome sign-in are enabled; choose one with --method", true},
+		{"password-stdin needs username", bothConfig, []string{"login", "--method", "navidrome", "--password-stdin"}, 2, "", "--password-stdin needs --username", true},
+		{"no terminal for the password", bothConfig, []string{"login", "--method", "navidrome"}, 2, "", "not a terminal to ask for the password; pass --username and --password-stdin", true},
+		{"empty password on stdin", bothConfig, []string{"login", "--method", "navidrome", "--username", "carol", "--password-stdin"}, 1, "", "no password entered", true},
 		{"navidrome disabled", validConfig, []string{"login", "--method", "navidrome"}, 1, "", "navidrome.enabled: true", true},
 	}
 	for _, tt := range tests {
@@ -98,6 +106,26 @@ func TestUsageAndErrors(t *testing.T) {
 				t.Errorf("stdout on failure: %q", h.stdout.String())
 			}
 		})
+	}
+}
+
+// lockedStore is a keyring that holds a session but refuses to delete it.
+type lockedStore struct{ tokenstore.Memory }
+
+func (*lockedStore) Delete() error {
+	return &tokenstore.UnavailableError{Err: errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'")}
+}
+
+func TestLogoutWhenKeyringRefuses(t *testing.T) {
+	h := newHarness(t)
+	writeUserConfig(t, h, validConfig)
+	store := &lockedStore{}
+	_ = store.Save(&tokenstore.Session{Method: "authentik", Server: "https://elsewhere.example.com/application/o/x/", AccessToken: "x"})
+	h.store = store
+	code := h.run("logout", "--local")
+	if code != 1 || h.stdout.Len() != 0 || !strings.Contains(h.stderr.String(), "could not remove the session from the keyring") ||
+		!strings.Contains(h.stderr.String(), "unlock the keyring and sign out again") {
+		t.Errorf("logout with a locked keyring: %d %q %q", code, h.stdout.String(), h.stderr.String())
 	}
 }
 
@@ -169,7 +197,7 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 	if err := json.Unmarshal(h.stdout.Bytes(), &got); err != nil {
 		t.Fatal(err)
 	}
-	want := `map[email:alice@example.com expires_at:2026-11-25T12:10:00Z groups:[admins users] method:authentik name:Alice Example signed_in:true subject:sub-1 username:alice]`
+	want := `map[email:alice@example.com expires_at:2026-11-25T12:10:00Z groups:[admins users] method:authentik name:Alice Example role: signed_in:true subject:sub-1 username:alice]`
 	if s := fmt.Sprint(got); s != want {
 		t.Errorf("status --json\n got %s\nwant %s", s, want)
 	}

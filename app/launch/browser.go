@@ -21,11 +21,20 @@ type Browser struct {
 // has started; the program may keep running (a browser usually does).
 func (b Browser) Open(ctx context.Context, url string) error {
 	if len(b.Command) == 0 {
-		// pkg/browser waits for xdg-open, which returns once the browser has the URL.
-		if err := browser.OpenURL(url); err != nil {
-			return fmt.Errorf("no browser could be started (%v); set browser_command in the configuration", err)
+		// pkg/browser waits for xdg-open, which usually returns once the
+		// browser has the URL, but is not bound by ctx: wait for it only as
+		// long as ctx allows.
+		done := make(chan error, 1)
+		go func() { done <- browser.OpenURL(url) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				return fmt.Errorf("no browser could be started (%v); set browser_command in the configuration", err)
+			}
+			return nil
+		case <-ctx.Done():
+			return fmt.Errorf("the browser did not start in time: %w", ctx.Err())
 		}
-		return nil
 	}
 	cmd := exec.Command(b.Command[0], append(b.Command[1:len(b.Command):len(b.Command)], url)...)
 	detach(cmd)

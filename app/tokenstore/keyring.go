@@ -93,78 +93,109 @@ func (k *Keyring) get(account string) (string, error) {
 	return v, err
 }
 
-func (k *Keyring) part(i int) string { return k.Account + ".part" + strconv.Itoa(i) }
+// part names entry i of a slot. A large session alternates between two
+// slots, so a new one is written beside the old and the head switches over
+// in one write: a reader never sees half of each.
+func (k *Keyring) part(slot string, i int) string {
+	return k.Account + "." + slot + ".part" + strconv.Itoa(i)
+}
 
-// The head entry holds either the whole session JSON or "parts:N".
+var slots = [2]string{"a", "b"}
+
+// The head entry holds either the whole session JSON or "parts:N:SLOT".
 const partsPrefix = "parts:"
 
-// Load reads the stored session.
+// parts reads the head's part count and slot; ok is false for a head that
+// holds the session itself.
+func parts(head string) (n int, slot string, ok bool) {
+	rest, found := strings.CutPrefix(head, partsPrefix)
+	if !found {
+		return 0, "", false
+	}
+	count, slot, _ := strings.Cut(rest, ":")
+	n, err := strconv.Atoi(count)
+	return n, slot, err == nil && n > 0 && (slot == slots[0] || slot == slots[1])
+}
+
+// Load reads the stored session. A read that overlaps a Save in another
+// process can find a slot half rewritten; it is read again.
 func (k *Keyring) Load() (*Session, error) {
+	var err error
+	for range 3 {
+		var data string
+		if data, err = k.read(); errors.Is(err, errPartMissing) {
+			continue
+		} else if err != nil {
+			return nil, err
+		}
+		var s Session
+		if err = json.Unmarshal([]byte(data), &s); err == nil {
+			return &s, nil
+		}
+		err = fmt.Errorf("the stored session cannot be read (%v); sign in again", err)
+	}
+	return nil, err
+}
+
+var errPartMissing = errors.New("the stored session is incomplete; sign in again")
+
+func (k *Keyring) read() (string, error) {
 	head, err := k.get(k.Account)
 	if errors.Is(err, keyring.ErrNotFound) {
-		return nil, ErrNotFound
+		return "", ErrNotFound
 	}
 	if err != nil {
-		return nil, &UnavailableError{Err: err}
+		return "", &UnavailableError{Err: err}
 	}
-	data := head
-	if n, ok := partCount(head); ok {
-		var b strings.Builder
-		for i := 1; i <= n; i++ {
-			p, err := k.get(k.part(i))
-			if errors.Is(err, keyring.ErrNotFound) {
-				return nil, fmt.Errorf("the stored session is incomplete (part %d of %d is missing); sign in again", i, n)
-			}
-			if err != nil {
-				return nil, &UnavailableError{Err: err}
-			}
-			b.WriteString(p)
+	n, slot, ok := parts(head)
+	if !ok {
+		return head, nil
+	}
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		p, err := k.get(k.part(slot, i))
+		if errors.Is(err, keyring.ErrNotFound) {
+			return "", fmt.Errorf("%w (part %d of %d is missing)", errPartMissing, i, n)
 		}
-		data = b.String()
+		if err != nil {
+			return "", &UnavailableError{Err: err}
+		}
+		b.WriteString(p)
 	}
-	var s Session
-	if err := json.Unmarshal([]byte(data), &s); err != nil {
-		return nil, fmt.Errorf("the stored session cannot be read (%v); sign in again", err)
-	}
-	return &s, nil
+	return b.String(), nil
 }
 
-func partCount(head string) (int, bool) {
-	if !strings.HasPrefix(head, partsPrefix) {
-		return 0, false
-	}
-	n, err := strconv.Atoi(strings.TrimPrefix(head, partsPrefix))
-	return n, err == nil && n > 0
-}
-
-// Save writes s, in parts when it is larger than MaxEntry. Parts are written
-// before the head so a reader never sees a head pointing at missing parts.
+// Save writes s, in parts when it is larger than MaxEntry.
 func (k *Keyring) Save(s *Session) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
 	}
-	oldParts := 0
+	oldN, oldSlot := 0, ""
 	if head, err := k.get(k.Account); err == nil {
-		oldParts, _ = partCount(head)
+		oldN, oldSlot, _ = parts(head)
 	}
-	parts := split(string(data), MaxEntry)
-	head := parts[0]
-	if len(parts) > 1 {
-		for i, p := range parts {
-			if err := k.call(func() error { return k.Backend.Set(k.Service, k.part(i+1), p) }); err != nil {
+	pieces := split(string(data), MaxEntry)
+	head := pieces[0]
+	if len(pieces) > 1 {
+		slot := slots[0]
+		if oldSlot == slots[0] {
+			slot = slots[1]
+		}
+		for i, p := range pieces {
+			if err := k.call(func() error { return k.Backend.Set(k.Service, k.part(slot, i+1), p) }); err != nil {
+				k.sweep(slot)
 				return &UnavailableError{Err: err}
 			}
 		}
-		head = partsPrefix + strconv.Itoa(len(parts))
+		head = partsPrefix + strconv.Itoa(len(pieces)) + ":" + slot
 	}
 	if err := k.call(func() error { return k.Backend.Set(k.Service, k.Account, head) }); err != nil {
 		return &UnavailableError{Err: err}
 	}
-	if len(parts) == 1 {
-		parts = nil
+	for i := 1; i <= oldN; i++ {
+		_ = k.call(func() error { return k.Backend.Delete(k.Service, k.part(oldSlot, i)) })
 	}
-	k.deleteParts(len(parts)+1, oldParts)
 	return nil
 }
 
@@ -183,25 +214,25 @@ func split(s string, max int) []string {
 	return append(out, s)
 }
 
-func (k *Keyring) deleteParts(from, to int) {
-	for i := from; i <= to; i++ {
-		_ = k.call(func() error { return k.Backend.Delete(k.Service, k.part(i)) })
+// sweep deletes a slot's parts until one is missing.
+func (k *Keyring) sweep(slot string) {
+	for i := 1; ; i++ {
+		err := k.call(func() error { return k.Backend.Delete(k.Service, k.part(slot, i)) })
+		if err != nil {
+			return
+		}
 	}
 }
 
-// Delete removes the session and all its parts.
+// Delete removes the session and every part, including parts a crash left
+// behind without a head.
 func (k *Keyring) Delete() error {
-	head, err := k.get(k.Account)
-	if errors.Is(err, keyring.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
+	err := k.call(func() error { return k.Backend.Delete(k.Service, k.Account) })
+	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return &UnavailableError{Err: err}
 	}
-	if err := k.call(func() error { return k.Backend.Delete(k.Service, k.Account) }); err != nil && !errors.Is(err, keyring.ErrNotFound) {
-		return &UnavailableError{Err: err}
+	for _, slot := range slots {
+		k.sweep(slot)
 	}
-	n, _ := partCount(head)
-	k.deleteParts(1, n)
 	return nil
 }

@@ -160,9 +160,64 @@ func TestKeyringIncompleteSession(t *testing.T) {
 	if err := k.Save(bigSession(300)); err != nil {
 		t.Fatal(err)
 	}
-	_ = b.Delete("ssotray", "session.part2")
+	_ = b.Delete("ssotray", "session.a.part2")
 	if _, err := k.Load(); err == nil || !strings.Contains(err.Error(), "part 2") || !strings.Contains(err.Error(), "sign in again") {
 		t.Errorf("Load of a broken session: %v", err)
+	}
+}
+
+func TestKeyringDeleteSweepsOrphanParts(t *testing.T) {
+	b := newMapBackend()
+	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	if err := k.Save(bigSession(300)); err != nil {
+		t.Fatal(err)
+	}
+	// A crash between writing the parts and the head leaves parts alone.
+	_ = b.Delete("ssotray", "session")
+	if b.entries() == 0 {
+		t.Fatal("no parts to orphan")
+	}
+	if err := k.Delete(); err != nil || b.entries() != 0 {
+		t.Errorf("Delete left %d entries (%v)", b.entries(), err)
+	}
+}
+
+func TestKeyringReaderNeverSeesHalfASession(t *testing.T) {
+	b := newMapBackend()
+	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	first, second := bigSession(300), bigSession(250)
+	second.Username = "second"
+	if err := k.Save(first); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; i < 50; i++ {
+			s := first
+			if i%2 == 0 {
+				s = second
+			}
+			if err := k.Save(s); err != nil {
+				t.Error(err)
+				return
+			}
+			time.Sleep(time.Millisecond) // two processes do not refresh back to back
+		}
+	}()
+	for {
+		select {
+		case <-done:
+			return
+		default:
+		}
+		s, err := k.Load()
+		if err != nil {
+			t.Fatalf("a reader during saves: %v", err)
+		}
+		if want := map[string]int{"zoë": 300, "second": 250}[s.Username]; len(s.Groups) != want {
+			t.Fatalf("mixed session: %s with %d groups", s.Username, len(s.Groups))
+		}
 	}
 }
 
@@ -253,7 +308,7 @@ func TestSystemKeyring(t *testing.T) {
 	if err := k.Delete(); err != nil {
 		t.Fatal(err)
 	}
-	for _, acct := range []string{"session", "session.part1", "session.part2"} {
+	for _, acct := range []string{"session", "session.a.part1", "session.a.part2", "session.b.part1"} {
 		if _, err := keyring.Get(k.Service, acct); !errors.Is(err, keyring.ErrNotFound) {
 			t.Errorf("%s still in the keyring after Delete: %v", acct, err)
 		}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"sync"
 	"time"
 )
 
@@ -62,13 +63,18 @@ type Store interface {
 }
 
 // Memory is a Store that forgets everything when the process ends.
-type Memory struct{ s *Session }
+type Memory struct {
+	mu sync.Mutex
+	s  *Session
+}
 
 // NewMemory returns an empty in-memory store.
 func NewMemory() *Memory { return &Memory{} }
 
 // Load returns the held session.
 func (m *Memory) Load() (*Session, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	if m.s == nil {
 		return nil, ErrNotFound
 	}
@@ -78,6 +84,8 @@ func (m *Memory) Load() (*Session, error) {
 
 // Save holds a copy of s.
 func (m *Memory) Save(s *Session) error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	c := *s
 	m.s = &c
 	return nil
@@ -85,6 +93,8 @@ func (m *Memory) Save(s *Session) error {
 
 // Delete forgets the session.
 func (m *Memory) Delete() error {
+	m.mu.Lock()
+	defer m.mu.Unlock()
 	m.s = nil
 	return nil
 }

@@ -255,7 +255,7 @@ func TestSignInThroughChromium(t *testing.T) {
 	if exp, err := time.Parse(time.RFC3339, fmt.Sprint(st["expires_at"])); err != nil || !exp.Equal(s.Expiry.Truncate(time.Second)) || strings.Contains(fmt.Sprint(st["expires_at"]), ".") {
 		t.Errorf("expires_at %v (%v), keyring %v", st["expires_at"], err, s.Expiry)
 	}
-	if len(st) != 8 {
+	if len(st) != 9 || st["role"] != "" {
 		t.Errorf("status has keys beyond the documented ones: %v", st)
 	}
 	r = w.mustRun("status")

@@ -1,5 +1,5 @@
 // Command ssotray is the desktop sign-in companion. This file only wires the
-// real world (keyring, browser, environment, signals) to app/cli.
+// real world (keyring, browser, terminal, environment, signals) to app/cli.
 package main
 
 import (
@@ -19,9 +19,13 @@ import (
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func main() {
+func main() { os.Exit(run()) }
+
+func run() int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	// After the first Ctrl-C cancels, a second one ends the process at once.
+	context.AfterFunc(ctx, stop)
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
 	logger := slog.New(slog.DiscardHandler)
@@ -30,23 +34,25 @@ func main() {
 	}
 	var readPassword func() (string, error)
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
+		// A prompt cut short by Ctrl-C would leave echo off.
+		if st, err := term.GetState(fd); err == nil {
+			defer func() { _ = term.Restore(fd, st) }()
+		}
 		readPassword = func() (string, error) {
 			b, err := term.ReadPassword(fd)
 			return string(b), err
 		}
 	}
-	code := cli.Run(ctx, cli.Env{
-		ReadPassword: readPassword,
-		Stdin:        os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	return cli.Run(ctx, cli.Env{
+		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv:  os.Getenv,
 		Locator: config.DefaultLocator(),
 		Store:   func() tokenstore.Store { return tokenstore.NewKeyring() },
 		ProbeStore: func() tokenstore.Store {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},
-		Version: version,
-		Logger:  logger,
+		ReadPassword: readPassword,
+		Version:      version,
+		Logger:       logger,
 	}, os.Args[1:])
-	stop()
-	os.Exit(code)
 }
