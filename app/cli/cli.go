@@ -39,9 +39,13 @@ type Env struct {
 	// ReadPassword reads a line from the terminal with echo off; nil when
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
+	// GUI starts the window when no verb is given; nil prints the usage.
+	GUI func(ctx context.Context, configPath string) error
 }
 
-const usage = `Usage: ssotray [--config FILE] VERB [options]
+const usage = `Usage: ssotray [--config FILE] [VERB [options]]
+
+With no verb, ssotray opens its window and tray icon.
 
 Verbs:
   login [--method authentik|navidrome] [--timeout 3m]   sign in
@@ -99,6 +103,9 @@ func run(ctx context.Context, env Env, args []string) error {
 			return nil
 		}
 		return usageError("%v", err)
+	}
+	if global.NArg() == 0 && env.GUI != nil {
+		return env.GUI(ctx, *configPath)
 	}
 	if global.NArg() == 0 {
 		fmt.Fprint(env.Stderr, usage)

@@ -98,7 +98,7 @@ func TestNavidrome(t *testing.T) {
 
 type brokenStore struct{ tokenstore.Memory }
 
-func (brokenStore) Save(*tokenstore.Session) error {
+func (*brokenStore) Save(*tokenstore.Session) error {
 	return &tokenstore.UnavailableError{Err: errors.New("The name org.freedesktop.secrets was not provided by any .service files")}
 }
 

@@ -2,6 +2,7 @@ package ui
 
 import (
 	"fmt"
+	"image/color"
 	"strings"
 
 	"fyne.io/fyne/v2"
@@ -65,6 +66,8 @@ type signInScreen struct {
 	root      fyne.CanvasObject
 	box       *fyne.Container
 	notice    *noticeLine
+	retry     *widget.Button // sign out again when the keyring kept the session
+	retryBox  *fyne.Container
 	authentik *widget.Button // nil when Authentik is not enabled
 	server    *widget.Label  // the Navidrome server; nil when not enabled
 	username  *widget.Entry
@@ -87,7 +90,10 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	}
 	name := widget.NewLabelWithStyle(u.opts.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	name.SizeName = theme.SizeNameHeadingText
-	top = append(top, name, heading("Sign in to reach your apps"), s.notice.root)
+	s.retry = widget.NewButtonWithIcon("Sign out again", theme.LogoutIcon(), u.signOut)
+	s.retryBox = container.NewCenter(s.retry)
+	s.retryBox.Hide()
+	top = append(top, name, heading("Sign in to reach your apps"), s.notice.root, s.retryBox)
 
 	var methods []fyne.CanvasObject
 	for _, m := range u.methods {
@@ -134,11 +140,18 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 		methods = append(methods, l)
 	}
 
-	s.box = container.NewVBox(top...)
-	s.box.Add(layout.NewSpacer())
+	// Centred as one group; the gap sets the methods apart from the heading.
+	gap := canvas.NewRectangle(color.Transparent)
+	gap.SetMinSize(fyne.NewSize(0, 2*theme.Padding()))
+	s.box = container.NewVBox(layout.NewSpacer())
+	for _, o := range top {
+		s.box.Add(o)
+	}
+	s.box.Add(gap)
 	for _, o := range methods {
 		s.box.Add(o)
 	}
+	s.box.Add(layout.NewSpacer())
 	s.root = container.NewVScroll(container.NewPadded(s.box))
 	return s
 }
@@ -149,12 +162,16 @@ func hint(text string) *widget.Label {
 	l.Wrapping = fyne.TextWrapWord
 	l.Alignment = fyne.TextAlignCenter
 	l.SizeName = theme.SizeNameCaptionText
-	l.Importance = widget.LowImportance
 	return l
 }
 
-func (s *signInScreen) update(notice string) {
+func (s *signInScreen) update(notice string, offerRetry bool) {
 	s.notice.set(notice)
+	if offerRetry {
+		s.retryBox.Show()
+	} else {
+		s.retryBox.Hide()
+	}
 	relayout(s.box, s.root)
 }
 
@@ -190,6 +207,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 	w.url = widget.NewLabel("")
 	w.url.Selectable = true
 	w.url.Wrapping = fyne.TextWrapBreak
+	w.url.Alignment = fyne.TextAlignCenter
 	w.copyURL = widget.NewButtonWithIcon("Copy address", theme.ContentCopyIcon(), func() {
 		u.win.Clipboard().SetContent(w.url.Text)
 	})
@@ -216,6 +234,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 func (w *waitingScreen) update(m app.Method, url, browserErr string) {
 	if m == app.Navidrome {
 		w.message.SetText("Signing in to Navidrome…")
+		url, browserErr = "", "" // no browser involved
 	} else {
 		w.message.SetText("Waiting for you to finish signing in in your browser…")
 	}
@@ -370,7 +389,7 @@ func (s *signedInScreen) update(st app.Status, apps []launch.App) {
 		}
 	}
 	if len(chips) == 0 {
-		chips = append(chips, widget.NewLabel("—"))
+		chips = append(chips, canvas.NewText("—", theme.Color(theme.ColorNameForeground)))
 	}
 	s.groups.Objects = chips
 	s.groups.Refresh()

@@ -61,8 +61,8 @@ type Options struct {
 	Notify bool
 }
 
-// WindowSize is the size the window opens with.
-var WindowSize = fyne.NewSize(480, 640)
+// windowSize is the size the window opens with.
+var windowSize = fyne.NewSize(480, 640)
 
 // actionTimeout bounds sign-out and opening an app; sign-in has its own.
 const actionTimeout = 60 * time.Second
@@ -87,14 +87,17 @@ type UI struct {
 	note       note // what the UI itself has to say on the sign-in screen
 	pending    bool // a sign-in started here is running
 	pendingM   app.Method
-	userCancel bool       // the person pressed Cancel on the running sign-in
-	signInURL  string     // where to sign in by hand, once the core says
-	browserErr string     // why the browser did not open
-	signingOut bool       // the person asked to sign out and it is running
-	trayItems  []MenuItem // the menu last given to the tray
-	trayIcon   fyne.Resource
-	closed     bool
-	unsub      func()
+	userCancel bool   // the person pressed Cancel on the running sign-in
+	signInURL  string // where to sign in by hand, once the core says
+	browserErr string // why the browser did not open
+	signingOut bool   // the person asked to sign out and it is running
+	// forgetFailed: the last sign-out left the session in the keyring; the
+	// sign-in screen offers to try again (the core retries from the store).
+	forgetFailed bool
+	trayItems    []MenuItem // the menu last given to the tray
+	trayIcon     fyne.Resource
+	closed       bool
+	unsub        func()
 
 	mu     sync.Mutex
 	cancel context.CancelFunc // of the running sign-in
@@ -120,7 +123,7 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	if opts.Icon != nil {
 		u.win.SetIcon(opts.Icon)
 	}
-	u.win.Resize(WindowSize)
+	u.win.Resize(windowSize)
 
 	u.signIn = newSignInScreen(u, core.NavidromeServer())
 	u.waiting = newWaitingScreen(u)
@@ -205,7 +208,7 @@ func (u *UI) apply(st app.Status, apps []launch.App) {
 	u.render()
 }
 
-// signedIn tells whether st has a session (refreshing is still signed in).
+// isSignedIn tells whether st has a session (refreshing is still signed in).
 func isSignedIn(st app.Status) bool {
 	return st.State == app.SignedIn || st.State == app.Refreshing
 }
@@ -226,7 +229,7 @@ func (u *UI) render() {
 		u.waiting.update(m, u.signInURL, u.browserErr)
 		content = u.waiting.root
 	default:
-		u.signIn.update(u.noticeFor(st))
+		u.signIn.update(u.noticeFor(st), u.forgetFailed && !u.signingOut)
 		content = u.signIn.root
 	}
 	if content == u.waiting.root {
@@ -356,7 +359,7 @@ func (u *UI) submitNavidrome() {
 	pass := u.signIn.password.Text
 	u.signIn.password.SetText("")
 	if user == "" || pass == "" {
-		u.note = note{text: "Enter your Navidrome username and password."}
+		u.note = note{text: "Enter your Navidrome username and password.", covers: u.status.Notice}
 		u.render()
 		return
 	}
@@ -378,8 +381,13 @@ func (u *UI) signOut() {
 		fyne.Do(func() {
 			u.signingOut = false
 			u.signedIn.signOut.Enable()
-			if err != nil && !errors.Is(err, app.ErrNotSignedIn) {
-				u.note = note{text: "You are signed out here, but: " + err.Error()}
+			var forget *app.ForgetError
+			u.forgetFailed = errors.As(err, &forget)
+			switch {
+			case err == nil || errors.Is(err, app.ErrNotSignedIn):
+				u.note = note{}
+			default:
+				u.note = note{text: "You are signed out in this window, but " + err.Error(), covers: u.status.Notice}
 			}
 			if !u.closed {
 				u.render()

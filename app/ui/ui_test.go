@@ -247,6 +247,10 @@ func TestNavidromeFormEnterSubmits(t *testing.T) {
 	if u.signIn.password.Text != "" || u.signIn.username.Text != "" {
 		t.Errorf("after sign-in the form keeps %q / %q", u.signIn.username.Text, u.signIn.password.Text)
 	}
+	u.signIn.password.Undo()
+	if u.signIn.password.Text != "" {
+		t.Error("Undo brings the password back")
+	}
 	if u.win.Content() != u.signedIn.root {
 		t.Error("not on the signed-in screen")
 	}
@@ -275,6 +279,7 @@ func TestNavidromeFailedAttemptClearsPassword(t *testing.T) {
 
 func TestNavidromeMissingPassword(t *testing.T) {
 	core := newFakeCore(app.Navidrome)
+	core.status = app.Status{Notice: "an older problem"}
 	u := newTestUI(t, core, Options{})
 	test.Type(u.signIn.username, "bob")
 	core.ui(func() { u.signIn.password.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
@@ -282,8 +287,8 @@ func TestNavidromeMissingPassword(t *testing.T) {
 	if calls, _, _ := core.calls(); len(calls) != 0 {
 		t.Errorf("signed in without a password: %+v", calls)
 	}
-	if !strings.Contains(screen(u), "Enter your Navidrome username and password.") {
-		t.Error("no hint for the missing password")
+	if m := screen(u); !strings.Contains(m, "Enter your Navidrome username and password.") || strings.Contains(m, "an older problem") {
+		t.Errorf("want only the hint for the missing password:\n%s", m)
 	}
 }
 
@@ -442,8 +447,36 @@ func TestSignOutButton(t *testing.T) {
 	if u.win.Content() != u.signIn.root {
 		t.Fatal("not signed out after a sign-out with warnings")
 	}
-	if m := screen(u); !strings.Contains(m, "You are signed out here, but: revoking the token") {
+	if m := screen(u); !strings.Contains(m, "You are signed out in this window, but revoking the token") {
 		t.Errorf("sign-out warning not shown:\n%s", m)
+	}
+	if u.signIn.retryBox.Visible() {
+		t.Error("a server-side warning offers to sign out again")
+	}
+}
+
+func TestSignOutKeyringKeptSession(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.status = aliceStatus()
+	core.signOutErr = &app.ForgetError{Err: errors.New("locked collection")}
+	u := newTestUI(t, core, Options{})
+
+	core.tap(u.signedIn.signOut)
+	u.waitIdle()
+	if got := u.signIn.notice.label.Text; !strings.Contains(got, "could not remove the session from the keyring") || !u.signIn.retryBox.Visible() {
+		t.Fatalf("want the keyring problem and a way to try again; notice %q, retry visible %v", got, u.signIn.retryBox.Visible())
+	}
+	if !strings.Contains(screen(u), "Sign out again") {
+		t.Error("the retry button is not on screen")
+	}
+	core.signOutErr = nil
+	core.tap(u.signIn.retry)
+	u.waitIdle()
+	if _, outs, _ := core.calls(); outs != 2 {
+		t.Errorf("Sign out again: SignOut called %d times in all, want 2", outs)
+	}
+	if u.signIn.retryBox.Visible() || u.signIn.notice.root.Visible() {
+		t.Error("after a clean retry the problem is still shown")
 	}
 }
 

@@ -52,7 +52,10 @@ func run() int {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},
 		ReadPassword: readPassword,
-		Version:      version,
-		Logger:       logger,
+		GUI: func(ctx context.Context, configPath string) error {
+			return runGUI(ctx, configPath, logger)
+		},
+		Version: version,
+		Logger:  logger,
 	}, os.Args[1:])
 }
