@@ -152,6 +152,14 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	u.apps = core.Apps()
 	u.render()
 
+	// Enter on the sign-in screen starts the primary sign-in, so a keyboard
+	// alone (a kiosk) can sign in. Keys a focused widget takes never get here.
+	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && u.win.Content() == u.signIn.root {
+			u.signInPrimary()
+		}
+	})
+
 	if u.desk != nil {
 		u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
 		// Closing hides the window to the tray (Fyne sets this too; keep it
@@ -159,6 +167,18 @@ func New(a fyne.App, core Core, opts Options) *UI {
 		u.win.SetCloseIntercept(u.win.Hide)
 	}
 	return u
+}
+
+// signInPrimary starts Authentik when it is enabled; with Navidrome alone
+// it puts the cursor in the username.
+func (u *UI) signInPrimary() {
+	if u.signIn.authentik != nil {
+		u.startSignIn(app.Authentik, "", "")
+		return
+	}
+	if u.signIn.navidrome != nil {
+		u.win.Canvas().Focus(u.signIn.username)
+	}
 }
 
 // Window is the main window.

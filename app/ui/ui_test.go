@@ -568,3 +568,29 @@ func waitFor(t *testing.T, cond func() bool) {
 		time.Sleep(5 * time.Millisecond)
 	}
 }
+
+func TestEnterStartsPrimarySignIn(t *testing.T) {
+	tests := []struct {
+		name    string
+		methods []app.Method
+		want    int // sign-ins started
+	}{
+		{"authentik is primary", []app.Method{app.Authentik, app.Navidrome}, 1},
+		{"navidrome alone focuses the username", []app.Method{app.Navidrome}, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			core := newFakeCore(tt.methods...)
+			u := newTestUI(t, core, Options{})
+			core.ui(func() { u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+			u.waitIdle()
+			calls, _, _ := core.calls()
+			if len(calls) != tt.want || (tt.want == 1 && calls[0].method != app.Authentik) {
+				t.Errorf("sign-ins after Enter: %+v", calls)
+			}
+			if tt.want == 0 && u.win.Canvas().Focused() != u.signIn.username {
+				t.Error("Enter did not put the cursor in the username")
+			}
+		})
+	}
+}
