@@ -1,0 +1,171 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
+)
+
+// These tests run the real window under the session's Xvfb display and act
+// on it the way a person at a keyboard would, with xdotool.
+
+// gui is a running ssotray window.
+type gui struct {
+	t      *testing.T
+	cmd    *exec.Cmd
+	out    *bytes.Buffer
+	window string // X window id
+	env    []string
+}
+
+func startGUI(t *testing.T, w *world, extraEnv ...string) *gui {
+	t.Helper()
+	env := append(append([]string{}, w.env...), "LANG=C.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir())
+	env = append(env, extraEnv...)
+	g := &gui{t: t, out: &bytes.Buffer{}, env: env}
+	g.cmd = exec.Command(bin.ssotray, "--config", w.config)
+	g.cmd.Env = env
+	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
+	if err := g.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = g.cmd.Process.Kill()
+		_ = g.cmd.Wait()
+	})
+	// --sync waits for the window to be mapped.
+	out, err := exec.Command("timeout", "20", "xdotool", "search", "--sync", "--onlyvisible", "--pid", fmt.Sprint(g.cmd.Process.Pid)).Output()
+	if err != nil {
+		t.Fatalf("the window did not appear: %v\n%s", err, g.out)
+	}
+	g.window = strings.Fields(string(out))[0]
+	return g
+}
+
+// keys focuses the window (there is no window manager) and types.
+func (g *gui) keys(args ...string) {
+	g.t.Helper()
+	cmd := append([]string{"windowfocus", "--sync", g.window}, args...)
+	if out, err := exec.Command("xdotool", cmd...).CombinedOutput(); err != nil {
+		g.t.Fatalf("xdotool %v: %v %s", cmd, err, out)
+	}
+}
+
+// screenshot saves the screen as name.png in the artifacts directory
+// (SSOTRAY_ARTIFACTS, default bin/artifacts) and returns the path.
+func (g *gui) screenshot(name string) string {
+	g.t.Helper()
+	dir := os.Getenv("SSOTRAY_ARTIFACTS")
+	if dir == "" {
+		dir = filepath.Join("..", "..", "bin", "artifacts")
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		g.t.Fatal(err)
+	}
+	path := filepath.Join(dir, name+".png")
+	if out, err := exec.Command("import", "-window", g.window, path).CombinedOutput(); err != nil {
+		g.t.Fatalf("screenshot: %v %s", err, out)
+	}
+	info, err := os.Stat(path)
+	if err != nil || info.Size() < 2000 {
+		g.t.Fatalf("screenshot %s looks empty: %v", path, err)
+	}
+	g.t.Logf("screenshot: %s", path)
+	return path
+}
+
+// waitSignedIn polls the keyring (shared with the window) for a session of user.
+func waitSignedIn(t *testing.T, user string, g *gui) {
+	t.Helper()
+	for deadline := time.Now().Add(60 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if s := stored(t); s != nil && s.Username == user {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the window did not sign %s in; its output:\n%s", user, g.out)
+		}
+	}
+}
+
+func TestWindowSignsInWithAuthentik(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = append(cfg, []byte(`apps:
+  - {name: Music, url: "https://music.example.com", description: Navidrome}
+  - {name: Photos, url: "https://photos.example.com", description: Immich, groups: [users]}
+  - {name: Admin, url: "https://auth.example.com/if/admin/", description: Authentik admin, groups: [admins]}
+  - {name: Books, url: "https://books.example.com", description: Only for readers, groups: [readers]}
+`)...)
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := startGUI(t, w)
+	time.Sleep(500 * time.Millisecond) // let the first frame settle
+	g.screenshot("signin")
+
+	// Enter on the sign-in screen starts the browser sign-in (Chromium).
+	g.keys("key", "Return")
+	waitSignedIn(t, "alice", g)
+	time.Sleep(time.Second) // the window draws the signed-in screen
+	g.screenshot("signed-in")
+
+	// Click the first tile (Music): it opens through browser_command.
+	g.keys("mousemove", "--window", g.window, "83", "415", "click", "1")
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if log, _ := os.ReadFile(w.log); strings.Contains(string(log), `"url":"https://music.example.com"`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(w.log)
+			t.Fatalf("clicking the Music tile did not open it:\n%s", log)
+		}
+	}
+	if len(w.events("authorize")) != 1 || w.events("authorize")[0].Detail["code_challenge_method"] != "S256" {
+		t.Errorf("authorize requests: %v", w.events("authorize"))
+	}
+
+	// A second start shows the running window instead of opening another.
+	second := exec.Command(bin.ssotray, "--config", w.config)
+	second.Env = g.env
+	out, err := second.CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "already running") {
+		t.Errorf("second start: %v %s", err, out)
+	}
+	if n, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^ssotray$").Output(); len(strings.Fields(string(n))) != 1 {
+		t.Errorf("windows named ssotray: %q", n)
+	}
+}
+
+func TestWindowSignsInWithNavidrome(t *testing.T) {
+	needDesktop(t)
+	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "bob", Password: "bobs-password", Name: "Bob Builder"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = append(cfg, []byte(fmt.Sprintf("navidrome:\n  enabled: true\n  server_url: %s\n", srv.URL()))...)
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := startGUI(t, w)
+	time.Sleep(500 * time.Millisecond)
+	// Tab past "Sign in with Authentik" to the username; Enter there moves
+	// to the password, Enter in the password signs in.
+	g.keys("key", "Tab", "Tab")
+	g.keys("type", "bob")
+	g.keys("key", "Return")
+	g.keys("type", "bobs-password")
+	g.keys("key", "Return")
+	waitSignedIn(t, "bob", g)
+	time.Sleep(time.Second)
+	g.screenshot("signed-in-navidrome")
+}
