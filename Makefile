@@ -24,7 +24,8 @@ export DEBIAN_FRONTEND = noninteractive
 # Service, Chromium, screenshots, input) need on Debian.
 DEB_PACKAGES ?= gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth dbus \
-	gnome-keyring libsecret-tools chromium imagemagick xdotool
+	gnome-keyring libsecret-tools chromium imagemagick xdotool \
+	haskell-status-notifier-item-utils
 
 # sudo only when not root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)

@@ -75,7 +75,9 @@ type Deps struct {
 	Store   tokenstore.Store
 	Browser func(ctx context.Context, url string) error
 	// Now is the clock; nil means time.Now.
-	Now        func() time.Time
+	Now func() time.Time
+	// After is the timer matching Now; nil means time.After.
+	After      func(time.Duration) <-chan time.Time
 	HTTPClient *http.Client // nil means a client with timeouts
 	Logger     *slog.Logger // nil means discard
 }
@@ -118,6 +120,9 @@ type Core struct {
 	// inside the callback (views hand the status to their own goroutine).
 	notifyMu  sync.Mutex
 	delivered uint64
+
+	// changed wakes KeepFresh when the session is replaced.
+	changed chan struct{}
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.
@@ -125,13 +130,16 @@ func New(d Deps) *Core {
 	if d.Now == nil {
 		d.Now = time.Now
 	}
+	if d.After == nil {
+		d.After = time.After
+	}
 	if d.HTTPClient == nil {
 		d.HTTPClient = &http.Client{Timeout: 30 * time.Second}
 	}
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{deps: d, methods: map[Method]authenticator{}, observers: map[int]func(Status){}}
+	c := &Core{deps: d, methods: map[Method]authenticator{}, observers: map[int]func(Status){}, changed: make(chan struct{}, 1)}
 	if d.Config.Authentik.Enabled {
 		c.methods[Authentik] = newAuthentikMethod(d)
 	}
@@ -217,6 +225,10 @@ func (c *Core) setSession(s *tokenstore.Session, notice string) {
 func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
 	c.session = s
 	c.gen++
+	select {
+	case c.changed <- struct{}{}:
+	default:
+	}
 	c.status = Status{State: SignedOut, Remembered: c.status.Remembered, Notice: notice}
 	if s != nil {
 		c.status.State = SignedIn

@@ -85,9 +85,23 @@ func (f *fakeMethod) signOut(_ context.Context, _ *tokenstore.Session, local boo
 	return nil
 }
 
-type clock struct{ t time.Time }
+// clock is a fake clock that tests move by hand.
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
 
-func (c *clock) now() time.Time { return c.t }
+func (c *clock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *clock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+}
 
 // failingStore is a keyring that cannot be used.
 type failingStore struct{}
@@ -166,7 +180,7 @@ func TestRestore(t *testing.T) {
 			// A new process: new core, same store.
 			c2, f2, _ := newTestCore(t, store)
 			*f2 = fakeMethod{srv: f.srv, expiresIn: f.expiresIn, now: f.now, refreshErr: tt.refreshErr}
-			c2.deps.Now = func() time.Time { return clk.t.Add(tt.age) }
+			c2.deps.Now = func() time.Time { return clk.now().Add(tt.age) }
 			f2.now = c2.deps.Now
 			err := c2.Restore(context.Background())
 			st := c2.Status()
@@ -201,12 +215,12 @@ func TestAccessTokenRefreshesWhenExpired(t *testing.T) {
 	if tok, _ := c.AccessToken(context.Background()); tok != "at1" || f.refreshes != 0 {
 		t.Errorf("fresh token %q after %d refreshes", tok, f.refreshes)
 	}
-	clk.t = clk.t.Add(6 * time.Minute)
+	clk.advance(6 * time.Minute)
 	if tok, _ := c.AccessToken(context.Background()); tok != "at-refreshed" || f.refreshes != 1 {
 		t.Errorf("expired token %q after %d refreshes", tok, f.refreshes)
 	}
 	f.refreshErr = errSessionEnded
-	clk.t = clk.t.Add(6 * time.Minute)
+	clk.advance(6 * time.Minute)
 	if _, err := c.AccessToken(context.Background()); !errors.Is(err, errSessionEnded) || c.Status().State != SignedOut {
 		t.Errorf("refused refresh: %v, %v", err, c.Status().State)
 	}
@@ -299,7 +313,7 @@ func TestConcurrentRefreshesRefreshOnce(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, clk := newTestCore(t, store)
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
-	clk.t = clk.t.Add(10 * time.Minute)
+	clk.advance(10 * time.Minute)
 	var wg sync.WaitGroup
 	errs := make([]error, 8)
 	for i := range errs {
@@ -324,7 +338,7 @@ func TestAnotherProcessRefreshedFirst(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c1, f, clk := newTestCore(t, store)
 	_ = c1.SignIn(context.Background(), Authentik, SignInOptions{})
-	clk.t = clk.t.Add(10 * time.Minute)
+	clk.advance(10 * time.Minute)
 	// Process 2 restores the same session and refreshes it; then process 1,
 	// still holding the rotated-out token, needs a token.
 	c2, f2, _ := newTestCore(t, store)
@@ -344,7 +358,7 @@ func TestSignOutDuringRefreshStaysSignedOut(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, clk := newTestCore(t, store)
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
-	clk.t = clk.t.Add(10 * time.Minute)
+	clk.advance(10 * time.Minute)
 	f.refreshStarted, f.refreshGo = make(chan struct{}), make(chan struct{})
 	done := make(chan error)
 	go func() { _, err := c.AccessToken(context.Background()); done <- err }()

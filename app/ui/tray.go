@@ -69,10 +69,10 @@ func TrayMenu(st app.Status, methods []app.Method, apps []launch.App) []MenuItem
 	return append(items, separator, MenuItem{Label: "Quit", Action: actionQuit})
 }
 
-// fyneMenu turns the model into a Fyne menu whose items run u's actions.
+// fyneItems turns the model into Fyne menu items that run u's actions.
 // The last item is marked IsQuit: Fyne 2.7 appends a Quit of its own to a
 // tray menu whose last item is not one, so marking ours keeps exactly one.
-func (u *UI) fyneMenu(items []MenuItem) *fyne.Menu {
+func (u *UI) fyneItems(items []MenuItem) []*fyne.MenuItem {
 	out := make([]*fyne.MenuItem, 0, len(items))
 	for _, it := range items {
 		if it.Separator {
@@ -89,7 +89,7 @@ func (u *UI) fyneMenu(items []MenuItem) *fyne.Menu {
 		}
 		out = append(out, mi)
 	}
-	return fyne.NewMenu(u.opts.Title, out...)
+	return out
 }
 
 // trayAction runs a menu action; Fyne calls it on the UI goroutine.
@@ -123,7 +123,14 @@ func (u *UI) refreshTray() {
 	}
 	if items := TrayMenu(st, u.methods, u.apps); u.trayItems == nil || !slices.Equal(items, u.trayItems) {
 		u.trayItems = items
-		u.desk.SetSystemTrayMenu(u.fyneMenu(items))
+		// One menu for the app's life, its items replaced: Fyne re-applies
+		// the menu it was first given once the tray is ready, and that must
+		// be the current one, not a stale copy.
+		if u.trayMenu == nil {
+			u.trayMenu = fyne.NewMenu(u.opts.Title)
+		}
+		u.trayMenu.Items = u.fyneItems(items)
+		u.desk.SetSystemTrayMenu(u.trayMenu)
 	}
 	icon := u.opts.TraySignedOut
 	if isSignedIn(st) {

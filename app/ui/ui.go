@@ -95,6 +95,7 @@ type UI struct {
 	// sign-in screen offers to try again (the core retries from the store).
 	forgetFailed bool
 	trayItems    []MenuItem // the menu last given to the tray
+	trayMenu     *fyne.Menu
 	trayIcon     fyne.Resource
 	closed       bool
 	unsub        func()

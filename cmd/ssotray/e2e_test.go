@@ -90,7 +90,9 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 	}
 	w := &world{t: t, provider: p, config: filepath.Join(dir, "config.yaml"), log: filepath.Join(dir, "browser.log"), ports: freePorts(t, 2)}
 	w.writeConfig(bin.browser)
-	w.env = append(os.Environ(),
+	// Fyne (linked in for the window) logs a line at start under the C
+	// locale, which machines without a locale setting default to.
+	w.env = append(os.Environ(), "LANG=en_US.UTF-8",
 		"TESTBROWSER_USERNAME="+alice.Username, "TESTBROWSER_PASSWORD="+alice.Password,
 		"TESTBROWSER_LOG="+w.log, "TESTBROWSER_PROFILE="+filepath.Join(dir, "chromium-profile"))
 	// Each test starts with nobody signed in.
@@ -478,7 +480,7 @@ func TestForeignProvider(t *testing.T) {
 		t.Fatal(err)
 	}
 	host := "localhost" // the example names its user after the issuer's host
-	w := &world{t: t, config: cfgPath, log: log, env: append(os.Environ(),
+	w := &world{t: t, config: cfgPath, log: log, env: append(os.Environ(), "LANG=en_US.UTF-8",
 		"TESTBROWSER_USERNAME=test-user@"+host, "TESTBROWSER_PASSWORD=verysecure", "TESTBROWSER_LOG="+log)}
 	_ = tokenstore.NewKeyring().Delete()
 	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete(); w.waitForBrowsers() })

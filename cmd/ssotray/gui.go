@@ -5,7 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net/http"
 	"os"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -15,6 +17,7 @@ import (
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/setup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/app/ui"
 	"github.com/ssotray/ssotray/assets"
@@ -33,20 +36,20 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 	}
 	defer inst.Close()
 
-	path, err := config.DefaultLocator().Find(configPath)
-	if err != nil {
+	locator := config.DefaultLocator()
+	var cfg *config.Config
+	path, err := locator.Find(configPath)
+	var notFound *config.NotFoundError
+	switch {
+	case errors.As(err, &notFound) && configPath == "":
+		// First run: the setup window writes the configuration.
+	case err != nil:
 		return err
+	default:
+		if cfg, err = config.Load(path, os.Getenv); err != nil {
+			return err
+		}
 	}
-	cfg, err := config.Load(path, os.Getenv)
-	if err != nil {
-		return err
-	}
-	core := app.New(app.Deps{
-		Config:  cfg,
-		Store:   tokenstore.NewKeyring(),
-		Browser: launch.Browser{Command: cfg.BrowserCommand}.Open,
-		Logger:  logger,
-	})
 
 	a := fyneapp.NewWithID("io.github.ssotray")
 	a.SetIcon(fyne.NewStaticResource("ssotray.png", assets.Icon))
@@ -55,28 +58,74 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 		// Without a tray host closing the window must quit, not hide it.
 		shell = struct{ fyne.App }{a}
 	}
-	u := ui.New(shell, core, ui.Options{
+	opts := ui.Options{
 		Icon:          fyne.NewStaticResource("ssotray.png", assets.Icon),
 		TraySignedIn:  fyne.NewStaticResource("tray-signed-in.png", assets.TraySignedIn),
 		TraySignedOut: fyne.NewStaticResource("tray-signed-out.png", assets.TraySignedOut),
 		Notify:        true,
-	})
-	defer u.Close()
+	}
+
+	// These two belong to the UI goroutine once it runs.
+	var (
+		u  *ui.UI
+		sw *ui.SetupWindow
+	)
+	if cfg != nil {
+		u = startMain(ctx, shell, cfg, opts, logger)
+	} else {
+		svc := setup.Service{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Locator: locator}
+		sw = ui.NewSetup(shell, svc, opts, func(path string) {
+			cfg, err := config.Load(path, os.Getenv)
+			if err != nil {
+				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
+				return
+			}
+			u = startMain(ctx, shell, cfg, opts, logger)
+			sw.Window().Close()
+			sw = nil
+		})
+		sw.Show()
+	}
 	go func() {
 		for range inst.ShowRequests() {
-			fyne.Do(u.Show)
+			fyne.Do(func() {
+				if u != nil {
+					u.Show()
+				} else if sw != nil {
+					sw.Show()
+				}
+			})
 		}
 	}()
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
 	}()
+	a.Run()
+	if u != nil {
+		u.Close()
+	}
+	return nil
+}
+
+// startMain builds the core for cfg and the window and tray around it, and
+// shows the window.
+func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, opts ui.Options, logger *slog.Logger) *ui.UI {
+	core := app.New(app.Deps{
+		Config:  cfg,
+		Store:   tokenstore.NewKeyring(),
+		Browser: launch.Browser{Command: cfg.BrowserCommand}.Open,
+		Logger:  logger,
+	})
+	u := ui.New(shell, core, opts)
 	// The window appears at once; the stored session (and any refresh)
 	// arrives through the core's status.
-	go func() { _ = core.Restore(ctx) }()
+	go func() {
+		_ = core.Restore(ctx)
+		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
+	}()
 	u.Show()
-	a.Run()
-	return nil
+	return u
 }
 
 // trayHostRunning reports whether a StatusNotifier host (the desktop's tray)

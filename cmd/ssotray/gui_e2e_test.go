@@ -27,7 +27,7 @@ type gui struct {
 
 func startGUI(t *testing.T, w *world, extraEnv ...string) *gui {
 	t.Helper()
-	env := append(append([]string{}, w.env...), "LANG=C.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir())
+	env := append(append([]string{}, w.env...), "LANG=en_US.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir())
 	env = append(env, extraEnv...)
 	g := &gui{t: t, out: &bytes.Buffer{}, env: env}
 	g.cmd = exec.Command(bin.ssotray, "--config", w.config)

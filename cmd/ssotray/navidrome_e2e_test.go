@@ -32,7 +32,7 @@ func TestNavidromeThroughTheBinary(t *testing.T) {
 	_ = tokenstore.NewKeyring().Delete()
 	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete() })
 
-	w := &world{t: t, config: cfgPath, env: os.Environ()}
+	w := &world{t: t, config: cfgPath, env: append(os.Environ(), "LANG=en_US.UTF-8")}
 	var outputs strings.Builder
 	run := func(stdin string, args ...string) result {
 		t.Helper()

@@ -1,0 +1,423 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/godbus/dbus/v5"
+)
+
+// The tray as a desktop sees it: Debian's status-notifier-watcher on the
+// private session bus, the built binary registering its StatusNotifierItem,
+// and its com.canonical.dbusmenu menu read and clicked over D-Bus.
+
+const (
+	sniWatcherName  = "org.kde.StatusNotifierWatcher"
+	sniWatcherPath  = "/StatusNotifierWatcher"
+	sniItemIface    = "org.kde.StatusNotifierItem"
+	dbusmenuIface   = "com.canonical.dbusmenu"
+	trayWaitTimeout = 15 * time.Second
+)
+
+func TestTrayOverDBus(t *testing.T) {
+	needDesktop(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatalf("connecting to the session bus: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	startSNIWatcher(t, conn)
+
+	w := newWorld(t, time.Minute)
+	appBase := fmt.Sprintf("http://127.0.0.1:%d", freePorts(t, 1)[0])
+	dir := t.TempDir()
+	opened := filepath.Join(dir, "opened.txt")
+	recorder := filepath.Join(dir, "record-browser")
+	script := fmt.Sprintf("#!/bin/sh\necho \"$@\" >> '%s'\n", opened)
+	if err := os.WriteFile(recorder, []byte(script), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	apps := fmt.Sprintf(`apps:
+  - name: Music
+    url: %[1]s/music
+  - name: Admin
+    url: %[1]s/admin
+    groups: [admins]
+  - name: Hidden
+    url: %[1]s/hidden
+    groups: [nobody]
+`, appBase)
+	writeTrayConfig(w, apps, recorder)
+
+	signedOut := []string{"Sign in with Authentik", "Show ssotray", "Quit"}
+	signedIn := []string{"Signed in as Alice Example [disabled]", "Music", "Admin", "Show ssotray", "Sign out", "Quit"}
+
+	// Nobody signed in: the sign-in items, and Quit ends the app.
+	gui := startTrayGUI(t, w)
+	item := gui.waitForItem(t, conn)
+	menu := item.waitForMenu(t, "signed out", signedOut)
+	outIcon := item.iconPixmap(t)
+	item.click(t, menu, "Quit")
+	select {
+	case <-gui.done:
+	case <-time.After(5 * time.Second):
+		t.Fatalf("the tray's Quit did not end the app within 5s\n%s", gui.output())
+	}
+
+	// Signed in through the CLI; the GUI restores the session from the keyring.
+	writeTrayConfig(w, apps, bin.browser)
+	w.mustRun("login", "--timeout", "90s")
+	writeTrayConfig(w, apps, recorder)
+	gui = startTrayGUI(t, w)
+	item = gui.waitForItem(t, conn)
+	menu = item.waitForMenu(t, "signed in as alice", signedIn)
+	if inIcon := item.iconPixmap(t); len(inIcon) == 0 || len(outIcon) == 0 || bytes.Equal(inIcon, outIcon) {
+		t.Errorf("the tray icon does not differ between signed out (%d bytes) and signed in (%d bytes)", len(outIcon), len(inIcon))
+	}
+
+	// An app item opens the app's URL through browser_command, once.
+	item.click(t, menu, "Music")
+	want := appBase + "/music\n"
+	var got string
+	for deadline := time.Now().Add(5 * time.Second); got != want && time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		b, _ := os.ReadFile(opened)
+		got = string(b)
+	}
+	time.Sleep(200 * time.Millisecond) // a second open would show up by now
+	if b, _ := os.ReadFile(opened); string(b) != want {
+		t.Fatalf("after clicking Music the browser was given %q, want %q\nmenu clicked: %v\nmenu now: %v\n%s", b, want, menu, item.menu(t), gui.output())
+	}
+
+	// Sign out from the tray: the menu goes back to the sign-in items.
+	item.click(t, item.menu(t), "Sign out")
+	item.waitForMenu(t, "after Sign out", signedOut)
+	if stored(t) != nil {
+		t.Error("the keyring still holds a session after the tray's Sign out")
+	}
+}
+
+// startSNIWatcher runs Debian's status-notifier-watcher until the test ends
+// and waits until it owns its name.
+func startSNIWatcher(t *testing.T, conn *dbus.Conn) {
+	t.Helper()
+	path, err := exec.LookPath("status-notifier-watcher")
+	if err != nil {
+		t.Fatalf("status-notifier-watcher is not installed (%v); run `make deps` (Debian package haskell-status-notifier-item-utils)", err)
+	}
+	if hasOwner(conn, sniWatcherName) {
+		t.Fatalf("%s already has an owner on the test session bus", sniWatcherName)
+	}
+	var out trayLog
+	cmd := exec.Command(path)
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting status-notifier-watcher: %v", err)
+	}
+	done := make(chan struct{})
+	go func() { _ = cmd.Wait(); close(done) }()
+	t.Cleanup(func() { _ = cmd.Process.Kill(); <-done })
+	for deadline := time.Now().Add(5 * time.Second); !hasOwner(conn, sniWatcherName); time.Sleep(20 * time.Millisecond) {
+		select {
+		case <-done:
+			t.Fatalf("status-notifier-watcher exited at start: %s\n%s", cmd.ProcessState, out.String())
+		default:
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("status-notifier-watcher did not take %s within 5s\n%s", sniWatcherName, out.String())
+		}
+	}
+}
+
+func hasOwner(conn *dbus.Conn, name string) bool {
+	var has bool
+	err := conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, name).Store(&has)
+	return err == nil && has
+}
+
+// writeTrayConfig writes w's config with apps and a browser command.
+func writeTrayConfig(w *world, apps string, browser ...string) {
+	w.t.Helper()
+	cfg := fmt.Sprintf(`authentik:
+  server_url: %s
+  app_slug: ssotray
+  client_id: ssotray
+  callback_ports: [%d, %d]
+browser_command: [%s]
+%s`, w.provider.URL(), w.ports[0], w.ports[1], strings.Join(browser, ", "), apps)
+	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
+		w.t.Fatal(err)
+	}
+}
+
+// trayGUI is a running `ssotray` with no verb.
+type trayGUI struct {
+	cmd  *exec.Cmd
+	out  *trayLog
+	done chan struct{}
+}
+
+func startTrayGUI(t *testing.T, w *world) *trayGUI {
+	t.Helper()
+	g := &trayGUI{cmd: exec.Command(bin.ssotray, "--config", w.config), out: &trayLog{}, done: make(chan struct{})}
+	g.cmd.Env = append(append([]string{}, w.env...), "XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8", "LC_ALL=")
+	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
+	if err := g.cmd.Start(); err != nil {
+		t.Fatalf("starting the GUI: %v", err)
+	}
+	go func() { _ = g.cmd.Wait(); close(g.done) }()
+	t.Cleanup(func() { _ = g.cmd.Process.Kill(); <-g.done })
+	return g
+}
+
+func (g *trayGUI) output() string { return "ssotray output:\n" + g.out.String() }
+
+// trayItem is the GUI's StatusNotifierItem on the bus.
+type trayItem struct {
+	conn     *dbus.Conn
+	gui      *trayGUI
+	busName  string
+	path     dbus.ObjectPath
+	menuPath dbus.ObjectPath
+}
+
+// waitForItem waits until the watcher lists an item of g's process, and
+// reads the item's Menu.
+func (g *trayGUI) waitForItem(t *testing.T, conn *dbus.Conn) *trayItem {
+	t.Helper()
+	watcher := conn.Object(sniWatcherName, sniWatcherPath)
+	var seen []string
+	for deadline := time.Now().Add(trayWaitTimeout); ; time.Sleep(50 * time.Millisecond) {
+		select {
+		case <-g.done:
+			t.Fatalf("the GUI exited before it registered a tray item: %s\n%s", g.cmd.ProcessState, g.output())
+		default:
+		}
+		v, err := watcher.GetProperty(sniWatcherName + ".RegisteredStatusNotifierItems")
+		if err == nil {
+			seen, _ = v.Value().([]string)
+		}
+		for _, entry := range seen {
+			name, path := entry, dbus.ObjectPath("/StatusNotifierItem")
+			if i := strings.Index(entry, "/"); i > 0 {
+				name, path = entry[:i], dbus.ObjectPath(entry[i:])
+			}
+			var pid uint32
+			if conn.BusObject().Call("org.freedesktop.DBus.GetConnectionUnixProcessID", 0, name).Store(&pid) != nil || int(pid) != g.cmd.Process.Pid {
+				continue
+			}
+			it := &trayItem{conn: conn, gui: g, busName: name, path: path}
+			mv, err := conn.Object(name, path).GetProperty(sniItemIface + ".Menu")
+			if err != nil {
+				t.Fatalf("reading the Menu property of tray item %s: %v", entry, err)
+			}
+			if it.menuPath, _ = mv.Value().(dbus.ObjectPath); !it.menuPath.IsValid() || it.menuPath == "/" {
+				t.Fatalf("tray item %s has no menu: Menu = %v", entry, mv)
+			}
+			return it
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("no tray item of the GUI (pid %d) registered with the watcher within %s; registered: %q (err %v)\n%s",
+				g.cmd.Process.Pid, trayWaitTimeout, seen, err, g.output())
+		}
+	}
+}
+
+func (it *trayItem) iconPixmap(t *testing.T) []byte {
+	t.Helper()
+	v, err := it.conn.Object(it.busName, it.path).GetProperty(sniItemIface + ".IconPixmap")
+	if err != nil {
+		t.Errorf("reading IconPixmap: %v", err)
+		return nil
+	}
+	var pixmaps []struct {
+		W, H int32
+		Data []byte
+	}
+	if err := dbus.Store([]any{v.Value()}, &pixmaps); err != nil {
+		t.Errorf("IconPixmap %s: %v", v.Signature(), err)
+		return nil
+	}
+	var all []byte
+	for _, p := range pixmaps {
+		all = append(all, p.Data...)
+	}
+	return all
+}
+
+// trayEntry is one visible entry of the tray menu.
+type trayEntry struct {
+	id        int32
+	label     string
+	enabled   bool
+	separator bool
+}
+
+func (e trayEntry) String() string {
+	switch {
+	case e.separator:
+		return "---"
+	case !e.enabled:
+		return e.label + " [disabled]"
+	}
+	return fmt.Sprintf("%s(id %d)", e.label, e.id)
+}
+
+// menu reads the whole menu with GetLayout: (revision, (id, props, children)).
+func (it *trayItem) menu(t *testing.T) []trayEntry {
+	t.Helper()
+	_, entries, err := it.readMenu()
+	if err != nil {
+		t.Fatalf("%v\n%s", err, it.gui.output())
+	}
+	return entries
+}
+
+func (it *trayItem) readMenu() (uint32, []trayEntry, error) {
+	var revision uint32
+	var root []any
+	call := it.conn.Object(it.busName, it.menuPath).Call(dbusmenuIface+".GetLayout", 0, int32(0), int32(-1), []string{})
+	if err := call.Store(&revision, &root); err != nil {
+		return 0, nil, fmt.Errorf("GetLayout on %s %s: %w", it.busName, it.menuPath, err)
+	}
+	var entries []trayEntry
+	var walk func(node []any, top bool) error
+	walk = func(node []any, top bool) error {
+		var id int32
+		var props map[string]dbus.Variant
+		var children []dbus.Variant
+		if err := dbus.Store(node, &id, &props, &children); err != nil {
+			return fmt.Errorf("GetLayout returned a malformed item %v: %w", node, err)
+		}
+		if !top {
+			if visible, ok := props["visible"].Value().(bool); ok && !visible {
+				return nil
+			}
+			e := trayEntry{id: id, enabled: true}
+			if typ, _ := props["type"].Value().(string); typ == "separator" {
+				e.separator = true
+			} else {
+				label, _ := props["label"].Value().(string)
+				e.label = trayWithoutMnemonics(label)
+				if enabled, ok := props["enabled"].Value().(bool); ok {
+					e.enabled = enabled
+				}
+			}
+			entries = append(entries, e)
+		}
+		for _, c := range children {
+			child, ok := c.Value().([]any)
+			if !ok {
+				return fmt.Errorf("GetLayout returned a child of type %s", c.Signature())
+			}
+			if err := walk(child, false); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return revision, entries, walk(root, true)
+}
+
+// trayWithoutMnemonics drops dbusmenu's access-key marks: "_x" is x, "__" is _.
+func trayWithoutMnemonics(s string) string {
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if s[i] == '_' && i+1 < len(s) {
+			i++
+		}
+		b.WriteByte(s[i])
+	}
+	return b.String()
+}
+
+// trayLabels gives the non-separator entries, disabled ones marked.
+func trayLabels(entries []trayEntry) []string {
+	var out []string
+	for _, e := range entries {
+		switch {
+		case e.separator:
+		case !e.enabled:
+			out = append(out, e.label+" [disabled]")
+		default:
+			out = append(out, e.label)
+		}
+	}
+	return out
+}
+
+// waitForMenu polls the menu until its items are want (in order; separators
+// aside), as the session restore and sign-out are asynchronous, and until
+// the menu has stayed so for a moment: Fyne may still rebuild it (new item
+// ids) just after the tray comes up.
+func (it *trayItem) waitForMenu(t *testing.T, state string, want []string) []trayEntry {
+	t.Helper()
+	const settle = 300 * time.Millisecond
+	var entries []trayEntry
+	var err error
+	var revision, matchedRev uint32
+	var matchedAt time.Time
+	for deadline := time.Now().Add(trayWaitTimeout); ; time.Sleep(50 * time.Millisecond) {
+		revision, entries, err = it.readMenu()
+		switch {
+		case err != nil || !slices.Equal(trayLabels(entries), want):
+			matchedAt = time.Time{}
+		case matchedAt.IsZero() || revision != matchedRev:
+			matchedAt, matchedRev = time.Now(), revision
+		case time.Since(matchedAt) >= settle:
+			return entries
+		}
+		if time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("tray menu %s: %v\n%s", state, err, it.gui.output())
+	}
+	t.Fatalf("tray menu %s, after %s:\n got  %q\n want %q\n(all entries, revision %d: %v)\n%s",
+		state, trayWaitTimeout, trayLabels(entries), want, revision, entries, it.gui.output())
+	return nil
+}
+
+// click sends a dbusmenu "clicked" event to the one entry labelled label.
+func (it *trayItem) click(t *testing.T, entries []trayEntry, label string) {
+	t.Helper()
+	var ids []int32
+	for _, e := range entries {
+		if !e.separator && e.label == label {
+			ids = append(ids, e.id)
+		}
+	}
+	if len(ids) != 1 {
+		t.Fatalf("want one tray menu item %q, have %d in %q", label, len(ids), trayLabels(entries))
+	}
+	call := it.conn.Object(it.busName, it.menuPath).Call(dbusmenuIface+".Event", 0, ids[0], "clicked", dbus.MakeVariant(""), uint32(0))
+	if call.Err != nil {
+		t.Fatalf("clicking %q (id %d): %v\n%s", label, ids[0], call.Err, it.gui.output())
+	}
+}
+
+// trayLog collects a process's output while tests read it.
+type trayLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *trayLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *trayLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
