@@ -41,7 +41,13 @@ type Authentik struct {
 	CallbackPorts []int    `yaml:"callback_ports"`
 	Prompt        string   `yaml:"prompt"`
 	DiscoveryURL  string   `yaml:"discovery_url"`
+	// ImportApps also lists the applications Authentik lets the person
+	// open (needs the goauthentik.io/api scope).
+	ImportApps bool `yaml:"import_apps"`
 }
+
+// APIScope lets the access token call Authentik's own API.
+const APIScope = "goauthentik.io/api"
 
 // Navidrome configures sign-in with a Navidrome username and password.
 type Navidrome struct {

@@ -99,6 +99,7 @@ func TestParseErrors(t *testing.T) {
 		{"scalar for block", "authentik: yes\n", []string{"authentik must be a block of keys"}},
 		{"list for string", "authentik:\n  server_url: [a]\n", []string{"authentik.server_url must be a single value"}},
 		{"string for list", base + "  scopes: openid\n", []string{"authentik.scopes must be a list"}},
+		{"import apps without api scope", base + "  import_apps: true\n", []string{`authentik.import_apps needs the scope "goauthentik.io/api"`}},
 		{"bad discovery url", base + "  discovery_url: https://a.example.com/x\n", []string{"must end in /.well-known/openid-configuration"}},
 		{"duplicate app", base + "apps:\n  - {name: A, url: https://a.example.com}\n  - {name: a, url: https://b.example.com}\n", []string{`"a" is used by two apps`}},
 		{"app without url", base + "apps:\n  - name: A\n", []string{"apps[0].url is required"}},
@@ -134,6 +135,7 @@ func TestAcceptedVariants(t *testing.T) {
 		{"insecure allowed", "allow_insecure_http: true\nauthentik:\n  server_url: http://auth.lan\n"},
 		{"discovery only", "authentik:\n  server_url: \"\"\n  discovery_url: https://idp.example.com/realms/x/.well-known/openid-configuration\n"},
 		{"any port", "authentik:\n  server_url: https://a.example.com\n  callback_ports: [0]\n"},
+		{"import apps", "authentik:\n  server_url: https://a.example.com\n  import_apps: true\n  scopes: [openid, profile, email, offline_access, goauthentik.io/api]\n"},
 		{"navidrome only", "authentik:\n  enabled: false\nnavidrome:\n  enabled: true\n  server_url: https://music.example.com/navidrome/\n"},
 		{"null block keeps defaults", "authentik:\n  server_url: https://a.example.com\nkiosk:\n"},
 	}

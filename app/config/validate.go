@@ -89,6 +89,9 @@ func (c *Config) validateAuthentik() error {
 	if !slices.Contains(a.Scopes, "openid") {
 		return fmt.Errorf("authentik.scopes: must include \"openid\", like [openid, profile, email, offline_access]")
 	}
+	if a.ImportApps && !slices.Contains(a.Scopes, APIScope) {
+		return fmt.Errorf("authentik.import_apps needs the scope %q in authentik.scopes (and its scope mapping on the provider in Authentik)", APIScope)
+	}
 	if len(a.CallbackPorts) == 0 {
 		return fmt.Errorf("authentik.callback_ports: must list at least one port, like %v (or [0] for any free port)", DefaultCallbackPorts)
 	}
