@@ -62,6 +62,9 @@ type Status struct {
 	Method    Method
 	Profile   Profile
 	ExpiresAt time.Time // of the access token
+	// Avatar is the person's picture from Authentik (with the API scope);
+	// nil means none, and views show initials.
+	Avatar []byte
 	// Remembered is false when the session lives only in this process.
 	Remembered bool
 	// Notice is one line for the person about the last change, e.g. why they
@@ -123,6 +126,7 @@ type Core struct {
 
 	// changed wakes KeepFresh when the session is replaced.
 	changed chan struct{}
+	extras  *extras
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.
@@ -235,6 +239,7 @@ func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
 		c.status.Method = Method(s.Method)
 		c.status.Profile = profileOf(s)
 		c.status.ExpiresAt = s.Expiry
+		c.applyExtrasLocked()
 	}
 }
 

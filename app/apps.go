@@ -18,7 +18,20 @@ func (c *Core) Apps() []launch.App {
 	for _, a := range c.deps.Config.Apps {
 		all = append(all, launch.App{Name: a.Name, URL: a.URL, Description: a.Description, Groups: a.Groups})
 	}
-	return launch.Visible(all, st.Profile.Groups)
+	visible := launch.Visible(all, st.Profile.Groups)
+	// Authentik's own list comes after the configured apps; it is already
+	// filtered for this person, and a configured app of the same name wins.
+	c.mu.Lock()
+	x := c.extras
+	c.mu.Unlock()
+	if x != nil {
+		for _, a := range x.apps {
+			if _, dup := launch.Find(visible, a.Name); !dup {
+				visible = append(visible, a)
+			}
+		}
+	}
+	return visible
 }
 
 // OpenApp opens a visible app in the browser. A hidden app is refused as if

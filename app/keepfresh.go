@@ -13,11 +13,14 @@ const retryInterval = 30 * time.Second
 // as long as ctx lives, so a window left open stays signed in. When renewal
 // fails (the provider is down) it tries again every 30 s; when the provider
 // refuses, the person is signed out with the reason. Navidrome's JWT cannot
-// be renewed without the password, so its sessions are left alone.
+// be renewed without the password, so its sessions are left alone. It also
+// loads the Authentik extras (avatar, inherited groups, applications) once
+// for each person who signs in.
 func (c *Core) KeepFresh(ctx context.Context) {
 	failed := false
 	drain(c.changed) // the first round reads the current session anyway
 	for {
+		_ = c.LoadExtras(ctx) // once per person; failures become notices
 		wait, ok := c.nextRenewal(failed)
 		var timer <-chan time.Time
 		if ok {

@@ -467,6 +467,9 @@ func apps(ctx context.Context, s *session, args []string) error {
 		s.notice()
 		return app.ErrNotSignedIn
 	}
+	if err := s.core.LoadExtras(ctx); err != nil {
+		fmt.Fprintln(s.env.Stderr, "ssotray: warning: "+oneLine(err))
+	}
 	list := s.core.Apps()
 	if *asJSON {
 		out := make([]appJSON, 0, len(list))
@@ -499,6 +502,7 @@ func openApp(ctx context.Context, s *session, args []string) error {
 		return usageError("open: name one app, like: ssotray open Music")
 	}
 	_ = s.core.Restore(ctx)
+	_ = s.core.LoadExtras(ctx) // imported apps can be opened too
 	return s.core.OpenApp(ctx, fs.Arg(0))
 }
 

@@ -14,8 +14,8 @@ type App struct {
 	Description string
 	// Groups limit who sees the app; empty means everyone.
 	Groups []string
-	// IconURL is an icon to show, when the source of the app has one.
-	IconURL string
+	// Icon is the app's icon image (PNG, JPEG or SVG), when its source has one.
+	Icon []byte
 }
 
 // Visible returns the apps a member of groups may see, in their order.

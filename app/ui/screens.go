@@ -363,6 +363,7 @@ func (s *signedInScreen) update(st app.Status, apps []launch.App) {
 		s.setLaunchError("")
 	}
 	s.avatar.SetName(displayName(p))
+	s.avatar.SetPicture(st.Avatar)
 	s.name.SetText(displayName(p))
 	s.username.SetText(orDash(p.Username))
 	s.email.SetText(orDash(p.Email))

@@ -14,6 +14,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/assets"
 )
 
 func TestMain(m *testing.M) {
@@ -592,5 +593,28 @@ func TestEnterStartsPrimarySignIn(t *testing.T) {
 				t.Error("Enter did not put the cursor in the username")
 			}
 		})
+	}
+}
+
+func TestAvatarPictureAndAppIcons(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.apps = someApps(2)
+	core.apps[0].Icon = assets.Icon
+	st := aliceStatus()
+	st.Avatar = assets.TraySignedIn
+	core.status = st
+	u := newTestUI(t, core, Options{})
+	m := screen(u)
+	if !strings.Contains(m, `rsc="avatar"`) || strings.Count(m, `rsc="icon"`) != 1 {
+		t.Errorf("want the avatar picture and one app icon:\n%s", m)
+	}
+	if !strings.Contains(m, ">"+string([]rune(core.apps[1].Name)[0:1])+"<") {
+		t.Errorf("the app without an icon lost its letter:\n%s", m)
+	}
+	// Without a picture the initials come back.
+	core.set(aliceStatus())
+	u.waitIdle()
+	if m := screen(u); strings.Contains(m, `rsc="avatar"`) || !strings.Contains(m, ">AL<") {
+		t.Errorf("avatar picture stayed after it was removed:\n%s", m)
 	}
 }

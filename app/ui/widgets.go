@@ -40,10 +40,12 @@ func initials(name string) string {
 	return out
 }
 
-// avatar is a circle with a person's initials.
+// avatar is a person's picture in a circle, or their initials when there
+// is no picture.
 type avatar struct {
 	widget.BaseWidget
 	initials string
+	picture  []byte
 }
 
 const avatarSize = 64
@@ -62,8 +64,17 @@ func (a *avatar) SetName(name string) {
 	}
 }
 
+// SetPicture shows picture (PNG, JPEG or SVG bytes) instead of the
+// initials; nil goes back to the initials.
+func (a *avatar) SetPicture(picture []byte) {
+	if string(picture) != string(a.picture) {
+		a.picture = picture
+		a.Refresh()
+	}
+}
+
 func (a *avatar) CreateRenderer() fyne.WidgetRenderer {
-	r := &avatarRenderer{a: a, circle: &canvas.Circle{}, text: canvas.NewText("", nil)}
+	r := &avatarRenderer{a: a, circle: &canvas.Circle{}, text: canvas.NewText("", nil), image: &canvas.Image{FillMode: canvas.ImageFillContain}}
 	r.text.TextStyle.Bold = true
 	r.Refresh()
 	return r
@@ -73,6 +84,8 @@ type avatarRenderer struct {
 	a      *avatar
 	circle *canvas.Circle
 	text   *canvas.Text
+	image  *canvas.Image
+	shown  []byte // the picture the image holds
 }
 
 func (r *avatarRenderer) Layout(size fyne.Size) {
@@ -84,6 +97,9 @@ func (r *avatarRenderer) Layout(size fyne.Size) {
 	ts := r.text.MinSize()
 	r.text.Resize(ts)
 	r.text.Move(pos.AddXY((d-ts.Width)/2, (d-ts.Height)/2))
+	r.image.Move(pos)
+	r.image.Resize(fyne.NewSquareSize(d))
+	r.image.CornerRadius = d / 2
 }
 
 func (r *avatarRenderer) MinSize() fyne.Size { return fyne.NewSquareSize(avatarSize) }
@@ -92,13 +108,27 @@ func (r *avatarRenderer) Refresh() {
 	r.circle.FillColor = colorOf(r.a, theme.ColorNamePrimary)
 	r.text.Color = colorOf(r.a, theme.ColorNameForegroundOnPrimary)
 	r.text.Text = r.a.initials
+	if len(r.a.picture) > 0 {
+		if string(r.shown) != string(r.a.picture) {
+			r.shown = r.a.picture
+			r.image.Resource = fyne.NewStaticResource("avatar", r.a.picture)
+		}
+		r.image.Show()
+		r.text.Hide()
+	} else {
+		r.image.Hide()
+		r.text.Show()
+	}
 	r.Layout(r.a.Size())
 	r.circle.Refresh()
 	r.text.Refresh()
+	r.image.Refresh()
 }
 
-func (r *avatarRenderer) Objects() []fyne.CanvasObject { return []fyne.CanvasObject{r.circle, r.text} }
-func (r *avatarRenderer) Destroy()                     {}
+func (r *avatarRenderer) Objects() []fyne.CanvasObject {
+	return []fyne.CanvasObject{r.circle, r.text, r.image}
+}
+func (r *avatarRenderer) Destroy() {}
 
 // chip is a small rounded label, for a group or a role.
 type chip struct {
@@ -215,6 +245,7 @@ func (t *appTile) CreateRenderer() fyne.WidgetRenderer {
 		iconBg: &canvas.Rectangle{},
 		letter: canvas.NewText("", nil),
 		icon:   widget.NewIcon(theme.ComputerIcon()),
+		image:  &canvas.Image{FillMode: canvas.ImageFillContain},
 		name:   widget.NewLabelWithStyle(t.app.Name, fyne.TextAlignCenter, fyne.TextStyle{Bold: true}),
 		desc:   widget.NewLabelWithStyle(t.app.Description, fyne.TextAlignCenter, fyne.TextStyle{}),
 	}
@@ -232,6 +263,7 @@ type tileRenderer struct {
 	iconBg *canvas.Rectangle
 	letter *canvas.Text
 	icon   *widget.Icon
+	image  *canvas.Image // the app's own icon, when it has one
 	name   *widget.Label
 	desc   *widget.Label
 }
@@ -245,6 +277,8 @@ func (r *tileRenderer) Layout(size fyne.Size) {
 	r.iconBg.Resize(fyne.NewSquareSize(tileIconSize))
 	r.icon.Move(iconPos)
 	r.icon.Resize(fyne.NewSquareSize(tileIconSize))
+	r.image.Move(iconPos)
+	r.image.Resize(fyne.NewSquareSize(tileIconSize))
 	ls := r.letter.MinSize()
 	r.letter.Resize(ls)
 	r.letter.Move(iconPos.AddXY((tileIconSize-ls.Width)/2, (tileIconSize-ls.Height)/2))
@@ -277,11 +311,21 @@ func (r *tileRenderer) Refresh() {
 	r.letter.Text = r.t.letter()
 	r.letter.TextSize = tileIconSize / 2
 	r.letter.Color = colorOf(r.t, theme.ColorNameForegroundOnPrimary)
-	if r.letter.Text == "" {
+	r.image.Hide()
+	switch {
+	case len(r.t.app.Icon) > 0:
+		if r.image.Resource == nil {
+			r.image.Resource = fyne.NewStaticResource("icon", r.t.app.Icon)
+		}
+		r.image.Show()
+		r.iconBg.Hide()
+		r.letter.Hide()
+		r.icon.Hide()
+	case r.letter.Text == "":
 		r.iconBg.Hide()
 		r.letter.Hide()
 		r.icon.Show()
-	} else {
+	default:
 		r.iconBg.Show()
 		r.letter.Show()
 		r.icon.Hide()
@@ -295,7 +339,7 @@ func (r *tileRenderer) Refresh() {
 }
 
 func (r *tileRenderer) Objects() []fyne.CanvasObject {
-	return []fyne.CanvasObject{r.bg, r.iconBg, r.letter, r.icon, r.name, r.desc}
+	return []fyne.CanvasObject{r.bg, r.iconBg, r.letter, r.icon, r.image, r.name, r.desc}
 }
 
 func (r *tileRenderer) Destroy() {}

@@ -70,6 +70,8 @@ type world struct {
 	env      []string
 	log      string // testbrowser's event log
 	ports    []int
+	// authentikExtra are more lines for the authentik block of the config.
+	authentikExtra string
 }
 
 func newWorld(t *testing.T, accessLifetime time.Duration) *world {
@@ -79,6 +81,11 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 		Users:               []oidctest.User{alice},
 		Clients:             []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
 		AccessTokenLifetime: accessLifetime,
+		// What Authentik's API lists for those allowed to see them.
+		Applications: []oidctest.Application{
+			{Name: "Immich", Slug: "immich", LaunchURL: "https://photos.example.com", Icon: oidctest.IconPath("immich"), Description: "Photos", Groups: []string{"users"}},
+			{Name: "Grafana", Slug: "grafana", LaunchURL: "https://grafana.example.com", Description: "Dashboards", Groups: []string{"ops"}},
+		},
 	})
 	if err != nil {
 		t.Fatal(err)
@@ -127,8 +134,8 @@ func (w *world) writeConfig(browser ...string) {
   app_slug: ssotray
   client_id: ssotray
   callback_ports: [%d, %d]
-browser_command: [%s]
-`, w.provider.URL(), w.ports[0], w.ports[1], strings.Join(browser, ", "))
+%sbrowser_command: [%s]
+`, w.provider.URL(), w.ports[0], w.ports[1], w.authentikExtra, strings.Join(browser, ", "))
 	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
@@ -526,4 +533,36 @@ func TestDoctor(t *testing.T) {
 		!strings.Contains(r.stdout, "FAIL keyring") || !strings.Contains(r.stdout, "start gnome-keyring") {
 		t.Errorf("doctor with HS256 and no keyring: %+v", r)
 	}
+}
+
+func TestImportedAppsAndAvatar(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	w.authentikExtra = "  import_apps: true\n  scopes: [openid, profile, email, offline_access, goauthentik.io/api]\n"
+	w.writeConfig(bin.browser)
+	w.mustRun("login", "--timeout", "90s")
+	r := w.mustRun("apps", "--json")
+	var apps []struct{ Name, URL string }
+	if err := json.Unmarshal([]byte(r.stdout), &apps); err != nil {
+		t.Fatalf("apps --json: %v\n%s", err, r.stdout)
+	}
+	if len(apps) != 1 || apps[0].Name != "Immich" || apps[0].URL != "https://photos.example.com" {
+		t.Errorf("imported apps for alice (admins, users): %+v", apps)
+	}
+	if len(w.events("api_me")) == 0 || len(w.events("api_applications")) == 0 {
+		t.Errorf("the API was not asked: %v", w.provider.Events())
+	}
+	// Only the configured and imported apps that are visible can be opened.
+	if r = w.run(nil, "open", "Grafana"); r.code != 1 || !strings.Contains(r.stderr, `no app named "Grafana"`) {
+		t.Errorf("open a hidden imported app: %+v", r)
+	}
+
+	// The window shows Authentik's picture of alice and the imported app.
+	g := startGUI(t, w)
+	for deadline := time.Now().Add(20 * time.Second); len(w.events("api_me")) < 2; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window did not load the avatar: %v", w.provider.Events())
+		}
+	}
+	time.Sleep(time.Second)
+	g.screenshot("signed-in-imported")
 }

@@ -24,7 +24,10 @@
 //   - an HTML login form and a browser session cookie, honouring
 //     prompt=login and prompt=none;
 //   - HS256 ID tokens keyed with the client secret and an empty JWKS, which
-//     is what Authentik does when no signing key is selected (see Faults).
+//     is what Authentik does when no signing key is selected (see Faults);
+//   - for tokens with the goauthentik.io/api scope, the two API calls a
+//     desktop client makes: /api/v3/core/users/me/ (avatar, inherited
+//     groups) and /api/v3/core/applications/ (the apps a person may open).
 //
 // Faults switch on the ways a misconfigured or misbehaving Authentik can let
 // a client down, and Events records what the provider saw so tests can

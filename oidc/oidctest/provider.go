@@ -31,6 +31,9 @@ const (
 type User struct {
 	Username, Password, Name, Email string
 	Groups                          []string
+	// Avatar is the picture URL the API's users/me reports (an http(s) or
+	// data: URL, or a path on the provider); "" gives DefaultAvatarPath.
+	Avatar string
 }
 
 // Client is an OAuth2/OpenID provider configured in Authentik.
@@ -59,8 +62,14 @@ type Options struct {
 	// every advertised URL, for a provider reached through a proxy or a
 	// container port mapping. Without a trailing slash, e.g. "http://idp:9000".
 	PublicURL string
-	Now       func() time.Time // optional clock, called concurrently; default time.Now
-	Logger    *slog.Logger     // optional
+	// Applications are listed by the API (/api/v3/core/applications/) to
+	// the users allowed to open them.
+	Applications []Application
+	// GroupParents maps a group to its parent group. The API's users/me
+	// lists inherited groups as Authentik does; the groups claim does not.
+	GroupParents map[string]string
+	Now          func() time.Time // optional clock, called concurrently; default time.Now
+	Logger       *slog.Logger     // optional
 }
 
 // Event is one step of the conversation as the provider saw it. Details
@@ -109,6 +118,7 @@ type Provider struct {
 	baseURL     string
 	logger      *slog.Logger
 	customClock bool
+	api         *apiData
 
 	mu     sync.Mutex
 	faults Faults
@@ -165,6 +175,10 @@ func Start(opts Options) (*Provider, error) {
 		}
 		seen[u.Username] = true
 	}
+	api, err := newAPIData(opts)
+	if err != nil {
+		return nil, err
+	}
 
 	key, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {
@@ -179,7 +193,7 @@ func Start(opts Options) (*Provider, error) {
 		baseURL = "http://" + dialableAddr(ln.Addr())
 	}
 
-	p := &Provider{baseURL: baseURL, ln: ln, logger: opts.Logger, customClock: customClock}
+	p := &Provider{baseURL: baseURL, ln: ln, logger: opts.Logger, customClock: customClock, api: api}
 	p.cfg = &settings{
 		slug:                 opts.Slug,
 		issuer:               baseURL + pathPrefix + "/" + opts.Slug + "/",
@@ -202,7 +216,7 @@ func Start(opts Options) (*Provider, error) {
 		CodeMethodS256:        true,
 		AuthMethodPost:        true,
 		GrantTypeRefreshToken: true,
-		SupportedScopes:       []string{oidc.ScopeOpenID, oidc.ScopeEmail, oidc.ScopeProfile, oidc.ScopeOfflineAccess},
+		SupportedScopes:       []string{oidc.ScopeOpenID, oidc.ScopeEmail, oidc.ScopeProfile, oidc.ScopeOfflineAccess, ScopeAuthentikAPI},
 		SupportedClaims: []string{
 			"sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "amr", "nonce", "azp",
 			"name", "given_name", "preferred_username", "nickname", "groups", "email", "email_verified",
@@ -395,6 +409,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc(loginPath+"{$}", p.handleLogin)
 	mux.HandleFunc("GET /-/health/live/{$}", handleHealth)
 	mux.HandleFunc("GET /-/health/ready/{$}", handleHealth)
+	p.apiRoutes(mux)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		ctx := op.ContextWithIssuer(r.Context(), p.cfg.issuer)
 		ctx = context.WithValue(ctx, faultsKey{}, p.currentFaults())

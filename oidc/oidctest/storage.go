@@ -720,7 +720,7 @@ func (o *opClient) LoginURL(id string) string            { return loginPath + "?
 func (o *opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
 func (o *opClient) IDTokenLifetime() time.Duration       { return o.idTokenLifetime }
 func (o *opClient) DevMode() bool                        { return false }
-func (o *opClient) IsScopeAllowed(string) bool           { return false }
+func (o *opClient) IsScopeAllowed(s string) bool         { return s == ScopeAuthentikAPI }
 func (o *opClient) IDTokenUserinfoClaimsAssertion() bool { return true }
 func (o *opClient) ClockSkew() time.Duration             { return 0 }
 func (o *opClient) RestrictAdditionalIdTokenScopes() func([]string) []string {

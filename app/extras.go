@@ -1,0 +1,105 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"slices"
+
+	"github.com/ssotray/ssotray/app/authentikapi"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
+)
+
+// extras are what Authentik's API adds to a session: the avatar, the
+// inherited groups and (with import_apps) the applications the person may
+// open. They are fetched after sign-in, kept in memory only, and belong to
+// one person (subject) across refreshes.
+type extras struct {
+	subject string
+	avatar  []byte
+	groups  []string
+	apps    []launch.App
+}
+
+// Size limits for pictures fetched from the API.
+const (
+	maxAvatar = 1 << 20
+	maxIcon   = 256 << 10
+)
+
+func (c *Core) wantsAPI() bool {
+	a := c.deps.Config.Authentik
+	return a.Enabled && slices.Contains(a.Scopes, config.APIScope)
+}
+
+// LoadExtras fetches the extras for the signed-in Authentik user, once per
+// person. Without the goauthentik.io/api scope it does nothing. A failure
+// is reported (and shown as a notice); the session is not touched.
+func (c *Core) LoadExtras(ctx context.Context) error {
+	s, _ := c.current()
+	if s == nil || Method(s.Method) != Authentik || !c.wantsAPI() {
+		return nil
+	}
+	c.mu.Lock()
+	loaded := c.extras != nil && c.extras.subject == s.Subject
+	c.mu.Unlock()
+	if loaded {
+		return nil
+	}
+	token, err := c.AccessToken(ctx)
+	if err != nil {
+		return err
+	}
+	a := c.deps.Config.Authentik
+	api := authentikapi.New(a.ServerURL, c.deps.HTTPClient)
+	me, err := api.Me(ctx, token)
+	if err != nil {
+		c.update(func(st *Status) { st.Notice = "could not load your Authentik profile: " + err.Error() })
+		return err
+	}
+	x := &extras{subject: s.Subject, groups: me.Groups}
+	if me.Avatar != "" {
+		x.avatar, _ = api.Fetch(ctx, me.Avatar, token, maxAvatar) // initials do without it
+	}
+	if a.ImportApps {
+		list, err := api.Applications(ctx, token)
+		if err != nil {
+			c.update(func(st *Status) { st.Notice = "could not load your applications from Authentik: " + err.Error() })
+			return fmt.Errorf("listing Authentik applications: %w", err)
+		}
+		for _, ap := range list {
+			if launch.CheckURL(ap.LaunchURL) != nil {
+				continue // Authentik lists it, but it is nothing a browser should open
+			}
+			app := launch.App{Name: ap.Name, URL: ap.LaunchURL, Description: ap.Description}
+			if ap.IconURL != "" {
+				app.Icon, _ = api.Fetch(ctx, ap.IconURL, token, maxIcon)
+			}
+			x.apps = append(x.apps, app)
+		}
+	}
+	c.change(func() {
+		if c.session == nil || c.session.Subject != x.subject {
+			return // signed out or someone else meanwhile
+		}
+		c.extras = x
+		c.applyExtrasLocked()
+	})
+	return nil
+}
+
+// applyExtrasLocked puts the extras of the current person into the status.
+func (c *Core) applyExtrasLocked() {
+	x := c.extras
+	if x == nil || c.session == nil || c.session.Subject != x.subject {
+		return
+	}
+	c.status.Avatar = x.avatar
+	groups := slices.Clone(c.status.Profile.Groups)
+	for _, g := range x.groups {
+		if !slices.Contains(groups, g) {
+			groups = append(groups, g)
+		}
+	}
+	c.status.Profile.Groups = groups
+}
