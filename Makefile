@@ -5,8 +5,8 @@
 #   make test    vet, gofmt check, all tests in a private desktop session
 #                (Xvfb + D-Bus + gnome-keyring, see .ci/desktop-session),
 #                then a short fuzz run of the config parser
-#   make run     the demo: devidp + ssotray login when you have no config;
-#                otherwise ssotray login against your own server
+#   make run     the app (the window; `login` without a display); with no
+#                config of your own, against devidp, the bundled demo servers
 #   make bench   benchmarks in the same session
 #   make clean   remove build output
 
@@ -58,14 +58,15 @@ build:
 DEMO_ADDR ?= 127.0.0.1:9000
 run: deps build
 	@$(GO) build -o $(BIN)/devidp ./cmd/devidp
-	@if [ -n "$$SSOTRAY_CONFIG" ] || [ -f "$${XDG_CONFIG_HOME:-$$HOME/.config}/ssotray/config.yaml" ] || [ -f /etc/ssotray/config.yaml ]; then \
-		$(BIN)/ssotray login && $(BIN)/ssotray status; \
+	@verb=""; [ -n "$$DISPLAY$$WAYLAND_DISPLAY" ] || verb="login --method authentik"; \
+	if [ -n "$$SSOTRAY_CONFIG" ] || [ -f "$${XDG_CONFIG_HOME:-$$HOME/.config}/ssotray/config.yaml" ] || [ -f /etc/ssotray/config.yaml ]; then \
+		$(BIN)/ssotray $$verb; \
 	else \
 		cfg=$$(mktemp -t ssotray-demo.XXXXXX.yaml); \
 		$(BIN)/devidp --addr $(DEMO_ADDR) --write-config $$cfg & pid=$$!; \
 		trap "kill $$pid 2>/dev/null; rm -f $$cfg" EXIT INT TERM; \
 		for i in $$(seq 50); do [ -s $$cfg ] && break; sleep 0.1; done; \
-		$(BIN)/ssotray --config $$cfg login --method authentik && $(BIN)/ssotray --config $$cfg status; \
+		$(BIN)/ssotray --config $$cfg $$verb; \
 	fi
 
 vet:

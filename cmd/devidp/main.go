@@ -49,6 +49,11 @@ func run(addr, ndAddr, configOut string, browser []string) error {
 		Addr:    addr,
 		Users:   users,
 		Clients: []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
+		// What "Your apps" imports from the API (import_apps).
+		Applications: []oidctest.Application{
+			{Name: "Photos", Slug: "photos", LaunchURL: "https://photos.example.com", Icon: oidctest.IconPath("photos"), Description: "from Authentik", Groups: []string{"users"}},
+			{Name: "Admin console", Slug: "admin", LaunchURL: "https://auth.example.com/if/admin/", Icon: oidctest.IconPath("admin"), Description: "from Authentik, admins only", Groups: []string{"admins"}},
+		},
 	})
 	if err != nil {
 		return err
@@ -91,14 +96,20 @@ func configFor(serverURL, navidromeURL string, browser []string) string {
   app_slug: ssotray
   client_id: ssotray
   callback_ports: [0]
+  scopes: [openid, profile, email, offline_access, goauthentik.io/api]
+  import_apps: true
 navidrome:
   enabled: true
   server_url: %s
 apps:
+  - name: Music
+    url: %s
+    description: Navidrome, for everyone
   - name: Provider health
     url: %s/-/health/live/
-    description: the demo identity provider
-`, serverURL, navidromeURL, serverURL)
+    description: admins only
+    groups: [admins]
+`, serverURL, navidromeURL, navidromeURL, serverURL)
 	if len(browser) > 0 {
 		cfg += fmt.Sprintf("browser_command: [%s]\n", strings.Join(browser, ", "))
 	}

@@ -12,7 +12,7 @@ func TestConfigIsValid(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !cfg.Authentik.Enabled || !cfg.Navidrome.Enabled || len(cfg.BrowserCommand) != len(browser) {
+		if !cfg.Authentik.Enabled || !cfg.Navidrome.Enabled || !cfg.Authentik.ImportApps || len(cfg.Apps) != 2 || len(cfg.BrowserCommand) != len(browser) {
 			t.Errorf("config %+v", cfg)
 		}
 	}
