@@ -169,3 +169,19 @@ func TestWindowSignsInWithNavidrome(t *testing.T) {
 	time.Sleep(time.Second)
 	g.screenshot("signed-in-navidrome")
 }
+
+func TestWindowOpensWhileProviderIsDown(t *testing.T) {
+	w := newWorld(t, 30*time.Second) // the stored token is always due for renewal
+	w.mustRun("login", "--timeout", "90s")
+	_ = w.provider.Close()
+	g := startGUI(t, w) // fails unless the window appears
+	time.Sleep(2 * time.Second)
+	if g.cmd.ProcessState != nil {
+		t.Fatalf("the window quit: %s", g.out)
+	}
+	g.screenshot("provider-down")
+	// An outage is not a reason to forget the session.
+	if s := stored(t); s == nil || s.Username != "alice" {
+		t.Error("the session was dropped while the provider was down")
+	}
+}
