@@ -227,6 +227,9 @@ func (c *Core) setSession(s *tokenstore.Session, notice string) {
 }
 
 func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
+	if s == nil || c.extras == nil || c.extras.subject != s.Subject {
+		c.extras = nil // nothing of the previous person stays
+	}
 	c.session = s
 	c.gen++
 	select {

@@ -1,15 +1,18 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
@@ -21,6 +24,7 @@ type fakeMethod struct {
 	signInErr  error
 	refreshErr error
 	refreshes  int
+	user       string // who signs in; "" is alice
 	used       map[string]bool
 	signOuts   []bool
 	block      chan struct{}
@@ -43,7 +47,8 @@ func (f *fakeMethod) signIn(ctx context.Context, _ SignInOptions) (*tokenstore.S
 	if f.signInErr != nil {
 		return nil, f.signInErr
 	}
-	return &tokenstore.Session{Method: "authentik", Server: f.srv, Username: "alice", Name: "Alice", Groups: []string{"users"},
+	user := cmp.Or(f.user, "alice")
+	return &tokenstore.Session{Method: "authentik", Server: f.srv, Subject: "sub-" + user, Username: user, Name: user, Groups: []string{"users"},
 		AccessToken: "at1", RefreshToken: "rt1", Expiry: f.now().Add(f.expiresIn)}, nil
 }
 
@@ -380,5 +385,40 @@ func TestDisabledMethod(t *testing.T) {
 	err := c.SignIn(context.Background(), Navidrome, SignInOptions{})
 	if err == nil || !strings.Contains(err.Error(), "navidrome.enabled: true") {
 		t.Errorf("disabled method: %v", err)
+	}
+}
+
+func TestExtrasNeverOutliveTheirPerson(t *testing.T) {
+	c, f, _ := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Config.Apps = []config.App{{Name: "Music", URL: "https://music.example.com"}}
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	c.change(func() {
+		c.extras = &extras{subject: "sub-alice", avatar: []byte("alice.png"), groups: []string{"inherited"}, apps: []launch.App{{Name: "Alice only", URL: "https://a.example.com"}}}
+		c.applyExtrasLocked()
+	})
+	names := func() string {
+		var out []string
+		for _, a := range c.Apps() {
+			out = append(out, a.Name)
+		}
+		return strings.Join(out, ",")
+	}
+	if got := names(); got != "Music,Alice only" || string(c.Status().Avatar) != "alice.png" || !slices.Contains(c.Status().Profile.Groups, "inherited") {
+		t.Fatalf("alice's extras not shown: %s %+v", got, c.Status())
+	}
+	// A refresh keeps them: same person.
+	c.setSession(&tokenstore.Session{Method: "authentik", Server: f.srv, Subject: "sub-alice", Username: "alice"}, "")
+	if got := names(); got != "Music,Alice only" || c.Status().Avatar == nil {
+		t.Errorf("a refresh dropped alice's extras: %s", got)
+	}
+	// Bob comes next: nothing of alice's.
+	_ = c.SignOut(context.Background(), SignOutOptions{Local: true})
+	f.user = "bob"
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if got := names(); got != "Music" || c.Status().Avatar != nil || slices.Contains(c.Status().Profile.Groups, "inherited") {
+		t.Errorf("bob sees alice's extras: %s %+v", got, c.Status())
+	}
+	if err := c.OpenApp(context.Background(), "Alice only"); err == nil {
+		t.Error("bob could open alice's imported app")
 	}
 }

@@ -23,6 +23,9 @@ func (c *Core) Apps() []launch.App {
 	// filtered for this person, and a configured app of the same name wins.
 	c.mu.Lock()
 	x := c.extras
+	if x != nil && (c.session == nil || c.session.Subject != x.subject) {
+		x = nil
+	}
 	c.mu.Unlock()
 	if x != nil {
 		for _, a := range x.apps {

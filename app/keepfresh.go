@@ -9,6 +9,9 @@ import (
 // retryInterval is how soon a failed renewal is tried again.
 const retryInterval = 30 * time.Second
 
+// minRenewWait is the shortest wait between two renewals.
+const minRenewWait = 5 * time.Second
+
 // KeepFresh renews the session shortly before its access token expires, for
 // as long as ctx lives, so a window left open stays signed in. When renewal
 // fails (the provider is down) it tries again every 30 s; when the provider
@@ -54,7 +57,9 @@ func (c *Core) nextRenewal(failed bool) (time.Duration, bool) {
 	if failed {
 		return retryInterval, true
 	}
-	return max(0, s.Expiry.Sub(c.deps.Now())-refreshSkew), true
+	// The floor keeps a provider that issues very short tokens from being
+	// asked again and again in a tight loop.
+	return max(minRenewWait, s.Expiry.Sub(c.deps.Now())-refreshSkew), true
 }
 
 func drain(ch chan struct{}) {

@@ -50,14 +50,14 @@ var (
 	// ErrUnauthorized: the server (or a proxy in front of it) answered 401.
 	ErrUnauthorized = errors.New("the access token was not accepted: sign in again")
 	// ErrNotAuthentik: the answer is not what Authentik's API sends; the
-	// message then advises checking authentik.url.
+	// message then advises checking authentik.server_url.
 	ErrNotAuthentik = errors.New("not an answer from Authentik's API")
 	// ErrTooLarge: Fetch stopped at its size limit.
 	ErrTooLarge = errors.New("the image is larger than allowed")
 	// ErrUnsupportedURL: Fetch only reads http, https and data: URLs.
 	ErrUnsupportedURL = errors.New("only http, https and data: image URLs are fetched")
 	// ErrBadServerURL: the server URL given to New is not an http(s) URL.
-	ErrBadServerURL = errors.New("authentik.url must be an http(s) address such as https://auth.example.org")
+	ErrBadServerURL = errors.New("authentik.server_url must be an http(s) address such as https://auth.example.org")
 )
 
 // Operations named in Error.Op.
@@ -96,7 +96,7 @@ func (e *Error) Error() string {
 	case errors.Is(e.Err, ErrNoAPIScope):
 		b.WriteString(" (Authentik answers the same for an expired or revoked token: if the scope is already set up, sign in again)")
 	case errors.Is(e.Err, ErrNotAuthentik):
-		b.WriteString(": check that authentik.url is the address of Authentik itself")
+		b.WriteString(": check that authentik.server_url is the address of Authentik itself")
 	}
 	return b.String()
 }
@@ -492,7 +492,7 @@ func (c *Client) netError(ctx context.Context, op, u string, err error) error {
 	if errors.As(err, &ue) {
 		err = ue.Err // the URL is named once, by Error
 	}
-	advice := ": check authentik.url and that Authentik is running"
+	advice := ": check authentik.server_url and that Authentik is running"
 	if op == OpImage {
 		advice = "" // the image may be on another server; Authentik itself may be fine
 	}

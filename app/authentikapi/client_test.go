@@ -346,7 +346,7 @@ func TestServerDown(t *testing.T) {
 	if !errors.As(err, &ae) || ae.Status != 0 || errors.Is(err, authentikapi.ErrNoAPIScope) {
 		t.Fatalf("Me = %#v", err)
 	}
-	if msg := err.Error(); !strings.Contains(msg, base+"/api/v3/core/users/me/") || !strings.Contains(msg, "cannot reach") || !strings.Contains(msg, "authentik.url") {
+	if msg := err.Error(); !strings.Contains(msg, base+"/api/v3/core/users/me/") || !strings.Contains(msg, "cannot reach") || !strings.Contains(msg, "authentik.server_url") {
 		t.Errorf("message: %s", msg)
 	}
 	noToken(t, err, tok.AccessToken)
@@ -378,7 +378,7 @@ func TestNotJSON(t *testing.T) {
 			t.Errorf("%s = %v, want ErrNotAuthentik", name, err)
 			continue
 		}
-		if msg := err.Error(); !strings.Contains(msg, srv.URL+"/api/v3/core/") || !strings.Contains(msg, "text/html") || !strings.Contains(msg, "authentik.url") {
+		if msg := err.Error(); !strings.Contains(msg, srv.URL+"/api/v3/core/") || !strings.Contains(msg, "text/html") || !strings.Contains(msg, "authentik.server_url") {
 			t.Errorf("%s message: %s", name, msg)
 		}
 	}

@@ -39,7 +39,7 @@ func Claim(path string) (*Instance, error) {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
 		if _, err := fmt.Fprintln(c, "show"); err != nil {
-			return nil, fmt.Errorf("another ssotray is running but did not answer: %w", err)
+			return nil, fmt.Errorf("another ssotray is running but did not answer (%v); quit it, or remove %s, and start again", err, path)
 		}
 		_, _ = bufio.NewReader(c).ReadString('\n') // wait for it to take the request
 		return nil, ErrRunning

@@ -234,6 +234,7 @@ func render(cfg *config.Config) []byte {
 	line("  callback_ports: [%s]   # loopback ports tried in order; each needs its redirect URI registered", ints(a.CallbackPorts))
 	line("  prompt: %s   # passed to authorize, e.g. \"login\"", scalar(a.Prompt))
 	line("  discovery_url: %s   # optional: any OpenID provider's discovery document instead", scalar(a.DiscoveryURL))
+	line("  import_apps: %t   # also list Authentik's applications for you (needs the scope goauthentik.io/api)", a.ImportApps)
 	line("navidrome:")
 	line("  enabled: %t", n.Enabled)
 	if n.ServerURL != "" {

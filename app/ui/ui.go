@@ -291,7 +291,9 @@ func (u *UI) notify(prev, st app.Status) {
 	default:
 		return
 	}
-	u.app.SendNotification(fyne.NewNotification(u.opts.Title, msg))
+	// Fyne sends it over D-Bus and waits for the answer: not on the UI goroutine.
+	n := fyne.NewNotification(u.opts.Title, msg)
+	u.goCore(func() { u.app.SendNotification(n) })
 }
 
 // displayName is how a person is named in one line.

@@ -220,10 +220,10 @@ func (b busyCore) SignIn(context.Context, app.Method, app.SignInOptions) error {
 
 func TestNavidromeFormEnterSubmits(t *testing.T) {
 	core := newFakeCore(app.Authentik, app.Navidrome)
-	seen := make(chan string, 1)
+	seen, release := make(chan struct{}), make(chan struct{})
 	core.signIn = func(ctx context.Context, m app.Method, opts app.SignInOptions) error {
-		seen <- "" // the waiting screen is up: the test checks it below
-		<-seen
+		seen <- struct{}{} // the waiting screen is up: the test checks it below
+		<-release
 		return nil
 	}
 	u := newTestUI(t, core, Options{})
@@ -238,7 +238,7 @@ func TestNavidromeFormEnterSubmits(t *testing.T) {
 	if m := screen(u); !strings.Contains(m, "Signing in to Navidrome…") {
 		t.Errorf("Navidrome waiting screen:\n%s", m)
 	}
-	seen <- ""
+	close(release)
 	u.waitIdle()
 
 	calls, _, _ := core.calls()
@@ -520,6 +520,7 @@ func TestNotifications(t *testing.T) {
 	test.AssertNotificationSent(t, nil, func() {
 		core.set(app.Status{State: app.Refreshing, Method: app.Authentik, Profile: aliceStatus().Profile})
 		core.set(aliceStatus())
+		u.waitIdle()
 	})
 	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed out"), func() {
 		core.tap(u.signedIn.signOut)
@@ -528,6 +529,7 @@ func TestNotifications(t *testing.T) {
 	core.set(aliceStatus()) // e.g. restored at start: no notification
 	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "your session has ended; sign in again"), func() {
 		core.set(app.Status{Notice: "your session has ended; sign in again"})
+		u.waitIdle()
 	})
 }
 
@@ -605,7 +607,7 @@ func TestAvatarPictureAndAppIcons(t *testing.T) {
 	core.status = st
 	u := newTestUI(t, core, Options{})
 	m := screen(u)
-	if !strings.Contains(m, `rsc="avatar"`) || strings.Count(m, `rsc="icon"`) != 1 {
+	if !strings.Contains(m, `rsc="avatar-`) || strings.Count(m, `rsc="icon-`) != 1 {
 		t.Errorf("want the avatar picture and one app icon:\n%s", m)
 	}
 	if !strings.Contains(m, ">"+string([]rune(core.apps[1].Name)[0:1])+"<") {
@@ -614,7 +616,7 @@ func TestAvatarPictureAndAppIcons(t *testing.T) {
 	// Without a picture the initials come back.
 	core.set(aliceStatus())
 	u.waitIdle()
-	if m := screen(u); strings.Contains(m, `rsc="avatar"`) || !strings.Contains(m, ">AL<") {
+	if m := screen(u); strings.Contains(m, `rsc="avatar-`) || !strings.Contains(m, ">AL<") {
 		t.Errorf("avatar picture stayed after it was removed:\n%s", m)
 	}
 }

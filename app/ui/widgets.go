@@ -1,6 +1,8 @@
 package ui
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"image/color"
 	"strings"
 	"unicode"
@@ -13,6 +15,13 @@ import (
 
 	"github.com/ssotray/ssotray/app/launch"
 )
+
+// pictureResource names a picture by its content: Fyne caches drawn SVGs by
+// resource name, so a shared name would show one person's picture for another's.
+func pictureResource(kind string, data []byte) fyne.Resource {
+	sum := sha256.Sum256(data)
+	return fyne.NewStaticResource(kind+"-"+hex.EncodeToString(sum[:8]), data)
+}
 
 // colorOf looks a color up in w's theme.
 func colorOf(w fyne.Widget, name fyne.ThemeColorName) color.Color {
@@ -111,7 +120,7 @@ func (r *avatarRenderer) Refresh() {
 	if len(r.a.picture) > 0 {
 		if string(r.shown) != string(r.a.picture) {
 			r.shown = r.a.picture
-			r.image.Resource = fyne.NewStaticResource("avatar", r.a.picture)
+			r.image.Resource = pictureResource("avatar", r.a.picture)
 		}
 		r.image.Show()
 		r.text.Hide()
@@ -315,7 +324,7 @@ func (r *tileRenderer) Refresh() {
 	switch {
 	case len(r.t.app.Icon) > 0:
 		if r.image.Resource == nil {
-			r.image.Resource = fyne.NewStaticResource("icon", r.t.app.Icon)
+			r.image.Resource = pictureResource("icon", r.t.app.Icon)
 		}
 		r.image.Show()
 		r.iconBg.Hide()

@@ -26,6 +26,9 @@ import (
 // runGUI starts the window and the tray: the wiring of the real Fyne app,
 // keyring, browser and single-instance socket around the core and app/ui.
 func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
+	// Quit from the tray ends Run; the background work ends with it.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	inst, err := instance.Claim(instance.SocketPath(os.Getenv))
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, "ssotray: "+err.Error())
@@ -102,6 +105,7 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 		fyne.Do(a.Quit)
 	}()
 	a.Run()
+	cancel()
 	if u != nil {
 		u.Close()
 	}
