@@ -127,6 +127,9 @@ type Core struct {
 	// changed wakes KeepFresh when the session is replaced.
 	changed chan struct{}
 	extras  *extras
+	// renewFailed is set while the last check or renewal could not reach
+	// the server, so KeepFresh tries again soon.
+	renewFailed bool
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.
@@ -227,6 +230,7 @@ func (c *Core) setSession(s *tokenstore.Session, notice string) {
 }
 
 func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
+	c.renewFailed = false
 	if s == nil || c.extras == nil || c.extras.subject != s.Subject {
 		c.extras = nil // nothing of the previous person stays
 	}
@@ -377,13 +381,18 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		c.setSession(nil, err.Error())
 		return nil, err
 	case err != nil:
-		c.update(func(st *Status) {
-			st.State = SignedIn
-			st.Notice = "could not check or renew the session: " + err.Error()
+		c.change(func() {
+			c.renewFailed = true
+			c.status.State = SignedIn
+			c.status.Notice = "could not check or renew the session: " + err.Error()
 		})
 		return nil, fmt.Errorf("renewing your session: %w", err)
 	case ns == s: // nothing changed: no need to store it again
-		c.update(func(st *Status) { st.State = SignedIn })
+		c.change(func() {
+			c.renewFailed = false
+			c.status.State = SignedIn
+			c.status.Notice = ""
+		})
 		return ns, nil
 	}
 	c.setSession(ns, c.save(ns))

@@ -2,7 +2,6 @@ package app
 
 import (
 	"context"
-	"errors"
 	"time"
 )
 
@@ -13,18 +12,17 @@ const retryInterval = 30 * time.Second
 const minRenewWait = 5 * time.Second
 
 // KeepFresh renews the session shortly before its access token expires, for
-// as long as ctx lives, so a window left open stays signed in. When renewal
-// fails (the provider is down) it tries again every 30 s; when the provider
-// refuses, the person is signed out with the reason. Navidrome's JWT cannot
-// be renewed without the password, so its sessions are left alone. It also
-// loads the Authentik extras (avatar, inherited groups, applications) once
-// for each person who signs in.
+// as long as ctx lives, so a window left open stays signed in. When a renewal
+// or the check at start failed (the server is down) it tries again every
+// 30 s; when the server refuses, the person is signed out with the reason.
+// Navidrome's JWT cannot be renewed without the password: its sessions are
+// only checked again after a failed check. It also loads the Authentik
+// extras (avatar, inherited groups, applications) once for each person.
 func (c *Core) KeepFresh(ctx context.Context) {
-	failed := false
 	drain(c.changed) // the first round reads the current session anyway
 	for {
 		_ = c.LoadExtras(ctx) // once per person; failures become notices
-		wait, ok := c.nextRenewal(failed)
+		wait, ok := c.nextRenewal()
 		var timer <-chan time.Time
 		if ok {
 			timer = c.deps.After(wait)
@@ -33,29 +31,37 @@ func (c *Core) KeepFresh(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-c.changed:
-			failed = false
 			continue
 		case <-timer:
 		}
 		s, _ := c.current()
-		if s == nil || Method(s.Method) != Authentik {
+		if s == nil {
 			continue
 		}
-		_, err := c.renew(ctx, c.methods[Authentik].refresh, true)
-		failed = err != nil && !errors.Is(err, errSessionEnded) && !errors.Is(err, ErrNotSignedIn)
+		m := c.methods[Method(s.Method)]
+		step := m.refresh
+		if Method(s.Method) == Navidrome {
+			step = m.resume // a ping: is the session still good?
+		}
+		_, _ = c.renew(ctx, step, Method(s.Method) == Authentik)
 		drain(c.changed) // the change this renewal made needs no wake-up of its own
 	}
 }
 
 // nextRenewal is how long to wait before renewing; ok is false when there
 // is nothing to renew until the session changes.
-func (c *Core) nextRenewal(failed bool) (time.Duration, bool) {
+func (c *Core) nextRenewal() (time.Duration, bool) {
+	c.mu.Lock()
+	failed := c.renewFailed
+	c.mu.Unlock()
 	s, _ := c.current()
-	if s == nil || Method(s.Method) != Authentik || s.Expiry.IsZero() {
+	switch {
+	case s == nil:
 		return 0, false
-	}
-	if failed {
+	case failed:
 		return retryInterval, true
+	case Method(s.Method) != Authentik || s.Expiry.IsZero():
+		return 0, false
 	}
 	// The floor keeps a provider that issues very short tokens from being
 	// asked again and again in a tight loop.

@@ -128,3 +128,55 @@ func TestNavidromeWrongPassword(t *testing.T) {
 		t.Errorf("empty password: %v", err)
 	}
 }
+
+func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
+	users := []navidrometest.User{{Username: "carol", Password: ndPassword, Name: "Carol"}}
+	srv, err := navidrometest.Start(navidrometest.Options{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := tokenstore.NewMemory()
+	if err := navidromeCore(t, srv, store, time.Now).SignIn(context.Background(), Navidrome, SignInOptions{Username: "carol", Password: ndPassword}); err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	_ = srv.Close()
+
+	// The next start finds Navidrome down: still signed in, and told so.
+	c := navidromeCore(t, srv, store, time.Now)
+	_ = c.Restore(context.Background())
+	if st := c.Status(); st.State != SignedIn || !strings.Contains(st.Notice, "could not check") {
+		t.Fatalf("restore while down: %+v", st)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	waits, fire := make(chan time.Duration), make(chan time.Time)
+	c.deps.After = func(d time.Duration) <-chan time.Time {
+		select {
+		case waits <- d:
+		case <-ctx.Done():
+		}
+		return fire
+	}
+	done := make(chan struct{})
+	go func() { c.KeepFresh(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+
+	if d := <-waits; d != retryInterval {
+		t.Fatalf("first retry in %v", d)
+	}
+	// Navidrome is back: the next check clears the notice, and no more checks are due.
+	srv2, err := navidrometest.Start(navidrometest.Options{Addr: addr, Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	fire <- time.Now()
+	select {
+	case d := <-waits:
+		t.Errorf("another check (%v) after a good one", d)
+	case <-time.After(300 * time.Millisecond):
+	}
+	if st := c.Status(); st.State != SignedIn || st.Notice != "" {
+		t.Errorf("after Navidrome came back: %+v", st)
+	}
+}
