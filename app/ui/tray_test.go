@@ -189,6 +189,22 @@ func TestTraySignInItems(t *testing.T) {
 	}
 }
 
+func TestCloseQuitsWhenNoTrayHostShowsTheIcon(t *testing.T) {
+	host := false
+	d := &fakeDesk{App: test.NewTempApp(t)}
+	newTestUIOn(t, d, newFakeCore(app.Authentik), Options{TrayHost: func() bool { return host }})
+	w := d.windows[0]
+	w.intercept()
+	if w.hidden || d.quits != 1 {
+		t.Errorf("no tray host: hidden %v, quits %d", w.hidden, d.quits)
+	}
+	host = true // the panel has started since
+	w.intercept()
+	if !w.hidden || d.quits != 1 {
+		t.Errorf("tray host up: hidden %v, quits %d", w.hidden, d.quits)
+	}
+}
+
 func TestCloseHidesToTray(t *testing.T) {
 	d := &fakeDesk{App: test.NewTempApp(t)}
 	u := newTestUIOn(t, d, newFakeCore(app.Authentik), Options{})

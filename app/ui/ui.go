@@ -59,6 +59,10 @@ type Options struct {
 	// Notify sends desktop notifications on sign-in, on sign-out and when
 	// the session ends by itself.
 	Notify bool
+	// TrayHost reports whether a tray host shows the icon right now (the
+	// desktop's panel may start after ssotray, or restart); closing the
+	// window then hides it, otherwise quits. nil means always.
+	TrayHost func() bool
 }
 
 // windowSize is the size the window opens with.
@@ -165,7 +169,13 @@ func New(a fyne.App, core Core, opts Options) *UI {
 		u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
 		// Closing hides the window to the tray (Fyne sets this too; keep it
 		// explicit for drivers that do not).
-		u.win.SetCloseIntercept(u.win.Hide)
+		u.win.SetCloseIntercept(func() {
+			if u.opts.TrayHost == nil || u.opts.TrayHost() {
+				u.win.Hide()
+				return
+			}
+			u.app.Quit() // no tray to come back from
+		})
 	}
 	return u
 }

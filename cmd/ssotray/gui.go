@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -56,12 +57,9 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 
 	a := fyneapp.NewWithID("io.github.ssotray")
 	a.SetIcon(fyne.NewStaticResource("ssotray.png", assets.Icon))
-	var shell fyne.App = a
-	if !trayHostRunning() {
-		// Without a tray host closing the window must quit, not hide it.
-		shell = struct{ fyne.App }{a}
-	}
+	shell := a
 	opts := ui.Options{
+		TrayHost:      watchTrayHost(ctx),
 		Icon:          fyne.NewStaticResource("ssotray.png", assets.Icon),
 		TraySignedIn:  fyne.NewStaticResource("tray-signed-in.png", assets.TraySignedIn),
 		TraySignedOut: fyne.NewStaticResource("tray-signed-out.png", assets.TraySignedOut),
@@ -132,14 +130,41 @@ func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, opts ui.
 	return u
 }
 
-// trayHostRunning reports whether a StatusNotifier host (the desktop's tray)
-// is on the session bus.
-func trayHostRunning() bool {
+// watcherName is the bus name of the desktop's StatusNotifier host.
+const watcherName = "org.kde.StatusNotifierWatcher"
+
+// watchTrayHost follows, in the background, whether a tray host is on the
+// session bus: panels often start after autostarted programs, and restart.
+// Fyne's tray registers again by itself when one appears.
+func watchTrayHost(ctx context.Context) func() bool {
+	var up atomic.Bool
 	conn, err := dbus.SessionBus()
 	if err != nil {
-		return false
+		return up.Load
 	}
-	var has bool
-	err = conn.BusObject().Call("org.freedesktop.DBus.NameHasOwner", 0, "org.kde.StatusNotifierWatcher").Store(&has)
-	return err == nil && has
+	go func() {
+		ch := make(chan *dbus.Signal, 8)
+		conn.Signal(ch)
+		defer conn.RemoveSignal(ch)
+		_ = conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, watcherName))
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		var has bool
+		if conn.BusObject().CallWithContext(cctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has) == nil {
+			up.Store(has)
+		}
+		cancel()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case sig := <-ch:
+				if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) < 3 || sig.Body[0] != watcherName {
+					continue
+				}
+				owner, _ := sig.Body[2].(string)
+				up.Store(owner != "")
+			}
+		}
+	}()
+	return up.Load
 }
