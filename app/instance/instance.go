@@ -24,10 +24,14 @@ type Instance struct {
 }
 
 // SocketPath is the per-user socket: in XDG_RUNTIME_DIR (private to the
-// user) when there is one, else in the temp dir under the user's id.
+// user) when there is one, else in the user's own cache directory, never in
+// a directory other users can write to.
 func SocketPath(getenv func(string) string) string {
 	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
 		return filepath.Join(dir, "ssotray.sock")
+	}
+	if dir, err := os.UserCacheDir(); err == nil {
+		return filepath.Join(dir, "ssotray", "ssotray.sock")
 	}
 	return filepath.Join(os.TempDir(), "ssotray-"+strconv.Itoa(os.Getuid())+".sock")
 }
@@ -35,6 +39,16 @@ func SocketPath(getenv func(string) string) string {
 // Claim becomes the first instance at path, or returns ErrRunning after
 // asking the running one to show itself.
 func Claim(path string) (*Instance, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", filepath.Dir(path), err)
+	}
+	// Two starts at the same moment: the lock lets one claim at a time, so
+	// the second finds the first listening instead of replacing its socket.
+	unlock, err := lockFile(path + ".lock")
+	if err != nil {
+		return nil, err
+	}
+	defer unlock()
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(2 * time.Second))

@@ -52,7 +52,38 @@ func TestSocketPath(t *testing.T) {
 	if got := SocketPath(func(k string) string { return env[k] }); got != "/run/user/1000/ssotray.sock" {
 		t.Errorf("got %s", got)
 	}
-	if got := SocketPath(func(string) string { return "" }); filepath.Dir(got) != os.TempDir() {
-		t.Errorf("got %s", got)
+	cache, _ := os.UserCacheDir()
+	if got := SocketPath(func(string) string { return "" }); got != filepath.Join(cache, "ssotray", "ssotray.sock") {
+		t.Errorf("without XDG_RUNTIME_DIR: %s, want the user's own cache dir", got)
 	}
+}
+
+func TestSimultaneousStartsLeaveOneInstance(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ssotray.sock")
+	const starts = 8
+	type result struct {
+		in  *Instance
+		err error
+	}
+	results := make(chan result, starts)
+	for range starts {
+		go func() {
+			in, err := Claim(path)
+			results <- result{in, err}
+		}()
+	}
+	var first []*Instance
+	for range starts {
+		r := <-results
+		switch {
+		case r.err == nil:
+			first = append(first, r.in)
+		case !errors.Is(r.err, ErrRunning):
+			t.Errorf("a start failed: %v", r.err)
+		}
+	}
+	if len(first) != 1 {
+		t.Fatalf("%d instances claimed the socket", len(first))
+	}
+	first[0].Close()
 }
