@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"sync"
+	"time"
 
 	"github.com/ssotray/ssotray/app/authentikapi"
 	"github.com/ssotray/ssotray/app/config"
@@ -21,10 +23,11 @@ type extras struct {
 	apps    []launch.App
 }
 
-// Size limits for pictures fetched from the API.
+// Size limits for pictures fetched from the API, and the time for all of it.
 const (
-	maxAvatar = 1 << 20
-	maxIcon   = 256 << 10
+	maxAvatar     = 1 << 20
+	maxIcon       = 256 << 10
+	extrasTimeout = 30 * time.Second
 )
 
 func (c *Core) wantsAPI() bool {
@@ -50,6 +53,9 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	// Bounded as a whole: the renewal timer waits behind this in KeepFresh.
+	ctx, cancel := context.WithTimeout(ctx, extrasTimeout)
+	defer cancel()
 	a := c.deps.Config.Authentik
 	api := authentikapi.New(a.ServerURL, c.deps.HTTPClient)
 	me, err := api.Me(ctx, token)
@@ -67,16 +73,29 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 			c.update(func(st *Status) { st.Notice = "could not load your applications from Authentik: " + err.Error() })
 			return fmt.Errorf("listing Authentik applications: %w", err)
 		}
+		var icons []string // by index into x.apps
 		for _, ap := range list {
 			if launch.CheckURL(ap.LaunchURL) != nil {
 				continue // Authentik lists it, but it is nothing a browser should open
 			}
-			app := launch.App{Name: ap.Name, URL: ap.LaunchURL, Description: ap.Description}
-			if ap.IconURL != "" {
-				app.Icon, _ = api.Fetch(ctx, ap.IconURL, token, maxIcon)
-			}
-			x.apps = append(x.apps, app)
+			x.apps = append(x.apps, launch.App{Name: ap.Name, URL: ap.LaunchURL, Description: ap.Description})
+			icons = append(icons, ap.IconURL)
 		}
+		var wg sync.WaitGroup
+		slots := make(chan struct{}, 8) // icons come in parallel, a few at a time
+		for i, url := range icons {
+			if url == "" {
+				continue
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				slots <- struct{}{}
+				defer func() { <-slots }()
+				x.apps[i].Icon, _ = api.Fetch(ctx, url, token, maxIcon) // a letter does without it
+			}()
+		}
+		wg.Wait()
 	}
 	c.change(func() {
 		if c.session == nil || c.session.Subject != x.subject {
