@@ -83,6 +83,11 @@ type Deps struct {
 	After      func(time.Duration) <-chan time.Time
 	HTTPClient *http.Client // nil means a client with timeouts
 	Logger     *slog.Logger // nil means discard
+	// Kiosk applies the shared-machine rules: every Authentik sign-in asks
+	// for the password again, and sign-out closes the browsers ssotray
+	// started (CloseBrowsers).
+	Kiosk         bool
+	CloseBrowsers func()
 }
 
 // authenticator is one sign-in method.
@@ -512,6 +517,11 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
 		problems = append(problems, m.signOut(ctx, s, opts.Local)...)
+	}
+	// After the end-session page (which needs the browser): nothing of this
+	// person's browsing stays open for the next one.
+	if c.deps.Kiosk && c.deps.CloseBrowsers != nil {
+		c.deps.CloseBrowsers()
 	}
 	return errors.Join(problems...)
 }

@@ -422,3 +422,23 @@ func TestExtrasNeverOutliveTheirPerson(t *testing.T) {
 		t.Error("bob could open alice's imported app")
 	}
 }
+
+func TestKioskSignOutClosesBrowsers(t *testing.T) {
+	for _, kiosk := range []bool{false, true} {
+		c, f, _ := newTestCore(t, tokenstore.NewMemory())
+		var order []string
+		c.deps.Kiosk = kiosk
+		c.deps.CloseBrowsers = func() { order = append(order, fmt.Sprintf("close after %d sign-outs", len(f.signOuts))) }
+		_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+		if err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		want := ""
+		if kiosk {
+			want = "close after 1 sign-outs" // the end-session page needs the browser first
+		}
+		if got := strings.Join(order, ","); got != want {
+			t.Errorf("kiosk %v: %q, want %q", kiosk, got, want)
+		}
+	}
+}

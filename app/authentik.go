@@ -18,6 +18,7 @@ type authentikMethod struct {
 	ports []int
 	open  func(ctx context.Context, url string) error
 	now   func() time.Time
+	kiosk bool
 
 	// client is discovered on first use and kept: discovery is the slowest
 	// step and never needed for a session that is still fresh.
@@ -37,6 +38,7 @@ func newAuthentikMethod(d Deps) *authentikMethod {
 		ports: a.CallbackPorts,
 		open:  d.Browser,
 		now:   d.Now,
+		kiosk: d.Kiosk,
 	}
 }
 
@@ -61,7 +63,13 @@ func (m *authentikMethod) signIn(ctx context.Context, opts SignInOptions) (*toke
 	if err != nil {
 		return nil, err
 	}
-	s, err := c.Login(ctx, oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL, BrowserFailed: opts.BrowserFailed})
+	lo := oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL, BrowserFailed: opts.BrowserFailed}
+	if m.kiosk {
+		// Authentik ignores max_age=0: only prompt=login forces the form,
+		// and auth_time proves it was shown.
+		lo.Prompt, lo.RequireFreshAuth = "login", true
+	}
+	s, err := c.Login(ctx, lo)
 	if err != nil {
 		return nil, err
 	}

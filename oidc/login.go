@@ -40,6 +40,10 @@ type LoginOptions struct {
 	Timeout time.Duration
 	// Prompt overrides Config.Prompt when not empty (kiosks force "login").
 	Prompt string
+	// RequireFreshAuth refuses an ID token whose auth_time is older than
+	// this sign-in: on a shared machine the provider must not silently
+	// reuse the previous person's browser session.
+	RequireFreshAuth bool
 	// OpenBrowser opens url in the person's browser.
 	OpenBrowser func(ctx context.Context, url string) error
 	// ShowURL tells the person the URL to open by hand, before the browser
@@ -143,7 +147,12 @@ func isListenError(err error) bool {
 	return errors.As(err, &oe) && oe.Op == "listen"
 }
 
+// authTimeSkew is how far the provider's clock may be behind ours when
+// auth_time is checked.
+const authTimeSkew = 30 * time.Second
+
 func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts LoginOptions) (*Session, error) {
+	started := c.cfg.Now()
 	state, nonce := randomString(), randomString()
 	verifier := oauth2.GenerateVerifier()
 	oc := c.oauth
@@ -209,6 +218,9 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	p, err := c.profile(ctx, idt, tok)
 	if err != nil {
 		return nil, err
+	}
+	if opts.RequireFreshAuth && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
+		return nil, &RejectedError{What: "sign-in", Why: "the identity provider reused an earlier sign-in instead of asking for the password (auth_time " + p.AuthTime.Format(time.RFC3339) + "); on this shared machine everyone must sign in afresh"}
 	}
 	return &Session{Tokens: tokensOf(tok), Profile: p}, nil
 }

@@ -516,3 +516,29 @@ func TestConfidentialClient(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
+
+func TestRequireFreshAuth(t *testing.T) {
+	p := startProvider(t)
+	b := newFormBrowser("alice", "alice-pw")
+	if _, err := login(t, discover(t, config(p)), b, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	b.lastPage(t)
+	// Two minutes later the same browser comes back: without prompt=login
+	// the provider reuses its session, which a kiosk must refuse.
+	cfg := config(p)
+	cfg.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
+	c := discover(t, cfg)
+	_, err := c.Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, RequireFreshAuth: true})
+	if err == nil || !strings.Contains(err.Error(), "reused an earlier sign-in") {
+		t.Errorf("reused session accepted: %v", err)
+	}
+	// With prompt=login the password is asked again and auth_time is new.
+	cfg.Now = time.Now
+	if _, err := discover(t, cfg).Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, Prompt: "login", RequireFreshAuth: true}); err != nil {
+		t.Errorf("fresh sign-in refused: %v", err)
+	}
+	if n := len(events(p, "login_form")); n != 2 {
+		t.Errorf("login forms shown: %d, want 2 (first sign-in and prompt=login)", n)
+	}
+}

@@ -40,12 +40,12 @@ type Env struct {
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
 	// GUI starts the window when no verb is given; nil prints the usage.
-	GUI func(ctx context.Context, configPath string) error
+	GUI func(ctx context.Context, configPath string, kiosk bool) error
 }
 
-const usage = `Usage: ssotray [--config FILE] [VERB [options]]
+const usage = `Usage: ssotray [--config FILE] [--kiosk] [VERB [options]]
 
-With no verb, ssotray opens its window and tray icon.
+With no verb, ssotray opens its window and tray icon (--kiosk: the shared-machine rules).
 
 Verbs:
   login [--method authentik|navidrome] [--timeout 3m]   sign in
@@ -97,6 +97,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	global := flag.NewFlagSet("ssotray", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
 	configPath := global.String("config", "", "configuration file")
+	kiosk := global.Bool("kiosk", false, "run as a shared machine's sign-in screen (as kiosk.enabled)")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(env.Stdout, usage)
@@ -105,7 +106,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		return usageError("%v", err)
 	}
 	if global.NArg() == 0 && env.GUI != nil {
-		return env.GUI(ctx, *configPath)
+		return env.GUI(ctx, *configPath, *kiosk)
 	}
 	if global.NArg() == 0 {
 		fmt.Fprint(env.Stderr, usage)
@@ -153,7 +154,7 @@ func open(env Env, explicit string) (*session, error) {
 	core := app.New(app.Deps{
 		Config:  cfg,
 		Store:   env.Store(),
-		Browser: launch.Browser{Command: cfg.BrowserCommand}.Open,
+		Browser: launch.NewBrowser(cfg.BrowserCommand).Open,
 		Now:     env.Now,
 		Logger:  env.Logger,
 	})

@@ -67,6 +67,10 @@ type App struct {
 type Kiosk struct {
 	Enabled     bool     `yaml:"enabled"`
 	IdleTimeout Duration `yaml:"idle_timeout"`
+	// SessionLimit is the longest one person may stay signed in; 0 means no limit.
+	SessionLimit Duration `yaml:"session_limit"`
+	// Remember keeps kiosk sessions in the keyring; off, they live in memory only.
+	Remember bool `yaml:"remember"`
 }
 
 // Secret is a string that never prints itself, so a config dumped into a log

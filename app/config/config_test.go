@@ -90,6 +90,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad duration", base + "kiosk:\n  idle_timeout: 5 minutes\n", []string{"line 4", `"5 minutes" is not a duration`, "5m"}},
 		{"unitless duration", base + "kiosk:\n  idle_timeout: 5\n", []string{`"5" is not a duration`}},
 		{"zero duration", base + "kiosk:\n  idle_timeout: 0s\n", []string{"kiosk.idle_timeout: must be longer than zero"}},
+		{"negative session limit", base + "kiosk:\n  session_limit: -1h\n", []string{"kiosk.session_limit: must not be negative"}},
 		{"port too big", base + "  callback_ports: [70000]\n", []string{"70000 is not a port"}},
 		{"negative port", base + "  callback_ports: [-1]\n", []string{"-1 is not a port"}},
 		{"zero with others", base + "  callback_ports: [0, 38917]\n", []string{"0 (any free port) must be the only entry"}},
@@ -137,6 +138,7 @@ func TestAcceptedVariants(t *testing.T) {
 		{"any port", "authentik:\n  server_url: https://a.example.com\n  callback_ports: [0]\n"},
 		{"import apps", "authentik:\n  server_url: https://a.example.com\n  import_apps: true\n  scopes: [openid, profile, email, offline_access, goauthentik.io/api]\n"},
 		{"navidrome only", "authentik:\n  enabled: false\nnavidrome:\n  enabled: true\n  server_url: https://music.example.com/navidrome/\n"},
+		{"kiosk with limits", "authentik:\n  server_url: https://a.example.com\nkiosk:\n  enabled: true\n  idle_timeout: 3m\n  session_limit: 2h\n  remember: false\n"},
 		{"null block keeps defaults", "authentik:\n  server_url: https://a.example.com\nkiosk:\n"},
 	}
 	for _, tt := range tests {

@@ -51,6 +51,9 @@ func (c *Config) Validate() error {
 	if c.Kiosk.IdleTimeout <= 0 {
 		return fmt.Errorf("kiosk.idle_timeout: must be longer than zero, like 5m")
 	}
+	if c.Kiosk.SessionLimit < 0 {
+		return fmt.Errorf("kiosk.session_limit: must not be negative; use 0 for no limit, or a duration like 2h")
+	}
 	return nil
 }
 

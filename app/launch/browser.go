@@ -6,6 +6,8 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"sync"
+	"time"
 
 	"github.com/pkg/browser"
 )
@@ -15,11 +17,17 @@ import (
 // scripted browser; without one it asks the desktop (xdg-open and friends).
 type Browser struct {
 	Command []string
+
+	mu      sync.Mutex
+	running map[*exec.Cmd]chan struct{} // closed when the command has exited
 }
+
+// NewBrowser opens URLs with command (argv), or the desktop's browser when empty.
+func NewBrowser(command []string) *Browser { return &Browser{Command: command} }
 
 // Open starts the browser on url. With a Command it returns once the program
 // has started; the program may keep running (a browser usually does).
-func (b Browser) Open(ctx context.Context, url string) error {
+func (b *Browser) Open(ctx context.Context, url string) error {
 	if len(b.Command) == 0 {
 		// pkg/browser waits for xdg-open, which usually returns once the
 		// browser has the URL, but is not bound by ctx: wait for it only as
@@ -41,6 +49,39 @@ func (b Browser) Open(ctx context.Context, url string) error {
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("browser_command %q cannot be started (%v); fix browser_command in the configuration", b.Command[0], err)
 	}
-	go func() { _ = cmd.Wait() }() // reap it whenever it ends
+	exited := make(chan struct{})
+	b.mu.Lock()
+	if b.running == nil {
+		b.running = map[*exec.Cmd]chan struct{}{}
+	}
+	b.running[cmd] = exited
+	b.mu.Unlock()
+	go func() { // reap it whenever it ends
+		_ = cmd.Wait()
+		close(exited)
+		b.mu.Lock()
+		delete(b.running, cmd)
+		b.mu.Unlock()
+	}()
 	return nil
+}
+
+// CloseAll ends every browser_command this Browser started that still runs,
+// with all the processes it started (its process group): on a shared
+// machine the next person must not find the last one's browser windows.
+func (b *Browser) CloseAll() {
+	b.mu.Lock()
+	running := make(map[*exec.Cmd]chan struct{}, len(b.running))
+	for cmd, exited := range b.running {
+		running[cmd] = exited
+	}
+	b.mu.Unlock()
+	for cmd, exited := range running {
+		endGroup(cmd, false)
+		select {
+		case <-exited:
+		case <-time.After(3 * time.Second):
+		}
+		endGroup(cmd, true) // whatever of the group is left, or ignored the polite ask
+	}
 }

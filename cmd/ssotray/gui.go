@@ -26,7 +26,7 @@ import (
 
 // runGUI starts the window and the tray: the wiring of the real Fyne app,
 // keyring, browser and single-instance socket around the core and app/ui.
-func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
+func runGUI(ctx context.Context, configPath string, kiosk bool, logger *slog.Logger) error {
 	// Quit from the tray ends Run; the background work ends with it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -72,7 +72,7 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 		sw *ui.SetupWindow
 	)
 	if cfg != nil {
-		u = startMain(ctx, shell, cfg, opts, logger)
+		u = startMain(ctx, shell, cfg, kiosk, opts, logger)
 	} else {
 		svc := setup.Service{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Locator: locator}
 		sw = ui.NewSetup(shell, svc, opts, func(path string) {
@@ -81,7 +81,7 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
 				return
 			}
-			u = startMain(ctx, shell, cfg, opts, logger)
+			u = startMain(ctx, shell, cfg, kiosk, opts, logger)
 			sw.Window().Close()
 			sw = nil
 		})
@@ -112,12 +112,20 @@ func runGUI(ctx context.Context, configPath string, logger *slog.Logger) error {
 
 // startMain builds the core for cfg and the window and tray around it, and
 // shows the window.
-func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, opts ui.Options, logger *slog.Logger) *ui.UI {
+func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk bool, opts ui.Options, logger *slog.Logger) *ui.UI {
+	kiosk = kiosk || cfg.Kiosk.Enabled
+	var store tokenstore.Store = tokenstore.NewKeyring()
+	if kiosk && !cfg.Kiosk.Remember {
+		store = tokenstore.NewMemory() // nothing of a person outlives the process
+	}
+	browser := launch.NewBrowser(cfg.BrowserCommand)
 	core := app.New(app.Deps{
-		Config:  cfg,
-		Store:   tokenstore.NewKeyring(),
-		Browser: launch.Browser{Command: cfg.BrowserCommand}.Open,
-		Logger:  logger,
+		Config:        cfg,
+		Store:         store,
+		Browser:       browser.Open,
+		Logger:        logger,
+		Kiosk:         kiosk,
+		CloseBrowsers: browser.CloseAll,
 	})
 	u := ui.New(shell, core, opts)
 	// The window appears at once; the stored session (and any refresh)

@@ -27,10 +27,16 @@ type gui struct {
 
 func startGUI(t *testing.T, w *world, extraEnv ...string) *gui {
 	t.Helper()
+	return startGUIArgs(t, w, nil, extraEnv...)
+}
+
+// startGUIArgs starts the window with more command-line flags.
+func startGUIArgs(t *testing.T, w *world, args []string, extraEnv ...string) *gui {
+	t.Helper()
 	env := append(append([]string{}, w.env...), "LANG=en_US.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir())
 	env = append(env, extraEnv...)
 	g := &gui{t: t, out: &bytes.Buffer{}, env: env}
-	g.cmd = exec.Command(bin.ssotray, "--config", w.config)
+	g.cmd = exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...)
 	g.cmd.Env = env
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
 	if err := g.cmd.Start(); err != nil {
@@ -183,5 +189,26 @@ func TestWindowOpensWhileProviderIsDown(t *testing.T) {
 	// An outage is not a reason to forget the session.
 	if s := stored(t); s == nil || s.Username != "alice" {
 		t.Error("the session was dropped while the provider was down")
+	}
+}
+
+// TestKioskSignInIsFreshAndNotStored covers the kiosk rules built so far:
+// the password is asked every time and nothing reaches the keyring.
+func TestKioskSignInIsFreshAndNotStored(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	g := startGUIArgs(t, w, []string{"--kiosk"})
+	g.keys("key", "Return")
+	for deadline := time.Now().Add(60 * time.Second); len(w.events("token")) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the kiosk did not sign in: %v\n%s", w.provider.Events(), g.out)
+		}
+	}
+	time.Sleep(time.Second)
+	g.screenshot("kiosk-signed-in")
+	if a := w.events("authorize"); len(a) != 1 || a[0].Detail["prompt"] != "login" {
+		t.Errorf("kiosk authorize request: %v", a)
+	}
+	if stored(t) != nil {
+		t.Error("a kiosk session reached the keyring")
 	}
 }
