@@ -65,6 +65,9 @@ type Status struct {
 	// Avatar is the person's picture from Authentik (with the API scope);
 	// nil means none, and views show initials.
 	Avatar []byte
+	// Countdown, in kiosk mode, is how long until an idle sign-out; zero
+	// when none is near.
+	Countdown time.Duration
 	// Remembered is false when the session lives only in this process.
 	Remembered bool
 	// Notice is one line for the person about the last change, e.g. why they
@@ -135,6 +138,11 @@ type Core struct {
 	// renewFailed is set while the last check or renewal could not reach
 	// the server, so KeepFresh tries again soon.
 	renewFailed bool
+
+	// Kiosk bookkeeping (WatchKiosk): when this person signed in, and the
+	// display idle readings behind "I'm still here".
+	signedInAt         time.Time
+	lastIdle, idleBase time.Duration
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.
@@ -236,6 +244,12 @@ func (c *Core) setSession(s *tokenstore.Session, notice string) {
 
 func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
 	c.renewFailed = false
+	if s == nil || c.session == nil || c.session.Subject != s.Subject {
+		c.signedInAt, c.idleBase = time.Time{}, 0 // a new person starts afresh
+		if s != nil {
+			c.signedInAt = c.deps.Now()
+		}
+	}
 	if s == nil || c.extras == nil || c.extras.subject != s.Subject {
 		c.extras = nil // nothing of the previous person stays
 	}
@@ -478,6 +492,8 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 type SignOutOptions struct {
 	// Local skips ending the browser session at the provider.
 	Local bool
+	// Reason is shown to the person afterwards (e.g. an idle sign-out).
+	Reason string
 }
 
 // ForgetError means the session could not be removed from the keyring: the
@@ -513,7 +529,7 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	if err := c.deps.Store.Delete(); err != nil {
 		problems = append(problems, &ForgetError{Err: err})
 	}
-	c.setSession(nil, "")
+	c.setSession(nil, opts.Reason)
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
 		problems = append(problems, m.signOut(ctx, s, opts.Local)...)

@@ -1,0 +1,85 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"time"
+)
+
+// IdleSource tells how long the whole display has had no input (not just
+// ssotray's window: people spend their session in the browser).
+type IdleSource interface {
+	Idle() (time.Duration, error)
+}
+
+// countdownFrom is how long before an idle sign-out the person is warned.
+const countdownFrom = 30 * time.Second
+
+// kioskTick is how often the kiosk rules are checked.
+const kioskTick = time.Second
+
+// WatchKiosk signs the person out after kiosk.idle_timeout without input and
+// after kiosk.session_limit, for as long as ctx lives. In the last 30 s
+// before an idle sign-out Status.Countdown says how long is left; StillHere
+// starts the wait again.
+func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
+	k := c.deps.Config.Kiosk
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-c.deps.After(kioskTick):
+		}
+		c.mu.Lock()
+		signedIn := c.session != nil && c.status.State != SigningIn
+		since := c.signedInAt
+		c.mu.Unlock()
+		if !signedIn {
+			continue
+		}
+		if limit := time.Duration(k.SessionLimit); limit > 0 && !since.IsZero() && c.deps.Now().Sub(since) >= limit {
+			_ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out: a session on this machine lasts at most %s.", limit)})
+			continue
+		}
+		reading, err := idle.Idle()
+		if err != nil {
+			continue // no idle time: the session limit still applies
+		}
+		idleFor := c.idleSince(reading)
+		timeout := time.Duration(k.IdleTimeout)
+		if idleFor >= timeout {
+			_ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out after %s without activity.", timeout)})
+			continue
+		}
+		countdown := time.Duration(0)
+		if left := timeout - idleFor; left <= countdownFrom {
+			countdown = left
+		}
+		c.mu.Lock()
+		changed := c.status.Countdown != countdown
+		c.mu.Unlock()
+		if changed {
+			c.update(func(st *Status) { st.Countdown = countdown })
+		}
+	}
+}
+
+// idleSince turns the display's idle reading into idle time since the
+// person last said "I'm still here".
+func (c *Core) idleSince(reading time.Duration) time.Duration {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.lastIdle = reading
+	if reading < c.idleBase {
+		c.idleBase = 0 // real input happened since: the display counts afresh
+	}
+	return reading - c.idleBase
+}
+
+// StillHere restarts the idle wait, for the "I'm still here" button.
+func (c *Core) StillHere() {
+	c.change(func() {
+		c.idleBase = c.lastIdle
+		c.status.Countdown = 0
+	})
+}

@@ -1,0 +1,82 @@
+package app
+
+import (
+	"context"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// fakeIdle is the display's idle counter, set by the test.
+type fakeIdle struct {
+	mu sync.Mutex
+	d  time.Duration
+}
+
+func (f *fakeIdle) set(d time.Duration) { f.mu.Lock(); f.d = d; f.mu.Unlock() }
+func (f *fakeIdle) Idle() (time.Duration, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.d, nil
+}
+
+func TestWatchKiosk(t *testing.T) {
+	c, _, clk := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute), SessionLimit: config.Duration(time.Hour)}
+	ctx, cancel := context.WithCancel(context.Background())
+	waits, tick := make(chan struct{}), make(chan time.Time)
+	c.deps.After = func(time.Duration) <-chan time.Time {
+		select {
+		case waits <- struct{}{}:
+		case <-ctx.Done():
+		}
+		return tick
+	}
+	idle := &fakeIdle{}
+	done := make(chan struct{})
+	go func() { c.WatchKiosk(ctx, idle); close(done) }()
+	defer func() { cancel(); <-done }()
+	<-waits
+	// step lets one check run with the display idle for d, the clock moved by advance.
+	step := func(d, advance time.Duration) Status {
+		t.Helper()
+		idle.set(d)
+		clk.advance(advance)
+		tick <- clk.now()
+		<-waits
+		return c.Status()
+	}
+
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if st := step(time.Minute, time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Fatalf("a minute idle: %+v", st)
+	}
+	if st := step(4*time.Minute+40*time.Second, 3*time.Minute); st.Countdown != 20*time.Second {
+		t.Errorf("20 s before the idle sign-out: countdown %v", st.Countdown)
+	}
+	c.StillHere()
+	if st := step(4*time.Minute+41*time.Second, time.Second); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("after I'm still here: %+v", st)
+	}
+	// Input on the display resets its counter: the wait starts from it.
+	if st := step(10*time.Second, time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("after real input: %+v", st)
+	}
+	if st := step(5*time.Minute, 5*time.Minute); st.State != SignedOut || !strings.Contains(st.Notice, "Signed out after 5m0s without activity") {
+		t.Errorf("idle sign-out: %+v", st)
+	}
+
+	// The next person stays active but reaches the session limit.
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if st := step(time.Second, 59*time.Minute); st.State != SignedIn {
+		t.Errorf("59 minutes in: %+v", st)
+	}
+	if st := step(time.Second, time.Minute); st.State != SignedOut || !strings.Contains(st.Notice, "lasts at most 1h0m0s") {
+		t.Errorf("session limit: %+v", st)
+	}
+}
