@@ -496,6 +496,10 @@ type SignOutOptions struct {
 	Reason string
 }
 
+// browserGrace is how long a kiosk sign-out leaves the browser to finish the
+// provider's end-session page before closing it.
+const browserGrace = 3 * time.Second
+
 // ForgetError means the session could not be removed from the keyring: the
 // person would still be signed in at the next start.
 type ForgetError struct{ Err error }
@@ -535,8 +539,13 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 		problems = append(problems, m.signOut(ctx, s, opts.Local)...)
 	}
 	// After the end-session page (which needs the browser): nothing of this
-	// person's browsing stays open for the next one.
+	// person's browsing stays open for the next one. EndSession returns once
+	// the browser has taken the redirect; the grace lets it reach the
+	// provider before it is closed.
 	if c.deps.Kiosk && c.deps.CloseBrowsers != nil {
+		if !opts.Local {
+			<-c.deps.After(browserGrace)
+		}
 		c.deps.CloseBrowsers()
 	}
 	return errors.Join(problems...)

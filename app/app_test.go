@@ -428,6 +428,13 @@ func TestKioskSignOutClosesBrowsers(t *testing.T) {
 		c, f, _ := newTestCore(t, tokenstore.NewMemory())
 		var order []string
 		c.deps.Kiosk = kiosk
+		graces := 0
+		c.deps.After = func(d time.Duration) <-chan time.Time {
+			graces++
+			ch := make(chan time.Time, 1)
+			ch <- time.Time{}
+			return ch
+		}
 		c.deps.CloseBrowsers = func() { order = append(order, fmt.Sprintf("close after %d sign-outs", len(f.signOuts))) }
 		_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 		if err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
@@ -439,6 +446,9 @@ func TestKioskSignOutClosesBrowsers(t *testing.T) {
 		}
 		if got := strings.Join(order, ","); got != want {
 			t.Errorf("kiosk %v: %q, want %q", kiosk, got, want)
+		}
+		if kiosk && graces != 1 {
+			t.Errorf("kiosk sign-out gave the browser %d grace periods, want 1", graces)
 		}
 	}
 }

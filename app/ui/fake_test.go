@@ -40,6 +40,13 @@ type fakeCore struct {
 	signOutErr error
 	opened     []string
 	openErr    error
+	stillHere  int
+}
+
+func (f *fakeCore) StillHere() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.stillHere++
 }
 
 type signInCall struct {

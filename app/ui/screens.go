@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"image/color"
 	"strings"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/canvas"
@@ -277,6 +278,11 @@ type signedInScreen struct {
 	launchErr *noticeLine
 	signOut   *widget.Button
 
+	// The kiosk's warning before an idle sign-out.
+	countdown  *widget.Label
+	stillHere  *widget.Button
+	countdownB *fyne.Container
+
 	subjectShown string // whose profile is shown
 	apps         []launch.App
 	tiles        []*appTile
@@ -333,7 +339,14 @@ func newSignedInScreen(u *UI) *signedInScreen {
 		s.grid,
 		s.empty,
 	)
-	bottom := container.NewVBox(s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
+	s.countdown = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
+	s.countdown.Importance = widget.WarningImportance
+	s.countdown.Wrapping = fyne.TextWrapWord
+	s.stillHere = widget.NewButtonWithIcon("I'm still here", theme.ConfirmIcon(), u.stillHere)
+	s.stillHere.Importance = widget.HighImportance
+	s.countdownB = container.NewBorder(nil, nil, nil, s.stillHere, s.countdown)
+	s.countdownB.Hide()
+	bottom := container.NewVBox(s.countdownB, s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
 	s.root = container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
 		container.NewVScroll(container.NewPadded(s.body)))
 	return s
@@ -398,6 +411,16 @@ func (s *signedInScreen) update(st app.Status, apps []launch.App) {
 
 	s.notice.set(st.Notice)
 	s.setApps(apps)
+}
+
+// setCountdown shows how long until an idle sign-out; 0 hides it.
+func (s *signedInScreen) setCountdown(left time.Duration) {
+	if left <= 0 {
+		s.countdownB.Hide()
+		return
+	}
+	s.countdown.SetText(fmt.Sprintf("Nobody seems to be here: signing out in %d s.", int(left.Round(time.Second)/time.Second)))
+	s.countdownB.Show()
 }
 
 func (s *signedInScreen) setLaunchError(text string) {

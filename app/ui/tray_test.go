@@ -3,7 +3,9 @@ package ui
 import (
 	"context"
 	"reflect"
+	"strings"
 	"testing"
+	"time"
 
 	"fyne.io/fyne/v2"
 	"fyne.io/fyne/v2/test"
@@ -242,5 +244,40 @@ func TestNoTrayClosingQuits(t *testing.T) {
 	}
 	if w := a.windows[0]; w.intercept != nil || !w.master {
 		t.Error("without a tray, closing the window must quit (master window, no intercept)")
+	}
+}
+
+func TestKioskWindow(t *testing.T) {
+	d := &fakeDesk{App: test.NewTempApp(t)}
+	core := newFakeCore(app.Authentik)
+	u := newTestUIOn(t, d, core, Options{Kiosk: true})
+	w := d.windows[0]
+	if !w.FullScreen() {
+		t.Error("the kiosk window is not full-screen")
+	}
+	if len(d.menus) != 0 || len(d.icons) != 0 {
+		t.Error("a kiosk must not use the tray")
+	}
+	w.intercept()
+	if w.hidden || d.quits != 0 {
+		t.Errorf("closing the kiosk window: hidden %v, quits %d", w.hidden, d.quits)
+	}
+
+	// Idle: the countdown comes up, in front, with "I'm still here".
+	st := aliceStatus()
+	core.set(st)
+	w.Hide()
+	st.Countdown = 20 * time.Second
+	core.set(st)
+	if w.hidden || !u.signedIn.countdownB.Visible() || !strings.Contains(u.signedIn.countdown.Text, "signing out in 20 s") {
+		t.Fatalf("countdown: hidden %v, banner %v %q", w.hidden, u.signedIn.countdownB.Visible(), u.signedIn.countdown.Text)
+	}
+	core.tap(u.signedIn.stillHere)
+	u.waitIdle()
+	core.mu.Lock()
+	n := core.stillHere
+	core.mu.Unlock()
+	if n != 1 || u.signedIn.countdownB.Visible() {
+		t.Errorf("I'm still here: %d calls, banner %v", n, u.signedIn.countdownB.Visible())
 	}
 }

@@ -46,6 +46,8 @@ type Core interface {
 	// Apps are the launcher entries the signed-in person may see.
 	Apps() []launch.App
 	OpenApp(ctx context.Context, name string) error
+	// StillHere restarts the kiosk's idle wait.
+	StillHere()
 }
 
 var _ Core = (*app.Core)(nil)
@@ -59,6 +61,9 @@ type Options struct {
 	// Notify sends desktop notifications on sign-in, on sign-out and when
 	// the session ends by itself.
 	Notify bool
+	// Kiosk makes the window full-screen with no way to close it: a shared
+	// machine's sign-in screen, ended only by the system.
+	Kiosk bool
 	// TrayHost reports whether a tray host shows the icon right now (the
 	// desktop's panel may start after ssotray, or restart); closing the
 	// window then hides it, otherwise quits. nil means always.
@@ -134,11 +139,16 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	u.waiting = newWaitingScreen(u)
 	u.signedIn = newSignedInScreen(u)
 
-	if desk, ok := a.(desktop.App); ok {
+	if desk, ok := a.(desktop.App); ok && !opts.Kiosk {
 		u.desk = desk
 	} else {
 		// With no tray the window is the only way to the app: closing it quits.
 		u.win.SetMaster()
+	}
+	if opts.Kiosk {
+		// Nobody at a shared machine may close or leave it; the system ends it.
+		u.win.SetFullScreen(true)
+		u.win.SetCloseIntercept(func() {})
 	}
 
 	// Subscribe before reading the state so no change is missed; applying
@@ -237,6 +247,16 @@ func (u *UI) apply(st app.Status, apps []launch.App) {
 	}
 	u.notify(prev, st)
 	u.render()
+	u.signedIn.setCountdown(st.Countdown)
+	if st.Countdown > 0 && prev.Countdown == 0 {
+		u.Show() // the person is likely in the browser: come to the front
+	}
+}
+
+// stillHere tells the core the person is still at the machine.
+func (u *UI) stillHere() {
+	u.signedIn.setCountdown(0)
+	u.goCore(u.core.StillHere)
 }
 
 // isSignedIn tells whether st has a session (refreshing is still signed in).

@@ -16,6 +16,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/idle"
 	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/setup"
@@ -127,7 +128,11 @@ func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk bo
 		Kiosk:         kiosk,
 		CloseBrowsers: browser.CloseAll,
 	})
+	opts.Kiosk = kiosk
 	u := ui.New(shell, core, opts)
+	if kiosk {
+		go watchKiosk(ctx, core, logger)
+	}
 	// The window appears at once; the stored session (and any refresh)
 	// arrives through the core's status.
 	go func() {
@@ -176,3 +181,21 @@ func watchTrayHost(ctx context.Context) func() bool {
 	}()
 	return up.Load
 }
+
+// watchKiosk applies the idle timeout and session limit, reading the idle
+// time of the whole X display.
+func watchKiosk(ctx context.Context, core *app.Core, logger *slog.Logger) {
+	var src app.IdleSource = noIdle{}
+	if x, err := idle.OpenX11(""); err == nil {
+		defer x.Close()
+		src = x
+	} else {
+		logger.Warn("kiosk: no idle time from the display; only the session limit applies", "err", err)
+	}
+	core.WatchKiosk(ctx, src)
+}
+
+// noIdle is used where the display cannot tell its idle time.
+type noIdle struct{}
+
+func (noIdle) Idle() (time.Duration, error) { return 0, errors.New("no idle source") }

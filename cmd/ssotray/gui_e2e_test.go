@@ -212,3 +212,50 @@ func TestKioskSignInIsFreshAndNotStored(t *testing.T) {
 		t.Error("a kiosk session reached the keyring")
 	}
 }
+
+// TestKioskIdleSignOutOnRealDisplay reads the idle time of the real X
+// display: input (xdotool) keeps the person signed in, and once it stops
+// the kiosk signs out, revoking the session at the provider.
+func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	g := startGUIArgs(t, w, []string{"--kiosk"})
+	stop := make(chan struct{})
+	moving := make(chan struct{})
+	go func() { // someone at the machine
+		defer close(moving)
+		for {
+			select {
+			case <-stop:
+				return
+			case <-time.After(time.Second):
+				_ = exec.Command("xdotool", "mousemove_relative", "--", "1", "1").Run()
+			}
+		}
+	}()
+	g.keys("key", "Return")
+	for deadline := time.Now().Add(60 * time.Second); len(w.events("token")) == 0; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			close(stop)
+			t.Fatalf("the kiosk did not sign in: %v\n%s", w.provider.Events(), g.out)
+		}
+	}
+	time.Sleep(8 * time.Second) // longer than idle_timeout, with input
+	if n := len(w.events("revoke")); n != 0 {
+		t.Errorf("signed out (%d revocations) although someone was using the machine", n)
+	}
+	close(stop)
+	<-moving
+	for deadline := time.Now().Add(30 * time.Second); len(w.events("revoke")) == 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no idle sign-out: %v\n%s", w.provider.Events(), g.out)
+		}
+	}
+	w.waitFor("end_session", 1)
+	time.Sleep(time.Second)
+	g.screenshot("kiosk-after-idle")
+}
