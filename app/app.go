@@ -123,6 +123,9 @@ type Core struct {
 	observers map[int]func(Status)
 	nextObs   int
 
+	// signOutMu is held for a whole sign-out: a sign-in waits for it, so a
+	// kiosk's closing of the last person's browsers never hits the next one's.
+	signOutMu sync.Mutex
 	// renewMu lets one refresh run at a time: refresh tokens rotate, so a
 	// second refresh with the same token would be refused and sign out.
 	renewMu sync.Mutex
@@ -461,6 +464,8 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	if !ok {
 		return &MethodDisabledError{Method: method}
 	}
+	c.signOutMu.Lock() // wait for a sign-out still under way
+	c.signOutMu.Unlock()
 	c.mu.Lock()
 	if c.signingIn {
 		c.mu.Unlock()
@@ -514,6 +519,8 @@ func (e *ForgetError) Unwrap() error { return e.Err }
 // the browser session there. A *ForgetError means it is still stored here;
 // other errors are what could not be done at the server.
 func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
+	c.signOutMu.Lock()
+	defer c.signOutMu.Unlock()
 	s, _ := c.current()
 	if s == nil {
 		// Sign-out needs no Restore (which might refresh first).

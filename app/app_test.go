@@ -452,3 +452,33 @@ func TestKioskSignOutClosesBrowsers(t *testing.T) {
 		}
 	}
 }
+
+func TestSignInWaitsForASignOutUnderWay(t *testing.T) {
+	c, f, _ := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	grace := make(chan time.Time)
+	c.deps.After = func(time.Duration) <-chan time.Time { return grace }
+	var closedAt []int
+	c.deps.CloseBrowsers = func() { closedAt = append(closedAt, len(f.signOuts)) }
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	signedOut := make(chan struct{})
+	go func() { _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
+	for c.Status().State != SignedOut {
+		time.Sleep(time.Millisecond)
+	}
+	// The next person is quick: the sign-in must wait until the last
+	// person's browsers are closed, or their new browser would be closed too.
+	signedIn := make(chan struct{})
+	go func() { _ = c.SignIn(context.Background(), Authentik, SignInOptions{}); close(signedIn) }()
+	select {
+	case <-signedIn:
+		t.Fatal("the sign-in ran during the sign-out")
+	case <-time.After(100 * time.Millisecond):
+	}
+	grace <- time.Time{}
+	<-signedOut
+	<-signedIn
+	if len(closedAt) != 1 || c.Status().State != SignedIn {
+		t.Errorf("browsers closed %v, state %v", closedAt, c.Status().State)
+	}
+}

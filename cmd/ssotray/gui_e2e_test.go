@@ -258,4 +258,24 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	w.waitFor("end_session", 1)
 	time.Sleep(time.Second)
 	g.screenshot("kiosk-after-idle")
+	// The browsers ssotray started for the first person are gone.
+	if out, err := exec.Command("pgrep", "-f", bin.browser).Output(); err == nil {
+		t.Errorf("browser processes of the first person still run: %s", out)
+	}
+
+	// The next person: a fresh login form, never the first one's session.
+	tokens := len(w.events("token"))
+	g.keys("key", "Return")
+	for deadline := time.Now().Add(60 * time.Second); len(w.events("token")) == tokens; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			g.screenshot("kiosk-second-failed")
+			t.Fatalf("the second person could not sign in: %v\n%s", w.provider.Events(), g.out)
+		}
+	}
+	if forms, reused := len(w.events("login_form")), len(w.events("session_reused")); forms != 2 || reused != 0 {
+		t.Errorf("login forms %d (want 2), silently reused sessions %d (want 0)", forms, reused)
+	}
+	if stored(t) != nil {
+		t.Error("a kiosk session reached the keyring")
+	}
 }
