@@ -67,13 +67,13 @@ type signInScreen struct {
 	root      fyne.CanvasObject
 	box       *fyne.Container
 	notice    *noticeLine
-	retry     *widget.Button // sign out again when the keyring kept the session
+	retry     *keyButton // sign out again when the keyring kept the session
 	retryBox  *fyne.Container
-	authentik *widget.Button // nil when Authentik is not enabled
-	server    *widget.Label  // the Navidrome server; nil when not enabled
+	authentik *keyButton    // nil when Authentik is not enabled
+	server    *widget.Label // the Navidrome server; nil when not enabled
 	username  *widget.Entry
 	password  *widget.Entry
-	navidrome *widget.Button // nil when Navidrome is not enabled
+	navidrome *keyButton // nil when Navidrome is not enabled
 }
 
 func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
@@ -91,7 +91,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	}
 	name := widget.NewLabelWithStyle(u.opts.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
 	name.SizeName = theme.SizeNameHeadingText
-	s.retry = widget.NewButtonWithIcon("Sign out again", theme.LogoutIcon(), u.signOut)
+	s.retry = newKeyButton("Sign out again", theme.LogoutIcon(), u.signOut)
 	s.retryBox = container.NewCenter(s.retry)
 	s.retryBox.Hide()
 	top = append(top, name, heading("Sign in to reach your apps"), s.notice.root, s.retryBox)
@@ -107,7 +107,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 		}
 		switch m {
 		case app.Authentik:
-			s.authentik = widget.NewButtonWithIcon("Sign in with Authentik", theme.LoginIcon(), func() {
+			s.authentik = newKeyButton("Sign in with Authentik", theme.LoginIcon(), func() {
 				u.startSignIn(app.Authentik, "", "")
 			})
 			s.authentik.Importance = widget.HighImportance
@@ -123,7 +123,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 			s.server.Alignment = fyne.TextAlignCenter
 			s.username.OnSubmitted = func(string) { u.win.Canvas().Focus(s.password) }
 			s.password.OnSubmitted = func(string) { u.submitNavidrome() }
-			s.navidrome = widget.NewButtonWithIcon("Sign in with Navidrome", theme.LoginIcon(), u.submitNavidrome)
+			s.navidrome = newKeyButton("Sign in with Navidrome", theme.LoginIcon(), u.submitNavidrome)
 			if len(u.methods) == 1 {
 				s.navidrome.Importance = widget.HighImportance
 			}
@@ -193,8 +193,8 @@ type waitingScreen struct {
 	browserErr *noticeLine
 	urlBox     *fyne.Container
 	url        *widget.Label
-	copyURL    *widget.Button
-	cancel     *widget.Button
+	copyURL    *keyButton
+	cancel     *keyButton
 }
 
 func newWaitingScreen(u *UI) *waitingScreen {
@@ -209,7 +209,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 	w.url.Selectable = true
 	w.url.Wrapping = fyne.TextWrapBreak
 	w.url.Alignment = fyne.TextAlignCenter
-	w.copyURL = widget.NewButtonWithIcon("Copy address", theme.ContentCopyIcon(), func() {
+	w.copyURL = newKeyButton("Copy address", theme.ContentCopyIcon(), func() {
 		u.win.Clipboard().SetContent(w.url.Text)
 	})
 	w.urlBox = container.NewVBox(
@@ -218,7 +218,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 		container.NewCenter(w.copyURL),
 	)
 	w.urlBox.Hide()
-	w.cancel = widget.NewButtonWithIcon("Cancel", theme.CancelIcon(), u.cancelSignIn)
+	w.cancel = newKeyButton("Cancel", theme.CancelIcon(), u.cancelSignIn)
 	box := container.NewVBox(
 		layout.NewSpacer(),
 		w.message,
@@ -276,11 +276,11 @@ type signedInScreen struct {
 	grid      *fyne.Container
 	empty     *widget.Label
 	launchErr *noticeLine
-	signOut   *widget.Button
+	signOut   *keyButton
 
 	// The kiosk's warning before an idle sign-out.
 	countdown  *widget.Label
-	stillHere  *widget.Button
+	stillHere  *keyButton
 	countdownB *fyne.Container
 
 	subjectShown string // whose profile is shown
@@ -324,7 +324,7 @@ func newSignedInScreen(u *UI) *signedInScreen {
 		widget.NewFormItem("Groups", container.New(layout.NewCustomPaddedLayout(
 			theme.InnerPadding(), theme.InnerPadding(), theme.InnerPadding(), 0), s.groups)),
 	)
-	s.signOut = widget.NewButtonWithIcon("Sign out", theme.LogoutIcon(), u.signOut)
+	s.signOut = newKeyButton("Sign out", theme.LogoutIcon(), u.signOut)
 
 	header := container.NewBorder(nil, nil, container.NewCenter(s.avatar), nil,
 		container.NewVBox(layout.NewSpacer(), s.name, layout.NewSpacer()))
@@ -342,7 +342,7 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.countdown = widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true})
 	s.countdown.Importance = widget.WarningImportance
 	s.countdown.Wrapping = fyne.TextWrapWord
-	s.stillHere = widget.NewButtonWithIcon("I'm still here", theme.ConfirmIcon(), u.stillHere)
+	s.stillHere = newKeyButton("I'm still here", theme.ConfirmIcon(), u.stillHere)
 	s.stillHere.Importance = widget.HighImportance
 	s.countdownB = container.NewBorder(nil, nil, nil, s.stillHere, s.countdown)
 	s.countdownB.Hide()

@@ -50,7 +50,7 @@ type SetupWindow struct {
 	win  fyne.Window
 
 	server, slug, clientID, navidrome *widget.Entry
-	test, save                        *widget.Button
+	test, save                        *keyButton
 	busyBox                           *fyne.Container
 	busyLabel                         *widget.Label
 	progress                          *widget.ProgressBarInfinite
@@ -115,8 +115,8 @@ func (w *SetupWindow) build() fyne.CanvasObject {
 		item(setup.FieldNavidromeURL+" (optional)", w.navidrome, "Leave it empty to sign in with Authentik only."),
 	)
 
-	w.test = widget.NewButtonWithIcon("Test connection", theme.SearchIcon(), w.runTest)
-	w.save = widget.NewButtonWithIcon("Save and continue", theme.DocumentSaveIcon(), w.runSave)
+	w.test = newKeyButton("Test connection", theme.SearchIcon(), w.runTest)
+	w.save = newKeyButton("Save and continue", theme.DocumentSaveIcon(), w.runSave)
 	w.save.Importance = widget.HighImportance
 
 	w.progress = widget.NewProgressBarInfinite()
@@ -375,8 +375,8 @@ type findingRow struct {
 	root    fyne.CanvasObject
 	marker  *widget.Label // "OK discovery"
 	detail  *widget.Label
-	fix     *widget.Label  // nil without a fix
-	copy    *widget.Button // copies the redirect URIs; nil on other rows
+	fix     *widget.Label // nil without a fix
+	copy    *keyButton    // copies the redirect URIs; nil on other rows
 	icon    *widget.Icon
 }
 
@@ -406,7 +406,7 @@ func newFindingRow(a fyne.App, f doctor.Finding) *findingRow {
 	}
 	var content fyne.CanvasObject = body
 	if uris := setup.RedirectURIsOf(f); len(uris) > 0 {
-		r.copy = widget.NewButtonWithIcon("Copy redirect URIs", theme.ContentCopyIcon(), func() {
+		r.copy = newKeyButton("Copy redirect URIs", theme.ContentCopyIcon(), func() {
 			a.Clipboard().SetContent(strings.Join(uris, "\n"))
 		})
 		content = container.NewVBox(body, container.NewHBox(r.copy))

@@ -620,3 +620,21 @@ func TestAvatarPictureAndAppIcons(t *testing.T) {
 		t.Errorf("avatar picture stayed after it was removed:\n%s", m)
 	}
 }
+
+func TestEnterActivatesTheFocusedButton(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+	// With the focus on "Sign out" (Tab gets there), Enter signs out.
+	core.ui(func() { u.win.Canvas().Focus(u.signedIn.signOut) })
+	core.ui(func() { u.signedIn.signOut.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+	u.waitIdle()
+	if _, outs, _ := core.calls(); outs != 1 {
+		t.Errorf("Enter on the focused Sign out button: %d sign-outs", outs)
+	}
+	core.ui(func() { u.signIn.authentik.TypedKey(&fyne.KeyEvent{Name: fyne.KeySpace}) })
+	u.waitIdle()
+	if calls, _, _ := core.calls(); len(calls) != 1 {
+		t.Errorf("Space on the focused sign-in button: %+v", calls)
+	}
+}

@@ -352,3 +352,27 @@ func (r *tileRenderer) Objects() []fyne.CanvasObject {
 }
 
 func (r *tileRenderer) Destroy() {}
+
+// keyButton is a button that Enter activates too, not only Space: kiosks
+// often have a keyboard and no mouse, and Enter is what people press.
+type keyButton struct {
+	widget.Button
+}
+
+func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
+	b := &keyButton{}
+	b.Text, b.Icon, b.OnTapped = label, icon, tapped
+	b.ExtendBaseWidget(b)
+	return b
+}
+
+// TypedKey activates the button on Enter and Return as well as Space.
+func (b *keyButton) TypedKey(ev *fyne.KeyEvent) {
+	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
+		if !b.Disabled() {
+			b.Tapped(nil)
+		}
+		return
+	}
+	b.Button.TypedKey(ev)
+}
