@@ -108,6 +108,21 @@ func (c *clock) advance(d time.Duration) {
 	c.t = c.t.Add(d)
 }
 
+// manualAfter is a timer the test fires by hand: each request for a timer
+// shows up on waits (so the test knows the code is waiting), and fire
+// fires it. Requests stop blocking once ctx ends.
+func manualAfter(ctx context.Context) (after func(time.Duration) <-chan time.Time, waits chan time.Duration, fire chan time.Time) {
+	waits, fire = make(chan time.Duration), make(chan time.Time)
+	after = func(d time.Duration) <-chan time.Time {
+		select {
+		case waits <- d:
+		case <-ctx.Done():
+		}
+		return fire
+	}
+	return after, waits, fire
+}
+
 // failingStore is a keyring that cannot be used.
 type failingStore struct{}
 

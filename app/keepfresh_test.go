@@ -13,14 +13,8 @@ func TestKeepFresh(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, clk := newTestCore(t, store)
 	ctx, cancel := context.WithCancel(context.Background())
-	waits, fire := make(chan time.Duration), make(chan time.Time)
-	c.deps.After = func(d time.Duration) <-chan time.Time {
-		select {
-		case waits <- d:
-		case <-ctx.Done():
-		}
-		return fire
-	}
+	after, waits, fire := manualAfter(ctx)
+	c.deps.After = after
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 
 	done := make(chan struct{})

@@ -29,14 +29,8 @@ func TestWatchKiosk(t *testing.T) {
 	c.deps.Kiosk = true
 	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute), SessionLimit: config.Duration(time.Hour)}
 	ctx, cancel := context.WithCancel(context.Background())
-	waits, tick := make(chan struct{}), make(chan time.Time)
-	c.deps.After = func(time.Duration) <-chan time.Time {
-		select {
-		case waits <- struct{}{}:
-		case <-ctx.Done():
-		}
-		return tick
-	}
+	after, waits, tick := manualAfter(ctx)
+	c.deps.After = after
 	idle := &fakeIdle{}
 	done := make(chan struct{})
 	go func() { c.WatchKiosk(ctx, idle); close(done) }()

@@ -149,14 +149,8 @@ func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
 		t.Fatalf("restore while down: %+v", st)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	waits, fire := make(chan time.Duration), make(chan time.Time)
-	c.deps.After = func(d time.Duration) <-chan time.Time {
-		select {
-		case waits <- d:
-		case <-ctx.Done():
-		}
-		return fire
-	}
+	after, waits, fire := manualAfter(ctx)
+	c.deps.After = after
 	done := make(chan struct{})
 	go func() { c.KeepFresh(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
