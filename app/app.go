@@ -146,6 +146,7 @@ type Core struct {
 	// display idle readings behind "I'm still here".
 	signedInAt         time.Time
 	lastIdle, idleBase time.Duration
+	lastInput          time.Time // in ssotray's own window, for WindowInput
 }
 
 // New builds the core. It does no I/O; call Restore to pick up a stored session.

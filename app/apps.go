@@ -40,6 +40,7 @@ func (c *Core) Apps() []launch.App {
 // OpenApp opens a visible app in the browser. A hidden app is refused as if
 // it did not exist, so the command line cannot reach what the window hides.
 func (c *Core) OpenApp(ctx context.Context, name string) error {
+	c.NoteInput()
 	a, ok := launch.Find(c.Apps(), name)
 	if !ok {
 		if c.Status().State == SignedOut {

@@ -78,8 +78,38 @@ func (c *Core) idleSince(reading time.Duration) time.Duration {
 
 // StillHere restarts the idle wait, for the "I'm still here" button.
 func (c *Core) StillHere() {
+	c.NoteInput()
 	c.change(func() {
 		c.idleBase = c.lastIdle
 		c.status.Countdown = 0
 	})
+}
+
+// NoteInput records input in ssotray's own window for WindowInput. It only
+// takes a lock, so the UI may call it on its own goroutine for every event.
+func (c *Core) NoteInput() {
+	now := c.deps.Now()
+	c.mu.Lock()
+	c.lastInput = now
+	c.mu.Unlock()
+}
+
+// WindowInput is the idle source of last resort, for a display that cannot
+// tell its own idle time (a Wayland desktop without one ssotray knows): the
+// time since input in ssotray's window or since the sign-in. Time spent in
+// the browser counts as idle, so the countdown and "I'm still here" come up
+// every kiosk.idle_timeout.
+func (c *Core) WindowInput() IdleSource { return windowInput{c} }
+
+type windowInput struct{ c *Core }
+
+func (w windowInput) Idle() (time.Duration, error) {
+	c := w.c
+	c.mu.Lock()
+	last := c.lastInput
+	if c.signedInAt.After(last) {
+		last = c.signedInAt
+	}
+	c.mu.Unlock()
+	return c.deps.Now().Sub(last), nil
 }

@@ -28,22 +28,13 @@ func TestWatchKiosk(t *testing.T) {
 	c, _, clk := newTestCore(t, tokenstore.NewMemory())
 	c.deps.Kiosk = true
 	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute), SessionLimit: config.Duration(time.Hour)}
-	ctx, cancel := context.WithCancel(context.Background())
-	after, waits, tick := manualAfter(ctx)
-	c.deps.After = after
 	idle := &fakeIdle{}
-	done := make(chan struct{})
-	go func() { c.WatchKiosk(ctx, idle); close(done) }()
-	defer func() { cancel(); <-done }()
-	<-waits
+	check := watchKiosk(t, c, clk, idle)
 	// step lets one check run with the display idle for d, the clock moved by advance.
 	step := func(d, advance time.Duration) Status {
 		t.Helper()
 		idle.set(d)
-		clk.advance(advance)
-		tick <- clk.now()
-		<-waits
-		return c.Status()
+		return check(advance)
 	}
 
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
@@ -72,5 +63,60 @@ func TestWatchKiosk(t *testing.T) {
 	}
 	if st := step(time.Second, time.Minute); st.State != SignedOut || !strings.Contains(st.Notice, "lasts at most 1h0m0s") {
 		t.Errorf("session limit: %+v", st)
+	}
+}
+
+// watchKiosk runs WatchKiosk on src until the test ends; each call of the
+// func it returns moves the clock by advance, lets one check run and
+// returns the status after it.
+func watchKiosk(t *testing.T, c *Core, clk *clock, src IdleSource) func(advance time.Duration) Status {
+	ctx, cancel := context.WithCancel(context.Background())
+	after, waits, tick := manualAfter(ctx)
+	c.deps.After = after
+	done := make(chan struct{})
+	go func() { c.WatchKiosk(ctx, src); close(done) }()
+	t.Cleanup(func() { cancel(); <-done })
+	<-waits
+	return func(advance time.Duration) Status {
+		clk.advance(advance)
+		tick <- clk.now()
+		<-waits
+		return c.Status()
+	}
+}
+
+// Where the display cannot tell its idle time, input in ssotray's own
+// window (and what the person does through it) keeps the session.
+func TestWatchKioskOnWindowInput(t *testing.T) {
+	c, _, clk := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
+	check := watchKiosk(t, c, clk, c.WindowInput())
+
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if st := check(4 * time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Fatalf("4 minutes after the sign-in: %+v", st)
+	}
+	c.NoteInput() // a key or the mouse in the window
+	if st := check(4*time.Minute + 40*time.Second); st.Countdown != 20*time.Second {
+		t.Errorf("4m40s after the last input: countdown %v", st.Countdown)
+	}
+	c.StillHere()
+	if st := check(4 * time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("4 minutes after I'm still here: %+v", st)
+	}
+	_ = c.OpenApp(context.Background(), "nothing") // tapping a tile is input too
+	if st := check(4 * time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("4 minutes after a tile was tapped: %+v", st)
+	}
+	if st := check(time.Minute); st.State != SignedOut || !strings.Contains(st.Notice, "without activity") {
+		t.Errorf("5 minutes without input: %+v", st)
+	}
+
+	// The next person's wait starts at their sign-in, not at the last input.
+	clk.advance(time.Hour)
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if st := check(time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("a minute after the next sign-in: %+v", st)
 	}
 }

@@ -4,6 +4,7 @@
 package idle
 
 import (
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -12,6 +13,31 @@ import (
 	"github.com/jezek/xgb/screensaver"
 	"github.com/jezek/xgb/xproto"
 )
+
+// Source is the idle time of one display.
+type Source interface {
+	// Idle is the time since the last input anywhere on the display.
+	Idle() (time.Duration, error)
+	Close()
+}
+
+// Open finds the idle time of the desktop getenv describes: the platform's
+// own where it has one (Windows); on Wayland, GNOME's Mutter over the
+// session bus (Xwayland's MIT-SCREEN-SAVER sees only input to X programs,
+// not to a Wayland browser, so it would sign people out as they work); on
+// X11, MIT-SCREEN-SAVER. The error says what was tried, for the log.
+func Open(getenv func(string) string) (Source, error) {
+	if s, err := openNative(); s != nil || err != nil {
+		return s, err
+	}
+	if getenv("WAYLAND_DISPLAY") != "" {
+		return OpenMutter()
+	}
+	if getenv("DISPLAY") != "" {
+		return OpenX11("")
+	}
+	return nil, errors.New("neither a Wayland nor an X display is set")
+}
 
 // X11 reads the MIT-SCREEN-SAVER idle time of an X display.
 type X11 struct {

@@ -121,7 +121,12 @@ func parts(head string) (n int, slot string, ok bool) {
 // process can find a slot half rewritten; it is read again.
 func (k *Keyring) Load() (*Session, error) {
 	var err error
-	for range 3 {
+	// Each torn read waits twice as long as the last (up to about half a
+	// second in all), so a reader gets between the saves of a busy writer.
+	for wait := time.Millisecond; wait <= 256*time.Millisecond; wait *= 2 {
+		if err != nil {
+			time.Sleep(wait)
+		}
 		var data string
 		if data, err = k.read(); errors.Is(err, errPartMissing) {
 			continue

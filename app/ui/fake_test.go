@@ -41,6 +41,19 @@ type fakeCore struct {
 	opened     []string
 	openErr    error
 	stillHere  int
+	inputs     int // NoteInput calls
+}
+
+func (f *fakeCore) NoteInput() {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.inputs++
+}
+
+func (f *fakeCore) noted() int {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.inputs
 }
 
 func (f *fakeCore) StillHere() {

@@ -309,7 +309,10 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.name.Truncation = fyne.TextTruncateEllipsis
 	s.subject.Selectable = true
 	s.search.SetPlaceHolder("Search apps")
-	s.search.OnChanged = func(string) { s.filter() }
+	s.search.OnChanged = func(string) {
+		u.noteInput()
+		s.filter()
+	}
 	s.search.Hide()
 	s.empty.Wrapping = fyne.TextWrapWord
 	s.empty.Importance = widget.LowImportance
@@ -325,6 +328,7 @@ func newSignedInScreen(u *UI) *signedInScreen {
 			theme.InnerPadding(), theme.InnerPadding(), theme.InnerPadding(), 0), s.groups)),
 	)
 	s.signOut = newKeyButton("Sign out", theme.LogoutIcon(), u.signOut)
+	s.signOut.onInput = u.noteInput
 
 	header := container.NewBorder(nil, nil, container.NewCenter(s.avatar), nil,
 		container.NewVBox(layout.NewSpacer(), s.name, layout.NewSpacer()))
@@ -344,11 +348,12 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.countdown.Wrapping = fyne.TextWrapWord
 	s.stillHere = newKeyButton("I'm still here", theme.ConfirmIcon(), u.stillHere)
 	s.stillHere.Importance = widget.HighImportance
+	s.stillHere.onInput = u.noteInput
 	s.countdownB = container.NewBorder(nil, nil, nil, s.stillHere, s.countdown)
 	s.countdownB.Hide()
 	bottom := container.NewVBox(s.countdownB, s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
-	s.root = container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
-		container.NewVScroll(container.NewPadded(s.body)))
+	s.root = newInputWatch(container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
+		container.NewVScroll(container.NewPadded(s.body))), u.noteInput)
 	return s
 }
 
@@ -438,7 +443,7 @@ func (s *signedInScreen) setApps(apps []launch.App) {
 	s.tiles = make([]*appTile, len(apps))
 	for i, a := range apps {
 		name := a.Name
-		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name, false) })
+		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name, false) }, s.u.noteInput)
 	}
 	if len(s.tiles) > 0 {
 		cell := tileSize.Max(s.tiles[0].MinSize())

@@ -48,6 +48,10 @@ type Core interface {
 	OpenApp(ctx context.Context, name string) error
 	// StillHere restarts the kiosk's idle wait.
 	StillHere()
+	// NoteInput records input in the window, for a kiosk whose display
+	// cannot tell its idle time. It must not block: it is called on the UI
+	// goroutine for every key and pointer movement.
+	NoteInput()
 }
 
 var _ Core = (*app.Core)(nil)
@@ -170,10 +174,12 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	// Enter on the sign-in screen starts the primary sign-in, so a keyboard
 	// alone (a kiosk) can sign in. Keys a focused widget takes never get here.
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
+		u.noteInput()
 		if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && u.win.Content() == u.signIn.root {
 			u.signInPrimary()
 		}
 	})
+	u.win.Canvas().SetOnTypedRune(func(rune) { u.noteInput() })
 
 	if u.desk != nil {
 		u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
@@ -250,6 +256,13 @@ func (u *UI) apply(st app.Status, apps []launch.App) {
 	u.signedIn.setCountdown(st.Countdown)
 	if st.Countdown > 0 && prev.Countdown == 0 {
 		u.Show() // the person is likely in the browser: come to the front
+	}
+}
+
+// noteInput passes input in the window on to a kiosk's idle watch.
+func (u *UI) noteInput() {
+	if u.opts.Kiosk {
+		u.core.NoteInput()
 	}
 }
 

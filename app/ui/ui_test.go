@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -636,5 +637,84 @@ func TestEnterActivatesTheFocusedButton(t *testing.T) {
 	u.waitIdle()
 	if calls, _, _ := core.calls(); len(calls) != 1 {
 		t.Errorf("Space on the focused sign-in button: %+v", calls)
+	}
+}
+
+// A kiosk may have a keyboard and no mouse: Tab must reach every app and
+// Sign out, and Enter on a focused tile opens its app.
+func TestTabReachesTheAppsAndEnterOpensOne(t *testing.T) {
+	core := newFakeCore(app.Authentik)
+	core.apps = someApps(3)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{Kiosk: true})
+	var order []fyne.Focusable
+	core.ui(func() {
+		for range 8 {
+			u.win.Canvas().FocusNext()
+			order = append(order, u.win.Canvas().Focused())
+		}
+	})
+	for i, tile := range u.signedIn.tiles {
+		if !slices.Contains(order, fyne.Focusable(tile)) {
+			t.Errorf("Tab never reaches app %d %q; focus went %v", i, tile.app.Name, order)
+		}
+	}
+	if !slices.Contains(order, fyne.Focusable(u.signedIn.signOut)) {
+		t.Errorf("Tab never reaches Sign out; focus went %v", order)
+	}
+
+	second := u.signedIn.tiles[1]
+	core.ui(func() { u.win.Canvas().Focus(second) })
+	if m := screen(u); !strings.Contains(m, `strokeColor="focus"`) {
+		t.Errorf("the focused tile does not show it:\n%s", m)
+	}
+	core.ui(func() { second.TypedKey(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+	u.waitIdle()
+	if _, _, opened := core.calls(); !slices.Equal(opened, []string{second.app.Name}) {
+		t.Errorf("Enter on the focused tile opened %v, want %q", opened, second.app.Name)
+	}
+}
+
+// A kiosk whose display cannot tell its idle time counts input in the
+// window: each of these must reach the core; outside a kiosk none does.
+func TestWindowInputReachesTheKioskIdleWatch(t *testing.T) {
+	events := []struct {
+		name string
+		do   func(u *UI)
+	}{
+		{"pointer over the profile", func(u *UI) {
+			test.MoveMouse(u.win.Canvas(), fyne.CurrentApp().Driver().AbsolutePositionForObject(u.signedIn.name).AddXY(2, 2))
+		}},
+		{"pointer over an app", func(u *UI) {
+			test.MoveMouse(u.win.Canvas(), fyne.CurrentApp().Driver().AbsolutePositionForObject(u.signedIn.tiles[0]).AddXY(5, 5))
+		}},
+		{"pointer over Sign out", func(u *UI) {
+			test.MoveMouse(u.win.Canvas(), fyne.CurrentApp().Driver().AbsolutePositionForObject(u.signedIn.signOut).AddXY(5, 5))
+		}},
+		{"a key with nothing focused", func(u *UI) { u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyDown}) }},
+		{"a letter with nothing focused", func(u *UI) { u.win.Canvas().OnTypedRune()('a') }},
+		{"a key on a focused app", func(u *UI) { u.signedIn.tiles[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) }},
+		{"typing in the app search", func(u *UI) { test.Type(u.signedIn.search, "no") }},
+	}
+	for _, kiosk := range []bool{true, false} {
+		for _, ev := range events {
+			t.Run(fmt.Sprintf("%s/kiosk=%v", ev.name, kiosk), func(t *testing.T) {
+				core := newFakeCore(app.Authentik)
+				core.apps = someApps(maxAppsWithoutSearch + 1)
+				core.status = aliceStatus()
+				u := newTestUI(t, core, Options{Kiosk: kiosk})
+				core.ui(func() {
+					test.MoveMouse(u.win.Canvas(), fyne.NewPos(-1, -1)) // away from the window
+				})
+				before := core.noted()
+				core.ui(func() { ev.do(u) })
+				switch got := core.noted() - before; {
+				case kiosk && got == 0:
+					t.Error("the kiosk's idle watch never heard of it")
+				case !kiosk && got != 0:
+					t.Errorf("outside a kiosk the core heard of it %d times", got)
+				}
+			})
+		}
 	}
 }

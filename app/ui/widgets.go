@@ -197,22 +197,26 @@ var tileSize = fyne.NewSize(150, 124)
 const tileIconSize = 40
 
 // appTile is one app of the launcher: an icon, the name and the
-// description; tapping it opens the app.
+// description; tapping it, or Enter or Space while it has the focus, opens
+// the app. It takes the focus so that Tab reaches it on a kiosk with no mouse.
 type appTile struct {
 	widget.BaseWidget
 	app      launch.App
 	onTapped func()
+	onInput  func() // any key or pointer movement on it
 	hovered  bool
+	focused  bool
 }
 
 var (
 	_ fyne.Tappable      = (*appTile)(nil)
+	_ fyne.Focusable     = (*appTile)(nil)
 	_ desktop.Hoverable  = (*appTile)(nil)
 	_ desktop.Cursorable = (*appTile)(nil)
 )
 
-func newAppTile(a launch.App, onTapped func()) *appTile {
-	t := &appTile{app: a, onTapped: onTapped}
+func newAppTile(a launch.App, onTapped, onInput func()) *appTile {
+	t := &appTile{app: a, onTapped: onTapped, onInput: onInput}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -225,12 +229,33 @@ func (t *appTile) Tapped(*fyne.PointEvent) {
 
 func (t *appTile) Cursor() desktop.Cursor { return desktop.PointerCursor }
 
+func (t *appTile) FocusGained() {
+	t.focused = true
+	t.Refresh()
+}
+
+func (t *appTile) FocusLost() {
+	t.focused = false
+	t.Refresh()
+}
+
+func (t *appTile) TypedRune(rune) {}
+
+func (t *appTile) TypedKey(ev *fyne.KeyEvent) {
+	t.onInput()
+	switch ev.Name {
+	case fyne.KeyReturn, fyne.KeyEnter, fyne.KeySpace:
+		t.Tapped(nil)
+	}
+}
+
 func (t *appTile) MouseIn(*desktop.MouseEvent) {
+	t.onInput()
 	t.hovered = true
 	t.Refresh()
 }
 
-func (t *appTile) MouseMoved(*desktop.MouseEvent) {}
+func (t *appTile) MouseMoved(*desktop.MouseEvent) { t.onInput() }
 
 func (t *appTile) MouseOut() {
 	t.hovered = false
@@ -310,6 +335,10 @@ func (r *tileRenderer) Refresh() {
 	r.bg.CornerRadius = sizeOf(r.t, theme.SizeNameInputRadius)
 	r.bg.StrokeWidth = 1
 	r.bg.StrokeColor = colorOf(r.t, theme.ColorNameInputBorder)
+	if r.t.focused {
+		r.bg.StrokeWidth = 2
+		r.bg.StrokeColor = colorOf(r.t, theme.ColorNameFocus)
+	}
 	if r.t.hovered {
 		r.bg.FillColor = colorOf(r.t, theme.ColorNameHover)
 	} else {
@@ -357,10 +386,11 @@ func (r *tileRenderer) Destroy() {}
 // often have a keyboard and no mouse, and Enter is what people press.
 type keyButton struct {
 	widget.Button
+	onInput func() // any key or pointer movement on it
 }
 
 func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
-	b := &keyButton{}
+	b := &keyButton{onInput: func() {}}
 	b.Text, b.Icon, b.OnTapped = label, icon, tapped
 	b.ExtendBaseWidget(b)
 	return b
@@ -368,6 +398,7 @@ func newKeyButton(label string, icon fyne.Resource, tapped func()) *keyButton {
 
 // TypedKey activates the button on Enter and Return as well as Space.
 func (b *keyButton) TypedKey(ev *fyne.KeyEvent) {
+	b.onInput()
 	if ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter {
 		if !b.Disabled() {
 			b.Tapped(nil)
@@ -375,4 +406,38 @@ func (b *keyButton) TypedKey(ev *fyne.KeyEvent) {
 		return
 	}
 	b.Button.TypedKey(ev)
+}
+
+func (b *keyButton) MouseIn(ev *desktop.MouseEvent) {
+	b.onInput()
+	b.Button.MouseIn(ev)
+}
+
+func (b *keyButton) MouseMoved(ev *desktop.MouseEvent) {
+	b.onInput()
+	b.Button.MouseMoved(ev)
+}
+
+// inputWatch reports pointer movement over content where no control of its
+// own takes it: the kiosk's last-resort idle source is input in the window.
+type inputWatch struct {
+	widget.BaseWidget
+	content fyne.CanvasObject
+	onInput func()
+}
+
+var _ desktop.Hoverable = (*inputWatch)(nil)
+
+func newInputWatch(content fyne.CanvasObject, onInput func()) *inputWatch {
+	w := &inputWatch{content: content, onInput: onInput}
+	w.ExtendBaseWidget(w)
+	return w
+}
+
+func (w *inputWatch) MouseIn(*desktop.MouseEvent)    { w.onInput() }
+func (w *inputWatch) MouseMoved(*desktop.MouseEvent) { w.onInput() }
+func (w *inputWatch) MouseOut()                      {}
+
+func (w *inputWatch) CreateRenderer() fyne.WidgetRenderer {
+	return widget.NewSimpleRenderer(w.content)
 }

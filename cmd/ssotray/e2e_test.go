@@ -60,7 +60,10 @@ func needDesktop(t *testing.T) {
 	}
 }
 
-var alice = oidctest.User{Username: "alice", Password: "correct horse battery staple", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"admins", "users"}}
+var (
+	alice = oidctest.User{Username: "alice", Password: "correct horse battery staple", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"admins", "users"}}
+	bob   = oidctest.User{Username: "bob", Password: "bob's own password", Name: "Bob Example", Email: "bob@example.com", Groups: []string{"users"}}
+)
 
 // world is one provider, one config file and one browser for a test.
 type world struct {
@@ -78,7 +81,7 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 	t.Helper()
 	needDesktop(t)
 	p, err := oidctest.Start(oidctest.Options{
-		Users:               []oidctest.User{alice},
+		Users:               []oidctest.User{alice, bob},
 		Clients:             []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
 		AccessTokenLifetime: accessLifetime,
 		// What Authentik's API lists for those allowed to see them.

@@ -183,19 +183,16 @@ func watchTrayHost(ctx context.Context) func() bool {
 }
 
 // watchKiosk applies the idle timeout and session limit, reading the idle
-// time of the whole X display.
+// time of the whole display, or of ssotray's own window where the display
+// cannot tell it.
 func watchKiosk(ctx context.Context, core *app.Core, logger *slog.Logger) {
-	var src app.IdleSource = noIdle{}
-	if x, err := idle.OpenX11(""); err == nil {
-		defer x.Close()
-		src = x
+	var src app.IdleSource
+	if s, err := idle.Open(os.Getenv); err == nil {
+		defer s.Close()
+		src = s
 	} else {
-		logger.Warn("kiosk: no idle time from the display; only the session limit applies", "err", err)
+		logger.Warn("kiosk: the display does not tell its idle time; only input in ssotray's window counts", "err", err)
+		src = core.WindowInput()
 	}
 	core.WatchKiosk(ctx, src)
 }
-
-// noIdle is used where the display cannot tell its idle time.
-type noIdle struct{}
-
-func (noIdle) Idle() (time.Duration, error) { return 0, errors.New("no idle source") }

@@ -2,7 +2,10 @@ package main
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -11,6 +14,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // These tests run the real window under the session's Xvfb display and act
@@ -213,9 +217,12 @@ func TestKioskSignInIsFreshAndNotStored(t *testing.T) {
 	}
 }
 
-// TestKioskIdleSignOutOnRealDisplay reads the idle time of the real X
-// display: input (xdotool) keeps the person signed in, and once it stops
-// the kiosk signs out, revoking the session at the provider.
+// TestKioskIdleSignOutOnRealDisplay: two people in a row at a kiosk on the
+// real X display. Input (xdotool) keeps alice signed in; once it stops the
+// kiosk signs her out, and none of her tokens survives: each refresh token
+// she was given is revoked at the provider, her browsers are gone, the
+// keyring was never written. Then bob gets a fresh login form and signs in
+// as himself.
 func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	w := newWorld(t, time.Minute)
 	cfg, _ := os.ReadFile(w.config)
@@ -223,7 +230,61 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	g := startGUIArgs(t, w, []string{"--kiosk"})
+	// Who sits at the browser: the browser command reads it at each start.
+	seat := filepath.Join(t.TempDir(), "at-the-browser")
+	sitDown := func(u oidctest.User) {
+		if err := os.WriteFile(seat, []byte(u.Username+"\n"+u.Password+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sitDown(alice)
+	g := startGUIArgs(t, w, []string{"--kiosk"}, "TESTBROWSER_CREDENTIALS="+seat)
+	kioskIdleSignOut(t, w, g)
+	time.Sleep(time.Second)
+	g.screenshot("kiosk-after-idle")
+	aliceTokens := w.provider.RefreshTokensOf(alice.Username)
+	if len(aliceTokens) == 0 {
+		t.Error("alice was given no refresh token; nothing to check")
+	}
+	for _, tok := range aliceTokens {
+		if st := w.provider.TokenState(tok); st != oidctest.TokenRevoked && st != oidctest.TokenRotated {
+			t.Errorf("one of alice's refresh tokens is %s after her sign-out", st)
+		}
+		if code := refreshWith(t, w, tok); code != "invalid_grant" {
+			t.Errorf("refreshing with alice's token after her sign-out: %q, want invalid_grant", code)
+		}
+	}
+	// The browsers ssotray started for the first person are gone.
+	if out, err := exec.Command("pgrep", "-f", bin.browser).Output(); err == nil {
+		t.Errorf("browser processes of the first person still run: %s", out)
+	}
+
+	// The next person: a fresh login form, never the first one's session.
+	sitDown(bob)
+	tokens := len(w.events("token"))
+	g.keys("key", "Return")
+	for deadline := time.Now().Add(60 * time.Second); len(w.events("token")) == tokens; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			g.screenshot("kiosk-second-failed")
+			t.Fatalf("the second person could not sign in: %v\n%s", w.provider.Events(), g.out)
+		}
+	}
+	if forms, reused := len(w.events("login_form")), len(w.events("session_reused")); forms != 2 || reused != 0 {
+		t.Errorf("login forms %d (want 2), silently reused sessions %d (want 0)", forms, reused)
+	}
+	if got := w.events("token"); got[len(got)-1].User != bob.Username {
+		t.Errorf("the second sign-in got tokens for %q, want bob", got[len(got)-1].User)
+	}
+	if stored(t) != nil {
+		t.Error("a kiosk session reached the keyring")
+	}
+}
+
+// kioskIdleSignOut signs in at the kiosk g (idle_timeout 6s), keeps the
+// mouse moving for longer than the timeout, then stops and waits for the
+// idle sign-out: revocation and end-session at the provider.
+func kioskIdleSignOut(t *testing.T, w *world, g *gui) {
+	t.Helper()
 	stop := make(chan struct{})
 	moving := make(chan struct{})
 	go func() { // someone at the machine
@@ -256,26 +317,40 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 		}
 	}
 	w.waitFor("end_session", 1)
-	time.Sleep(time.Second)
-	g.screenshot("kiosk-after-idle")
-	// The browsers ssotray started for the first person are gone.
-	if out, err := exec.Command("pgrep", "-f", bin.browser).Output(); err == nil {
-		t.Errorf("browser processes of the first person still run: %s", out)
-	}
+}
 
-	// The next person: a fresh login form, never the first one's session.
-	tokens := len(w.events("token"))
-	g.keys("key", "Return")
-	for deadline := time.Now().Add(60 * time.Second); len(w.events("token")) == tokens; time.Sleep(100 * time.Millisecond) {
-		if time.Now().After(deadline) {
-			g.screenshot("kiosk-second-failed")
-			t.Fatalf("the second person could not sign in: %v\n%s", w.provider.Events(), g.out)
-		}
+// TestKioskIdleFromWindowInput: on a Wayland desktop that does not tell its
+// idle time (no GNOME here), the kiosk counts the pointer moving in its
+// own window (here it covers the whole display).
+func TestKioskIdleFromWindowInput(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
 	}
-	if forms, reused := len(w.events("login_form")), len(w.events("session_reused")); forms != 2 || reused != 0 {
-		t.Errorf("login forms %d (want 2), silently reused sessions %d (want 0)", forms, reused)
+	// Fyne still draws on Xvfb; only the idle source sees a Wayland desktop.
+	g := startGUIArgs(t, w, []string{"--kiosk"}, "WAYLAND_DISPLAY=wayland-ssotray-test", "SSOTRAY_DEBUG=1")
+	kioskIdleSignOut(t, w, g)
+	if !strings.Contains(g.out.String(), "only input in ssotray's window counts") {
+		t.Errorf("the kiosk did not say it falls back to window input:\n%s", g.out)
 	}
-	if stored(t) != nil {
-		t.Error("a kiosk session reached the keyring")
+}
+
+// refreshWith spends token at the provider's token endpoint as any client
+// could, and returns the OAuth error code ("" when it worked).
+func refreshWith(t *testing.T, w *world, token string) string {
+	t.Helper()
+	resp, err := http.PostForm(w.provider.URL()+"/application/o/token/", url.Values{
+		"grant_type": {"refresh_token"}, "refresh_token": {token}, "client_id": {"ssotray"},
+	})
+	if err != nil {
+		t.Fatal(err)
 	}
+	defer resp.Body.Close()
+	var body struct {
+		Error string `json:"error"`
+	}
+	_ = json.NewDecoder(resp.Body).Decode(&body)
+	return body.Error
 }

@@ -365,6 +365,13 @@ func (p *Provider) record(kind, user string, detail map[string]string) {
 	p.logger.Debug("oidctest event", "kind", kind, "user", user, "detail", detail)
 }
 
+// RefreshTokensOf are the refresh tokens ever issued to username, whatever
+// their state: a test can check that none of a person's survives sign-out
+// even where the client kept them in memory only.
+func (p *Provider) RefreshTokensOf(username string) []string {
+	return p.store.refreshTokensOf(username)
+}
+
 // TokenState reports on an access or refresh token this provider issued.
 func (p *Provider) TokenState(token string) TokenState {
 	if token == "" {

@@ -521,6 +521,19 @@ func (s *store) refreshState(token string) (TokenState, bool) {
 	return t.state(s.cfg.now()), true
 }
 
+// refreshTokensOf are the refresh tokens ever issued to username, in any state.
+func (s *store) refreshTokensOf(username string) []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []string
+	for token, t := range s.refresh {
+		if t.subject == subjectOf(username) {
+			out = append(out, token)
+		}
+	}
+	return out
+}
+
 func (s *store) refreshSubject(token string) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()

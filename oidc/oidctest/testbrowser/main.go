@@ -12,6 +12,10 @@
 //
 //	TESTBROWSER_USERNAME  user name to type into #username
 //	TESTBROWSER_PASSWORD  password to type into #password (never logged)
+//	TESTBROWSER_CREDENTIALS  a file with the user name on its first line and
+//	                      the password on its second, read at each start; it
+//	                      replaces the two above, so that a test can change
+//	                      who sits at the browser while its parent program runs
 //	TESTBROWSER_PROFILE   Chromium user-data-dir to use, so that cookies survive
 //	                      between runs; default a fresh temporary directory.
 //	                      Session cookies (those without an expiry) survive
@@ -131,9 +135,22 @@ func run() int {
 	if len(os.Args) < 2 || os.Args[len(os.Args)-1] == "" {
 		return lg.fail(errors.New("usage: testbrowser URL (configuration comes from TESTBROWSER_* environment variables)"))
 	}
+	username := os.Getenv("TESTBROWSER_USERNAME")
+	if f := os.Getenv("TESTBROWSER_CREDENTIALS"); f != "" {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			return lg.fail(fmt.Errorf("reading TESTBROWSER_CREDENTIALS: %w", err))
+		}
+		lines := strings.SplitN(strings.TrimRight(string(data), "\n"), "\n", 2)
+		if len(lines) != 2 {
+			return lg.fail(errors.New("TESTBROWSER_CREDENTIALS must hold a user name line and a password line"))
+		}
+		username, password = lines[0], lines[1]
+		lg.secret = password
+	}
 	cfg := config{
 		url:      os.Args[len(os.Args)-1],
-		username: os.Getenv("TESTBROWSER_USERNAME"),
+		username: username,
 		password: password,
 		profile:  os.Getenv("TESTBROWSER_PROFILE"),
 		timeout:  defaultTimeout,
