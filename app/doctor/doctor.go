@@ -92,7 +92,7 @@ func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Findi
 	if a.DiscoveryURL == "" {
 		fs = append(fs, health(ctx, hc, strings.TrimSuffix(a.ServerURL, "/")+"/-/health/ready/"))
 	}
-	c, err := oidc.Discover(ctx, oidc.Config{ServerURL: a.ServerURL, Slug: a.AppSlug, DiscoveryURL: a.DiscoveryURL, ClientID: a.ClientID, HTTPClient: hc})
+	c, err := oidc.Discover(ctx, oidc.Config{ServerURL: a.ServerURL, Slug: a.AppSlug, DiscoveryURL: a.DiscoveryURL, ClientID: a.ClientID, Scopes: a.Scopes, HTTPClient: hc})
 	if err != nil {
 		fs = append(fs, Finding{Level: Fail, Check: "discovery", Detail: err.Error()})
 	} else {
@@ -105,7 +105,44 @@ func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Findi
 		}
 	}
 	fs = append(fs, callbackPorts(a.CallbackPorts))
-	return append(fs, Finding{Level: OK, Check: "redirect URIs", Detail: "register on the provider in Authentik: " + strings.Join(RedirectURIs(a.CallbackPorts), " ")})
+	fs = append(fs, Finding{Level: OK, Check: "redirect URIs", Detail: "register on the provider in Authentik: " + strings.Join(RedirectURIs(a.CallbackPorts), " ")})
+	if c != nil {
+		fs = append(fs, redirectAccepted(ctx, c, a)...)
+	}
+	return fs
+}
+
+// anyPortProbe stands for "any port" when the regex is in use: a port no
+// strict URI would name by chance.
+const anyPortProbe = 49_381
+
+// redirectAccepted asks the provider whether it takes each redirect URI
+// ssotray would send: a mismatch otherwise shows only in the browser, as
+// Authentik's "Redirect URI Error", and the sign-in times out.
+func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) []Finding {
+	var fs []Finding
+	register := "in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs: " + strings.Join(RedirectURIs(a.CallbackPorts), " ")
+	for _, p := range a.CallbackPorts {
+		probe := p
+		if p == 0 {
+			probe = anyPortProbe
+		}
+		uri := oidc.RedirectURI(probe)
+		switch err := c.CheckRedirectURI(ctx, uri); {
+		case err == nil:
+			fs = append(fs, Finding{Level: OK, Check: "redirect URI", Detail: "the provider accepts " + uri})
+		case errors.Is(err, oidc.ErrRedirectURIRefused):
+			fs = append(fs, Finding{Level: Fail, Check: "redirect URI", Detail: "the provider refuses " + uri + " (the browser would show \"Redirect URI Error\")", Fix: register})
+		case errors.Is(err, oidc.ErrUnknownClient):
+			return append(fs, Finding{Level: Fail, Check: "client", Detail: fmt.Sprintf("the provider knows no client %q", a.ClientID), Fix: "set authentik.client_id to the Client ID shown on the provider in Authentik"})
+		default:
+			fs = append(fs, Finding{Level: Warn, Check: "redirect URI", Detail: err.Error(), Fix: "try `ssotray login`; if the browser shows \"Redirect URI Error\", " + register})
+		}
+		if p == 0 {
+			break // one probe tells whether the regex is there
+		}
+	}
+	return fs
 }
 
 // RedirectURIs are the exact redirect URIs an admin must register: one

@@ -14,9 +14,15 @@ import (
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
-func provider(t *testing.T, f oidctest.Faults) *oidctest.Provider {
+// regexClient is ssotray registered with the redirect URI regex.
+var regexClient = oidctest.Client{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}
+
+func provider(t *testing.T, f oidctest.Faults, clients ...oidctest.Client) *oidctest.Provider {
 	t.Helper()
-	p, err := oidctest.Start(oidctest.Options{Clients: []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}}})
+	if clients == nil {
+		clients = []oidctest.Client{regexClient}
+	}
+	p, err := oidctest.Start(oidctest.Options{Clients: clients})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -42,9 +48,14 @@ func TestAuthentik(t *testing.T) {
 	defer busy.Close()
 	busyPort := busy.Addr().(*net.TCPAddr).Port
 
+	strict := oidctest.Client{ID: "ssotray", RedirectURIs: []string{"http://127.0.0.1:38917/callback"}}
+	ports := func(p ...int) func(a *config.Authentik, _ *oidctest.Provider) {
+		return func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = p }
+	}
 	tests := []struct {
 		name   string
 		faults oidctest.Faults
+		client *oidctest.Client // registered at the provider; default regexClient
 		mutate func(a *config.Authentik, p *oidctest.Provider)
 		check  string
 		level  Level
@@ -61,10 +72,21 @@ func TestAuthentik(t *testing.T) {
 		{name: "strict URIs", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{38917, 38918} }, check: "redirect URIs", level: OK,
 			want: "http://127.0.0.1:38917/callback http://127.0.0.1:38918/callback"},
 		{name: "regex URI", check: "redirect URIs", level: OK, want: `http://127\.0\.0\.1:\d+/callback (as a regex)`},
+		{name: "regex registered", check: "redirect URI", level: OK, want: "accepts http://127.0.0.1:"},
+		{name: "strict registered", client: &strict, mutate: ports(38917), check: "redirect URI", level: OK, want: "accepts http://127.0.0.1:38917/callback"},
+		{name: "strict registered, any port configured", client: &strict, check: "redirect URI", level: Fail,
+			want: `refuses http://127.0.0.1:49381/callback (the browser would show "Redirect URI Error") — in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs: http://127\.0\.0\.1:\d+/callback (as a regex)`},
+		{name: "other port registered", client: &strict, mutate: ports(38918), check: "redirect URI", level: Fail,
+			want: "add to Redirect URIs: http://127.0.0.1:38918/callback"},
+		{name: "unknown client", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.ClientID = "nobody" }, check: "client", level: Fail, want: "authentik.client_id"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := provider(t, tt.faults)
+			var clients []oidctest.Client
+			if tt.client != nil {
+				clients = append(clients, *tt.client)
+			}
+			p := provider(t, tt.faults, clients...)
 			a := config.Default().Authentik
 			a.ServerURL, a.CallbackPorts = p.URL(), []int{0}
 			if tt.mutate != nil {

@@ -536,6 +536,22 @@ func TestDoctor(t *testing.T) {
 		!strings.Contains(r.stdout, "FAIL keyring") || !strings.Contains(r.stdout, "start gnome-keyring") {
 		t.Errorf("doctor with HS256 and no keyring: %+v", r)
 	}
+
+	// Authentik has a strict redirect URI for another port than ssotray's.
+	p, err := oidctest.Start(oidctest.Options{Clients: []oidctest.Client{{ID: "ssotray", RedirectURIs: []string{oidc.RedirectURI(w.ports[1])}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	yaml := fmt.Sprintf("authentik:\n  server_url: %s\n  client_id: ssotray\n  callback_ports: [%d]\n", p.URL(), w.ports[0])
+	if err := os.WriteFile(cfg, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	r = w.run(nil, "--config", cfg, "doctor")
+	if want := "add to Redirect URIs: " + oidc.RedirectURI(w.ports[0]); r.code != 1 || !strings.Contains(r.stdout, "FAIL redirect URI") || !strings.Contains(r.stdout, want) {
+		t.Errorf("doctor with the wrong redirect URI registered, want %q: %+v", want, r)
+	}
 }
 
 func TestImportedAppsAndAvatar(t *testing.T) {

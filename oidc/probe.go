@@ -1,0 +1,54 @@
+package oidc
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strings"
+
+	"golang.org/x/oauth2"
+)
+
+// ErrRedirectURIRefused means the provider does not accept a redirect URI
+// for this client: in the browser, Authentik shows "Redirect URI Error" and
+// the sign-in never comes back.
+var ErrRedirectURIRefused = errors.New("the provider refuses this redirect URI")
+
+// ErrUnknownClient means the provider knows no client with this client_id.
+var ErrUnknownClient = errors.New("the provider knows no client with this client_id")
+
+// CheckRedirectURI asks the authorization endpoint, as a browser would at
+// the start of a sign-in but without following it anywhere, whether it
+// accepts redirectURI for this client. Authentik answers a mismatch with an
+// error page (400) and a good request with a redirect to its login flow.
+// Nothing is signed in and no callback is listened for.
+func (c *Client) CheckRedirectURI(ctx context.Context, redirectURI string) error {
+	cfg := c.oauth
+	cfg.RedirectURL = redirectURI
+	authURL := cfg.AuthCodeURL("ssotray-doctor", oauth2.S256ChallengeOption(oauth2.GenerateVerifier()))
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, authURL, nil)
+	if err != nil {
+		return err
+	}
+	hc := *c.http
+	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	resp, err := hc.Do(req)
+	if err != nil {
+		return &UnreachableError{URL: c.meta.AuthURL, Err: err}
+	}
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	if resp.StatusCode < 400 {
+		return nil
+	}
+	page := strings.ToLower(string(body))
+	switch {
+	case strings.Contains(page, "redirect"):
+		return ErrRedirectURIRefused
+	case strings.Contains(page, "client"):
+		return ErrUnknownClient
+	}
+	return fmt.Errorf("the authorization endpoint %s answered %s", c.meta.AuthURL, resp.Status)
+}
