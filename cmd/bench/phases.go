@@ -1,0 +1,370 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
+)
+
+const frameTimeout = 30 * time.Second
+
+// interleave measures every kind once per round, in an order that rotates
+// from round to round, so no kind always runs first (into a cold cache) or
+// right after a heavy one. The first warm rounds are not counted. measure
+// returns the figure of one run, usually its wall time (see timed).
+func interleave(phase string, rounds, warm int, kinds []string, measure func(kind string) (time.Duration, error)) (map[string][]time.Duration, error) {
+	times := map[string][]time.Duration{}
+	say("%s: %d runs of each of %s", phase, rounds, strings.Join(kinds, ", "))
+	for i := -warm; i < rounds; i++ {
+		for _, k := range rotated(kinds, i) {
+			d, err := measure(k)
+			if err != nil {
+				return times, fmt.Errorf("%s: %w", k, err)
+			}
+			if i >= 0 {
+				times[k] = append(times[k], d)
+			}
+		}
+	}
+	return times, nil
+}
+
+func timed(f func() error) (time.Duration, error) {
+	start := time.Now()
+	err := f()
+	return time.Since(start), err
+}
+
+// startup: exec to first frame of ssotray's window and of the bare Fyne
+// window. ssotray starts signed in with an access token due for renewal,
+// the usual state after a login to the desktop: it has to ask the provider
+// at once, which is where a slow or missing provider could hold the window
+// up. Once with the provider up, once with it down (a closed port).
+func (b *bench) startup(ctx context.Context) {
+	times, err := interleave("start-up", b.startRuns, 1, []string{"bare", "up", "down"}, func(k string) (time.Duration, error) {
+		return b.startOnce(ctx, k)
+	})
+	bare, up, down := ms(median(times["bare"])), ms(median(times["up"])), ms(median(times["down"]))
+	b.add(row{name: "start-up to first frame, provider up (vs bare Fyne)", ssotray: up, baseline: bare, maxRatio: 1.15, err: err})
+	b.add(row{name: "start-up to first frame, provider down (vs bare Fyne)", ssotray: down, baseline: bare, maxRatio: 1.15, err: err})
+	// "Unchanged" allows for the noise of a window start-up: medians of
+	// the same program differ by a few per cent from run to run.
+	b.add(row{name: "start-up, provider down vs provider up", ssotray: down, baseline: up, maxRatio: 1.10, err: err})
+}
+
+func (b *bench) startOnce(ctx context.Context, kind string) (time.Duration, error) {
+	run, err := b.tempDir()
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(run)
+	var cmd *exec.Cmd
+	var before int
+	switch kind {
+	case "bare":
+		cmd = exec.Command(b.bare)
+	case "up":
+		// A new session each time: a run stopped at its first frame may have
+		// rotated the last one's refresh token without storing the new one.
+		s, err := signIn(ctx, b.shortConfig)
+		if err != nil {
+			return 0, err
+		}
+		if err := b.keyring.Save(s); err != nil {
+			return 0, err
+		}
+		before = refreshes(b.short)
+		cmd = exec.Command(b.ssotray, "--config", b.shortConfig)
+	case "down":
+		if err := b.keyring.Save(b.downSession); err != nil {
+			return 0, err
+		}
+		cmd = exec.Command(b.ssotray, "--config", b.downConfig)
+	}
+	// Its own runtime directory: ssotray's one-window socket lives there.
+	cmd.Env = append(append([]string{}, b.env...), "XDG_RUNTIME_DIR="+run)
+	p, d, err := b.frames.launch(cmd, frameTimeout)
+	if err != nil {
+		return 0, err
+	}
+	defer p.stop()
+	if kind == "up" {
+		// Not timed: the check that the start really renewed the session.
+		for deadline := time.Now().Add(10 * time.Second); refreshes(b.short) == before; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				return 0, fmt.Errorf("ssotray did not renew its session at start, so it did not contact the provider as this figure claims; its output:\n%s", p.output())
+			}
+		}
+	}
+	return d, nil
+}
+
+// token: `ssotray token` with a valid session in the keyring, as a script
+// runs it (the whole process), against `ssotray version`, the same binary
+// doing nothing: the difference is config, keyring and core.
+func (b *bench) token(ctx context.Context) {
+	name := "`ssotray token`, valid stored session (vs `ssotray version`)"
+	s, err := signIn(ctx, b.liveConfig)
+	if err == nil {
+		err = b.keyring.Save(s)
+	}
+	if err != nil {
+		b.add(row{name: name, err: err})
+		return
+	}
+	before := refreshes(b.live)
+	verb := func(verb, want string) error {
+		cmd := exec.CommandContext(ctx, b.ssotray, "--config", b.liveConfig, verb)
+		cmd.Env = b.env
+		var out, errb bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &errb
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("%w: %s", err, errb.String())
+		}
+		if !strings.HasPrefix(out.String(), want) {
+			return fmt.Errorf("ssotray %s printed something else than expected", verb)
+		}
+		return nil
+	}
+	times, err := interleave("token", b.tokenRuns, 2, []string{"token", "version", "keyring"}, func(k string) (time.Duration, error) {
+		return timed(func() error {
+			switch k {
+			case "token":
+				return verb("token", s.AccessToken+"\n")
+			case "version":
+				return verb("version", "ssotray ")
+			}
+			_, err := b.keyring.Load()
+			return err
+		})
+	})
+	if err == nil && refreshes(b.live) != before {
+		err = errors.New("`ssotray token` renewed a valid session; the figure would not be the one asked for")
+	}
+	version := ms(median(times["version"]))
+	b.add(row{name: name, ssotray: ms(median(times["token"])), baseline: version, maxRatio: 1.5, err: err})
+	// Where the time goes: the Secret Service lookups every `ssotray token`
+	// makes, measured here over a bus connection that is already open.
+	b.add(row{name: "  of which reading the session from the keyring", ssotray: ms(median(times["keyring"])), baseline: version, err: err})
+}
+
+// refresh: the silent refresh as the running window does it (the core's
+// KeepFresh; `ssotray token` does the same when the token is stale): the
+// core, with the provider discovered and its keys fetched, asks for new
+// tokens, checks the new ID token and writes the session to the keyring;
+// the renewal is not done before the rotated refresh token is stored.
+// Against one bare refresh POST to the same token endpoint. Both run in
+// this process over kept-alive loopback connections. Two more kinds show
+// where the time goes: the oidc package's part alone, and the keyring
+// write alone.
+func (b *bench) refresh(ctx context.Context) {
+	name := "silent refresh in the core, keyring write included (vs bare POST)"
+	fail := func(err error) { b.add(row{name: name, err: err}) }
+	core, err := newCore(b.shortConfig, b.keyring, newFormBrowser().open)
+	if err == nil {
+		err = core.SignIn(ctx, app.Authentik, app.SignInOptions{Timeout: 20 * time.Second})
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	d, err := newDirect(ctx, b.short)
+	var t *tokenResponse
+	if err == nil {
+		t, err = d.signIn(ctx, func(u string) error { return newFormBrowser().open(ctx, u) })
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	rt := t.RefreshToken
+	chain, err := signIn(ctx, b.shortConfig)
+	var oc *oidc.Client
+	if err == nil {
+		oc, err = oidc.Discover(ctx, oidc.Config{ServerURL: b.short.URL(), Slug: "ssotray", ClientID: clientID})
+	}
+	if err != nil {
+		fail(err)
+		return
+	}
+	// An entry of its own, so the core's stored session is left alone; the
+	// session written is of the same size.
+	kr := &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray-bench", Account: "session"}
+	defer func() { _ = kr.Delete() }()
+	prev := ""
+	// The warm round is the core's first renewal, which discovers the
+	// provider and fetches its keys, as the window's first one does.
+	times, err := interleave("refresh", b.refreshRuns, 1, []string{"core", "bare", "oidc", "keyring"}, func(k string) (time.Duration, error) {
+		return timed(func() (err error) {
+			switch k {
+			case "core":
+				var tok string
+				if tok, err = core.AccessToken(ctx); err == nil && tok == prev {
+					err = errors.New("the core handed out the old token instead of renewing it")
+				}
+				prev = tok
+			case "bare":
+				rt, err = d.refresh(ctx, rt)
+			case "oidc":
+				var s *oidc.Session
+				if s, err = oc.Refresh(ctx, chain.RefreshToken, chain.Subject); err == nil {
+					chain.RefreshToken, chain.AccessToken, chain.IDToken = s.Tokens.RefreshToken, s.Tokens.AccessToken, s.Tokens.IDToken
+				}
+			case "keyring":
+				err = kr.Save(chain)
+			}
+			return err
+		})
+	})
+	bare := ms(median(times["bare"]))
+	b.add(row{name: name, ssotray: ms(median(times["core"])), baseline: bare, maxRatio: 1.3, err: err})
+	b.add(row{name: "  of which request + ID-token check (oidc.Client.Refresh)", ssotray: ms(median(times["oidc"])), baseline: bare, err: err})
+	b.add(row{name: "  of which the keyring write (tokenstore.Keyring.Save)", ssotray: ms(median(times["keyring"])), baseline: bare, err: err})
+}
+
+// signIn: `ssotray login` with Chromium (testbrowser) as the browser, until
+// ssotray has exited signed in, against the provider's own authorize and
+// token round trip in the same automated browser, until the token answer.
+// Informational: Chromium's start dominates both.
+func (b *bench) signIn(ctx context.Context) {
+	name := "browser sign-in, Chromium (vs provider's own authorize+token)"
+	d, err := newDirect(ctx, b.live)
+	if err != nil {
+		b.add(row{name: name, err: err})
+		return
+	}
+	times, err := interleave("browser sign-in", b.signInRuns, 1, []string{"ssotray", "direct"}, func(k string) (time.Duration, error) {
+		return b.signInOnce(ctx, k, d)
+	})
+	b.add(row{name: name, ssotray: ms(median(times["ssotray"])), baseline: ms(median(times["direct"])), err: err})
+}
+
+func (b *bench) signInOnce(ctx context.Context, kind string, d *direct) (time.Duration, error) {
+	run, err := b.tempDir()
+	if err != nil {
+		return 0, err
+	}
+	defer os.RemoveAll(run)
+	pidFile := filepath.Join(run, "browser.pid")
+	// A fresh Chromium profile each time (testbrowser's default): no
+	// session cookie, so the login form is filled in on every run.
+	env := append(append([]string{}, b.env...), "TESTBROWSER_USERNAME="+alice.Username, "TESTBROWSER_PASSWORD="+alice.Password, "TESTBROWSER_PIDFILE="+pidFile)
+	ctx, cancel := context.WithTimeout(ctx, 2*time.Minute)
+	defer cancel()
+	var took time.Duration
+	switch kind {
+	case "ssotray":
+		cmd := exec.CommandContext(ctx, b.ssotray, "--config", b.liveConfig, "login", "--timeout", "90s")
+		cmd.Env = env
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		start := time.Now()
+		if err := cmd.Run(); err != nil {
+			return 0, fmt.Errorf("%w: %s", err, out.String())
+		}
+		took = time.Since(start)
+	case "direct":
+		var p *proc
+		var start time.Time
+		_, err := d.signIn(ctx, func(u string) error {
+			cmd := exec.Command(b.browser, u)
+			cmd.Env = env
+			start = time.Now()
+			var err error
+			p, err = startProc(cmd)
+			return err
+		})
+		took = time.Since(start)
+		if err != nil {
+			if p != nil {
+				p.stop()
+			}
+			return 0, err
+		}
+	}
+	// Not timed: the browser finishes its page and quits before the next
+	// run, so two Chromiums never compete.
+	pid, err := os.ReadFile(pidFile)
+	if err != nil {
+		return 0, fmt.Errorf("testbrowser did not start: %w", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !gone(strings.TrimSpace(string(pid))); time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			return 0, errors.New("the browser did not finish within 30s")
+		}
+	}
+	return took, nil
+}
+
+// idle: ssotray signed in, window shown and icon in the tray, next to the
+// bare Fyne window, both running at once: RSS 10 s after start, then CPU
+// over the next idleCPU. Nothing happens meanwhile: the access token is
+// valid for minutes, so not even a renewal is due.
+func (b *bench) idle(ctx context.Context) {
+	rssName, cpuName := "idle memory, RSS after 10 s, in the tray (vs bare Fyne)", fmt.Sprintf("idle CPU over %s, of one core (bare Fyne alongside)", b.idleCPU)
+	fail := func(err error) {
+		b.add(row{name: rssName, err: err})
+		b.add(row{name: cpuName, err: err})
+	}
+	s, err := signIn(ctx, b.liveConfig)
+	if err == nil {
+		err = b.keyring.Save(s)
+	}
+	run, err2 := b.tempDir()
+	if err = errors.Join(err, err2); err != nil {
+		fail(err)
+		return
+	}
+	say("idle, %s", 10*time.Second+b.idleCPU)
+	cmd := exec.Command(b.ssotray, "--config", b.liveConfig)
+	cmd.Env = append(append([]string{}, b.env...), "XDG_RUNTIME_DIR="+run)
+	sp, _, err := b.frames.launch(cmd, frameTimeout)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer sp.stop()
+	cmd = exec.Command(b.bare)
+	cmd.Env = b.env
+	bp, _, err := b.frames.launch(cmd, frameTimeout)
+	if err != nil {
+		fail(err)
+		return
+	}
+	defer bp.stop()
+	if err := waitTrayItem(b.bus, sp.pid(), 15*time.Second); err != nil {
+		fail(fmt.Errorf("%w\n%s", err, sp.output()))
+		return
+	}
+	time.Sleep(10 * time.Second)
+	var rs, rb int64
+	var c0s, c0b, c1s, c1b time.Duration
+	var errs []error
+	read := func(f func() error) { errs = append(errs, f()) }
+	read(func() (err error) { rs, err = rss(sp.pid()); return })
+	read(func() (err error) { rb, err = rss(bp.pid()); return })
+	read(func() (err error) { c0s, err = cpuTime(sp.pid()); return })
+	read(func() (err error) { c0b, err = cpuTime(bp.pid()); return })
+	start := time.Now()
+	time.Sleep(b.idleCPU)
+	read(func() (err error) { c1s, err = cpuTime(sp.pid()); return })
+	read(func() (err error) { c1b, err = cpuTime(bp.pid()); return })
+	wall := time.Since(start)
+	if err := errors.Join(errs...); err != nil {
+		fail(err)
+		return
+	}
+	pct := func(d time.Duration) figure { return figure{100 * float64(d) / float64(wall), "%"} }
+	b.add(row{name: rssName, ssotray: mib(rs), baseline: mib(rb), maxRatio: 1.25})
+	b.add(row{name: cpuName, ssotray: pct(c1s - c0s), baseline: pct(c1b - c0b), maxValue: 1})
+}
