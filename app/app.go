@@ -123,6 +123,10 @@ type Core struct {
 	observers map[int]func(Status)
 	nextObs   int
 
+	// store is Deps.Store with its operations in line, so the renewed
+	// session can be saved while its caller already goes on.
+	store *serialStore
+
 	// signOutMu is held for a whole sign-out: a sign-in waits for it, so a
 	// kiosk's closing of the last person's browsers never hits the next one's.
 	signOutMu sync.Mutex
@@ -163,7 +167,7 @@ func New(d Deps) *Core {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{deps: d, methods: map[Method]authenticator{}, observers: map[int]func(Status){}, changed: make(chan struct{}, 1)}
+	c := &Core{deps: d, store: &serialStore{Store: d.Store}, methods: map[Method]authenticator{}, observers: map[int]func(Status){}, changed: make(chan struct{}, 1)}
 	if d.Config.Authentik.Enabled {
 		c.methods[Authentik] = newAuthentikMethod(d)
 	}
@@ -298,7 +302,7 @@ func (c *Core) current() (*tokenstore.Session, uint64) {
 // Restore picks up the stored session. A session whose access token is still
 // valid is used without any network; an expired one is refreshed silently.
 func (c *Core) Restore(ctx context.Context) error {
-	s, err := c.deps.Store.Load()
+	s, err := c.store.Load()
 	var unavailable *tokenstore.UnavailableError
 	switch {
 	case errors.Is(err, tokenstore.ErrNotFound):
@@ -309,7 +313,7 @@ func (c *Core) Restore(ctx context.Context) error {
 		c.setSession(nil, unavailable.Error()+"; sessions cannot be remembered until it works")
 		return nil
 	case err != nil:
-		_ = c.deps.Store.Delete()
+		_ = c.store.Delete()
 		c.setSession(nil, err.Error())
 		return nil
 	}
@@ -385,7 +389,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	if errors.Is(err, errSessionEnded) {
 		// Another ssotray process may have renewed it first (the token
 		// used here was rotated out): then its session is the one to use.
-		if stored, lerr := c.deps.Store.Load(); lerr == nil && stored.Server == s.Server && stored.RefreshToken != s.RefreshToken && fresh(stored, c.deps.Now()) {
+		if stored, lerr := c.store.Load(); lerr == nil && stored.Server == s.Server && stored.RefreshToken != s.RefreshToken && fresh(stored, c.deps.Now()) {
 			ns, err = stored, nil
 		}
 	}
@@ -400,7 +404,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	}
 	switch {
 	case errors.Is(err, errSessionEnded):
-		_ = c.deps.Store.Delete()
+		_ = c.store.Delete()
 		c.setSession(nil, err.Error())
 		return nil, err
 	case err != nil:
@@ -418,7 +422,22 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		})
 		return ns, nil
 	}
-	c.setSession(ns, c.save(ns))
+	// The caller has the new tokens at once; the keyring write goes on in
+	// the background, in line before any later keyring operation, and Flush
+	// waits for it. The provider has already rotated the refresh token, so
+	// the write lands no later than it would have if the caller waited.
+	c.setSession(ns, "")
+	c.store.SaveInBackground(ns, func(err error) {
+		if err == nil {
+			return
+		}
+		notice := c.notStored(err)
+		c.change(func() {
+			if c.session == ns {
+				c.status.Notice = notice
+			}
+		})
+	})
 	return ns, nil
 }
 
@@ -426,15 +445,23 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 // session that cannot be stored still works for this process; an older one
 // in the keyring is removed if possible, so it does not come back later.
 func (c *Core) save(s *tokenstore.Session) string {
-	err := c.deps.Store.Save(s)
-	if err == nil {
-		return ""
+	if err := c.store.Save(s); err != nil {
+		return c.notStored(err)
 	}
+	return ""
+}
+
+// notStored records that the session could not be stored and says so.
+func (c *Core) notStored(err error) string {
 	c.deps.Logger.Warn("session not stored", "err", err)
-	_ = c.deps.Store.Delete()
 	c.update(func(st *Status) { st.Remembered = false })
 	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits; start or unlock your keyring (gnome-keyring, KWallet) and sign in again to keep it"
 }
+
+// Flush waits until the session is written to the store: call it before
+// the process exits, or a renewed session (its refresh token already
+// rotated at the provider) would be lost.
+func (c *Core) Flush() { c.store.Wait() }
 
 // SignInOptions adjust one interactive sign-in.
 type SignInOptions struct {
@@ -526,10 +553,10 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	if s == nil {
 		// Sign-out needs no Restore (which might refresh first).
 		var err error
-		if s, err = c.deps.Store.Load(); errors.Is(err, tokenstore.ErrNotFound) {
+		if s, err = c.store.Load(); errors.Is(err, tokenstore.ErrNotFound) {
 			return ErrNotSignedIn
 		} else if err != nil {
-			if derr := c.deps.Store.Delete(); derr != nil {
+			if derr := c.store.Delete(); derr != nil {
 				return &ForgetError{Err: derr}
 			}
 			return nil
@@ -538,7 +565,7 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	// Forget it locally first: whatever happens at the server, nobody finds
 	// this person signed in here afterwards.
 	var problems []error
-	if err := c.deps.Store.Delete(); err != nil {
+	if err := c.store.Delete(); err != nil {
 		problems = append(problems, &ForgetError{Err: err})
 	}
 	c.setSession(nil, opts.Reason)

@@ -364,6 +364,7 @@ func TestAnotherProcessRefreshedFirst(t *testing.T) {
 	c2, f2, _ := newTestCore(t, store)
 	c2.deps.Now, f2.now = clk.now, clk.now
 	_ = c2.Restore(context.Background())
+	c2.Flush() // process 2's renewed session has reached the store
 	f.used = f2.used // one provider behind both processes
 	tok, err := c1.AccessToken(context.Background())
 	if err != nil || tok != "at-refreshed" || c1.Status().State != SignedIn {
@@ -495,5 +496,50 @@ func TestSignInWaitsForASignOutUnderWay(t *testing.T) {
 	<-signedIn
 	if len(closedAt) != 1 || c.Status().State != SignedIn {
 		t.Errorf("browsers closed %v, state %v", closedAt, c.Status().State)
+	}
+}
+
+// gatedStore holds every Save until the test opens the gate: a keyring
+// that is slow to write.
+type gatedStore struct {
+	*tokenstore.Memory
+	gate chan struct{}
+}
+
+func (g *gatedStore) Save(s *tokenstore.Session) error {
+	<-g.gate
+	return g.Memory.Save(s)
+}
+
+// A renewal hands out the new token without waiting for the keyring, and
+// the write still lands before anything asked for after it: a sign-out's
+// delete is not undone by a late write of the renewed session.
+func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
+	store := &gatedStore{Memory: tokenstore.NewMemory(), gate: make(chan struct{})}
+	c, _, clk := newTestCore(t, store)
+	signedIn := make(chan error)
+	go func() { signedIn <- c.SignIn(context.Background(), Authentik, SignInOptions{}) }()
+	store.gate <- struct{}{} // the sign-in's own save
+	if err := <-signedIn; err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(10 * time.Minute)
+	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" {
+		t.Fatalf("renewal while the keyring is slow: %q %v", tok, err)
+	}
+	signedOut := make(chan error)
+	go func() { signedOut <- c.SignOut(context.Background(), SignOutOptions{}) }()
+	select {
+	case err := <-signedOut:
+		t.Fatalf("the sign-out did not wait for the pending write: %v", err)
+	case <-time.After(50 * time.Millisecond):
+	}
+	close(store.gate) // the renewed session reaches the keyring, then the sign-out
+	if err := <-signedOut; err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	if s, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("after the sign-out the store holds %v (%v)", s, err)
 	}
 }

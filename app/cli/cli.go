@@ -132,6 +132,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	defer s.core.Flush() // a renewed session is still being written
 	return f(ctx, s, rest)
 }
 

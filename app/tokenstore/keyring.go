@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"runtime"
 	"strconv"
 	"strings"
 	"time"
@@ -27,22 +28,35 @@ func (System) Set(service, user, secret string) error   { return keyring.Set(ser
 func (System) Get(service, user string) (string, error) { return keyring.Get(service, user) }
 func (System) Delete(service, user string) error        { return keyring.Delete(service, user) }
 
-// MaxEntry is the most bytes written to one keyring entry. Windows refuses
-// secrets over 2560 bytes and macOS about 3000 (after go-keyring's base64),
-// so a large session (an ID token with many groups) is split into parts.
-const MaxEntry = 1800
+// SmallEntry is the most bytes written to one keyring entry on Windows and
+// macOS: Windows refuses secrets over 2560 bytes and macOS about 3000 (after
+// go-keyring's base64), so a large session (an ID token with many groups)
+// is split into parts there.
+const SmallEntry = 1800
+
+// MaxEntryFor is the entry size for the keyring of goos. The Secret Service
+// (Linux, BSD) has no such limit, and every part costs a D-Bus round trip
+// on each read and several on each write, so the session stays whole there.
+func MaxEntryFor(goos string) int {
+	switch goos {
+	case "windows", "darwin", "ios":
+		return SmallEntry
+	}
+	return 1 << 20
+}
 
 // Keyring is a Store in the OS keyring under one service and account.
 type Keyring struct {
-	Backend Backend
-	Service string        // "ssotray"
-	Account string        // "session"
-	Timeout time.Duration // a locked keyring may prompt and wait; 0 means 30s
+	Backend  Backend
+	Service  string        // "ssotray"
+	Account  string        // "session"
+	MaxEntry int           // bytes in one entry before the session is split; 0 means SmallEntry
+	Timeout  time.Duration // a locked keyring may prompt and wait; 0 means 30s
 }
 
 // NewKeyring stores the session in the system keyring as service "ssotray".
 func NewKeyring() *Keyring {
-	return &Keyring{Backend: System{}, Service: "ssotray", Account: "session"}
+	return &Keyring{Backend: System{}, Service: "ssotray", Account: "session", MaxEntry: MaxEntryFor(runtime.GOOS)}
 }
 
 // UnavailableError means the keyring could not be used at all.
@@ -170,7 +184,7 @@ func (k *Keyring) read() (string, error) {
 	return b.String(), nil
 }
 
-// Save writes s, in parts when it is larger than MaxEntry.
+// Save writes s, in parts when it is larger than k.MaxEntry.
 func (k *Keyring) Save(s *Session) error {
 	data, err := json.Marshal(s)
 	if err != nil {
@@ -180,7 +194,11 @@ func (k *Keyring) Save(s *Session) error {
 	if head, err := k.get(k.Account); err == nil {
 		oldN, oldSlot, _ = parts(head)
 	}
-	pieces := split(string(data), MaxEntry)
+	maxEntry := k.MaxEntry
+	if maxEntry <= 0 {
+		maxEntry = SmallEntry
+	}
+	pieces := split(string(data), maxEntry)
 	head := pieces[0]
 	if len(pieces) > 1 {
 		slot := slots[0]

@@ -102,8 +102,8 @@ func TestKeyringRoundTrip(t *testing.T) {
 				t.Fatal(err)
 			}
 			for key, v := range b.m {
-				if len(v) > MaxEntry {
-					t.Errorf("%s holds %d bytes, over %d", key, len(v), MaxEntry)
+				if len(v) > SmallEntry {
+					t.Errorf("%s holds %d bytes, over %d", key, len(v), SmallEntry)
 				}
 			}
 			if got := b.entries() > 1; got != tt.wantParts {
@@ -292,25 +292,50 @@ func TestSystemKeyring(t *testing.T) {
 	if os.Getenv("SSOTRAY_TEST_DESKTOP") == "" {
 		t.Skip("needs the private keyring of `make test` (SSOTRAY_TEST_DESKTOP=1); not touching this desktop's keyring")
 	}
-	k := &Keyring{Backend: System{}, Service: "ssotray-test-" + strings.ReplaceAll(t.Name(), "/", "-"), Account: "session"}
-	t.Cleanup(func() { _ = k.Delete() })
-	in := bigSession(300)
-	if err := k.Save(in); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name     string
+		maxEntry int
+		split    bool // into parts, for a session of 300 groups
+	}{
+		{"whole, as on Linux", MaxEntryFor("linux"), false},
+		{"split, as on Windows", MaxEntryFor("windows"), true},
 	}
-	out, err := k.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if out.IDToken != in.IDToken || len(out.Groups) != 300 || out.Name != in.Name {
-		t.Error("session changed in the system keyring")
-	}
-	if err := k.Delete(); err != nil {
-		t.Fatal(err)
-	}
-	for _, acct := range []string{"session", "session.a.part1", "session.a.part2", "session.b.part1"} {
-		if _, err := keyring.Get(k.Service, acct); !errors.Is(err, keyring.ErrNotFound) {
-			t.Errorf("%s still in the keyring after Delete: %v", acct, err)
-		}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := &Keyring{Backend: System{}, Service: "ssotray-test-" + strings.ReplaceAll(t.Name(), "/", "-"), Account: "session", MaxEntry: tt.maxEntry}
+			t.Cleanup(func() { _ = k.Delete() })
+			in := bigSession(300)
+			if err := k.Save(in); err != nil {
+				t.Fatal(err)
+			}
+			accounts := []string{"session"}
+			for i := 1; i < 10; i++ {
+				accounts = append(accounts, fmt.Sprintf("session.a.part%d", i), fmt.Sprintf("session.b.part%d", i))
+			}
+			n := 0
+			for _, acct := range accounts {
+				if _, err := keyring.Get(k.Service, acct); err == nil {
+					n++
+				}
+			}
+			if split := n > 1; split != tt.split {
+				t.Errorf("the session takes %d keyring entries; split %v, want %v", n, split, tt.split)
+			}
+			out, err := k.Load()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if out.IDToken != in.IDToken || len(out.Groups) != 300 || out.Name != in.Name {
+				t.Error("session changed in the system keyring")
+			}
+			if err := k.Delete(); err != nil {
+				t.Fatal(err)
+			}
+			for _, acct := range accounts {
+				if _, err := keyring.Get(k.Service, acct); !errors.Is(err, keyring.ErrNotFound) {
+					t.Errorf("%s still in the keyring after Delete: %v", acct, err)
+				}
+			}
+		})
 	}
 }

@@ -1,0 +1,88 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// TestDemo runs the README's run command, `make run`, as a newcomer with no
+// configuration of their own: devidp starts, the window appears, and alice
+// signs in through the browser (Chromium, as testbrowser).
+func TestDemo(t *testing.T) {
+	needDesktop(t)
+	if _, err := exec.LookPath("make"); err != nil {
+		t.Skip("make is not installed")
+	}
+	_ = tokenstore.NewKeyring().Delete()
+	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete() })
+
+	home := t.TempDir()
+	ports := freePorts(t, 2)
+	browserLog := filepath.Join(home, "browser.log")
+	var env []string
+	for _, kv := range os.Environ() {
+		// The newcomer has no configuration, and this is not the test's make.
+		if !strings.HasPrefix(kv, "SSOTRAY_CONFIG=") && !strings.HasPrefix(kv, "MAKE") {
+			env = append(env, kv)
+		}
+	}
+	// A new HOME, but the Go caches of this machine: a cold build is not
+	// what this test is about.
+	goenv, err := exec.Command("go", "env", "GOPATH", "GOMODCACHE", "GOCACHE").Output()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := strings.Fields(string(goenv)); len(f) == 3 {
+		env = append(env, "GOPATH="+f[0], "GOMODCACHE="+f[1], "GOCACHE="+f[2])
+	}
+	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
+		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8",
+		"TESTBROWSER_USERNAME=alice", "TESTBROWSER_PASSWORD=alice", "TESTBROWSER_LOG="+browserLog)
+	out := &bytes.Buffer{}
+	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", ".."), "run",
+		fmt.Sprintf("DEMO_ADDR=127.0.0.1:%d", ports[0]), fmt.Sprintf("DEMO_NAVIDROME_ADDR=127.0.0.1:%d", ports[1]),
+		"DEMO_BROWSER="+bin.browser, "BIN="+t.TempDir())
+	cmd.Env, cmd.Stdout, cmd.Stderr = env, out, out
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true} // make, devidp and ssotray end together
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		_ = syscall.Kill(-cmd.Process.Pid, syscall.SIGTERM)
+		_ = cmd.Wait()
+	})
+
+	// The build may take a while on a cold cache.
+	found, err := exec.Command("timeout", "300", "xdotool", "search", "--sync", "--onlyvisible", "--name", "^ssotray$").Output()
+	if err != nil {
+		t.Fatalf("no ssotray window from `make run`: %v\n%s", err, out)
+	}
+	g := &gui{t: t, out: out, window: strings.Fields(string(found))[0]}
+	g.screenshot("demo")
+	g.keys("key", "Return") // Sign in with Authentik
+	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if s := stored(t); s != nil && s.Username == "alice" {
+			break
+		}
+		if time.Now().After(deadline) {
+			log, _ := os.ReadFile(browserLog)
+			t.Fatalf("alice is not signed in after `make run`:\n%s\nbrowser: %s", out, log)
+		}
+	}
+	time.Sleep(time.Second)
+	g.screenshot("demo-signed-in")
+	for _, want := range []string{"alice  / alice  / admins, users", "bob    / bob    / users"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("devidp did not print the user %q:\n%s", want, out)
+		}
+	}
+}
