@@ -364,7 +364,7 @@ func TestAnotherProcessRefreshedFirst(t *testing.T) {
 	c2, f2, _ := newTestCore(t, store)
 	c2.deps.Now, f2.now = clk.now, clk.now
 	_ = c2.Restore(context.Background())
-	c2.Flush() // process 2's renewed session has reached the store
+	c2.Flush()       // process 2's renewed session has reached the store
 	f.used = f2.used // one provider behind both processes
 	tok, err := c1.AccessToken(context.Background())
 	if err != nil || tok != "at-refreshed" || c1.Status().State != SignedIn {
