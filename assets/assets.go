@@ -9,6 +9,21 @@ import _ "embed"
 //go:embed icon.png
 var Icon []byte
 
+// Icon64 is the application icon at 64x64 (PNG, scaled down from Icon), the
+// window's icon: Fyne decodes it and hands it to the window system before
+// the window's first frame, and a desktop shows it at 64 px at most.
+//
+//go:embed icon-64.png
+var Icon64 []byte
+
+// Icon192 is the application icon at 192x192 (PNG, scaled down from Icon),
+// for pictures in the window: 96 units on the sign-in screen are 96 to 192
+// pixels, and a larger picture would only be scaled down before the first
+// frame.
+//
+//go:embed icon-192.png
+var Icon192 []byte
+
 // IconSVG is the application icon as drawn.
 //
 //go:embed icon.svg

@@ -40,12 +40,22 @@ type Env struct {
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
 	// GUI starts the window when no verb is given; nil prints the usage.
-	GUI func(ctx context.Context, configPath string, kiosk bool) error
+	GUI func(ctx context.Context, opts GUIOptions) error
 }
 
-const usage = `Usage: ssotray [--config FILE] [--kiosk] [VERB [options]]
+// GUIOptions are the global flags that shape the window.
+type GUIOptions struct {
+	ConfigPath string
+	Kiosk      bool // the shared-machine rules, as kiosk.enabled
+	// Background starts with only the tray icon (autostart at login); the
+	// window opens anyway when no tray host shows the icon.
+	Background bool
+}
 
-With no verb, ssotray opens its window and tray icon (--kiosk: the shared-machine rules).
+const usage = `Usage: ssotray [--config FILE] [--kiosk] [--background] [VERB [options]]
+
+With no verb, ssotray opens its window and tray icon (--kiosk: the shared-machine
+rules; --background: only the tray icon, as at login, while a tray shows it).
 
 Verbs:
   login [--method authentik|navidrome] [--timeout 3m]   sign in
@@ -98,6 +108,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	global.SetOutput(io.Discard)
 	configPath := global.String("config", "", "configuration file")
 	kiosk := global.Bool("kiosk", false, "run as a shared machine's sign-in screen (as kiosk.enabled)")
+	background := global.Bool("background", false, "start with the window hidden while a tray shows the icon")
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(env.Stdout, usage)
@@ -106,7 +117,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		return usageError("%v", err)
 	}
 	if global.NArg() == 0 && env.GUI != nil {
-		return env.GUI(ctx, *configPath, *kiosk)
+		return env.GUI(ctx, GUIOptions{ConfigPath: *configPath, Kiosk: *kiosk, Background: *background})
 	}
 	if global.NArg() == 0 {
 		fmt.Fprint(env.Stderr, usage)

@@ -215,3 +215,27 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 		t.Errorf("token --id-token: %d %q", code, h.stdout.String())
 	}
 }
+
+func TestNoVerbStartsTheWindow(t *testing.T) {
+	tests := []struct {
+		args []string
+		want GUIOptions
+	}{
+		{nil, GUIOptions{}},
+		{[]string{"--kiosk"}, GUIOptions{Kiosk: true}},
+		{[]string{"--background"}, GUIOptions{Background: true}},
+		{[]string{"--config", "/etc/x.yaml", "--background"}, GUIOptions{ConfigPath: "/etc/x.yaml", Background: true}},
+	}
+	for _, tt := range tests {
+		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
+			var got *GUIOptions
+			code := Run(context.Background(), Env{
+				Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
+				GUI: func(_ context.Context, o GUIOptions) error { got = &o; return nil },
+			}, tt.args)
+			if code != 0 || got == nil || *got != tt.want {
+				t.Errorf("exit %d, window started with %+v, want %+v", code, got, tt.want)
+			}
+		})
+	}
+}

@@ -114,7 +114,7 @@ func (u *UI) trayAction(action string) {
 
 // refreshTray rebuilds the tray menu and sets the icon for the state.
 func (u *UI) refreshTray() {
-	if u.desk == nil {
+	if u.desk == nil || !u.trayOn {
 		return
 	}
 	st := u.status

@@ -281,3 +281,27 @@ func TestKioskWindow(t *testing.T) {
 		t.Errorf("I'm still here: %d calls, banner %v", n, u.signedIn.countdownB.Visible())
 	}
 }
+
+// With DeferTray the tray is left alone until StartTray (so the window's
+// first frame comes first), which then sets up all of it, once.
+func TestDeferredTray(t *testing.T) {
+	d := &fakeDesk{App: test.NewTempApp(t)}
+	core := newFakeCore(app.Authentik)
+	u := newTestUIOn(t, d, core, Options{Icon: testIcon, TraySignedIn: testTraySignedIn, TraySignedOut: testTrayOut, DeferTray: true})
+	core.ui(func() {})
+	if len(d.menus) != 0 || len(d.icons) != 0 || d.trayWin != nil {
+		t.Fatalf("the tray was touched before StartTray: %d menus, %d icons, window %v", len(d.menus), len(d.icons), d.trayWin)
+	}
+	core.ui(u.StartTray)
+	if len(d.menus) == 0 || d.icon() != testTrayOut || d.trayWin != u.win {
+		t.Fatalf("after StartTray: %d menus, icon %v, tray window %v", len(d.menus), d.icon(), d.trayWin)
+	}
+	if w := d.windows[0]; w.intercept == nil || w.master {
+		t.Error("with a tray, closing the window must hide it (an intercept, not a master window)")
+	}
+	menus := len(d.menus)
+	core.ui(u.StartTray)
+	if len(d.menus) != menus {
+		t.Error("a second StartTray set the tray up again")
+	}
+}

@@ -59,9 +59,13 @@ var _ Core = (*app.Core)(nil)
 // Options adjust the UI.
 type Options struct {
 	Title string // window title and name shown on the sign-in screen; "" means "ssotray"
-	// Icon is the application icon; TraySignedIn and TraySignedOut are the
-	// tray icons for the two states. Any of them may be nil.
-	Icon, TraySignedIn, TraySignedOut fyne.Resource
+	// Icon is the application icon, also drawn on the sign-in screen;
+	// WindowIcon is the window's icon for the desktop's task bar and
+	// switcher (nil means Icon): a small picture is quicker to decode and
+	// hand to the window system before the first frame. TraySignedIn and
+	// TraySignedOut are the tray icons for the two states. Any of them may
+	// be nil.
+	Icon, WindowIcon, TraySignedIn, TraySignedOut fyne.Resource
 	// Notify sends desktop notifications on sign-in, on sign-out and when
 	// the session ends by itself.
 	Notify bool
@@ -72,6 +76,13 @@ type Options struct {
 	// desktop's panel may start after ssotray, or restart); closing the
 	// window then hides it, otherwise quits. nil means always.
 	TrayHost func() bool
+	// DeferTray leaves setting up the tray to StartTray, so that it can
+	// come after the window's first frame: Fyne's desktop driver builds its
+	// tray (a hidden OpenGL window, and then the D-Bus registration) as
+	// soon as the tray is first touched, which in New would come before
+	// the window is drawn. Fyne starts a tray only when the app's Run
+	// begins, so StartTray must come before Run.
+	DeferTray bool
 }
 
 // windowSize is the size the window opens with.
@@ -107,6 +118,7 @@ type UI struct {
 	// forgetFailed: the last sign-out left the session in the keyring; the
 	// sign-in screen offers to try again (the core retries from the store).
 	forgetFailed bool
+	trayOn       bool       // the tray is set up (see Options.DeferTray)
 	trayItems    []MenuItem // the menu last given to the tray
 	trayMenu     *fyne.Menu
 	trayIcon     fyne.Resource
@@ -126,16 +138,21 @@ type note struct {
 }
 
 // New builds the window (not shown yet) and, when a is a desktop.App, the
-// tray icon and menu. It does no blocking work: it only asks the core for
-// its current state, which the core keeps in memory.
+// tray icon and menu (with Options.DeferTray, StartTray does that).
+// It does no blocking work: it only asks the core for its current state,
+// which the core keeps in memory.
 func New(a fyne.App, core Core, opts Options) *UI {
 	if opts.Title == "" {
 		opts.Title = "ssotray"
 	}
 	u := &UI{app: a, core: core, opts: opts, methods: core.Methods()}
 	u.win = a.NewWindow(opts.Title)
-	if opts.Icon != nil {
-		u.win.SetIcon(opts.Icon)
+	icon := opts.WindowIcon
+	if icon == nil {
+		icon = opts.Icon
+	}
+	if icon != nil {
+		u.win.SetIcon(icon)
 	}
 	u.win.Resize(windowSize)
 
@@ -181,19 +198,30 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	})
 	u.win.Canvas().SetOnTypedRune(func(rune) { u.noteInput() })
 
-	if u.desk != nil {
-		u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
-		// Closing hides the window to the tray (Fyne sets this too; keep it
-		// explicit for drivers that do not).
-		u.win.SetCloseIntercept(func() {
-			if u.opts.TrayHost == nil || u.opts.TrayHost() {
-				u.win.Hide()
-				return
-			}
-			u.app.Quit() // no tray to come back from
-		})
+	if !opts.DeferTray {
+		u.StartTray()
 	}
 	return u
+}
+
+// StartTray sets up the tray icon and menu when Options.DeferTray left
+// them for later. It does nothing the second time, or without a tray.
+func (u *UI) StartTray() {
+	if u.desk == nil || u.trayOn {
+		return
+	}
+	u.trayOn = true
+	u.refreshTray()
+	u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
+	// Closing hides the window to the tray (Fyne's SetSystemTrayWindow
+	// sets this too; ours quits instead when no tray host shows the icon).
+	u.win.SetCloseIntercept(func() {
+		if u.opts.TrayHost == nil || u.opts.TrayHost() {
+			u.win.Hide()
+			return
+		}
+		u.app.Quit() // no tray to come back from
+	})
 }
 
 // signInPrimary starts Authentik when it is enabled; with Navidrome alone

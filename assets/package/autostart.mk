@@ -22,14 +22,14 @@ user-uninstall: user-uninstall-autostart
 
 install-autostart:
 	install -Dm00644 $(Autostart) $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/$(AppID).desktop
-	sed -i -e "s,^Exec=$(Exec)$$,Exec=$(PREFIX)/bin/$(Exec)," $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/$(AppID).desktop
+	sed -i -e "s,^Exec=$(Exec) ,Exec=$(PREFIX)/bin/$(Exec) ," $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/$(AppID).desktop
 
 uninstall-autostart:
 	-rm $(DESTDIR)$(SYSCONFDIR)/xdg/autostart/$(AppID).desktop
 
 user-install-autostart:
 	install -Dm00644 $(Autostart) $(DESTDIR)$(XDG_CONFIG_HOME)/autostart/$(AppID).desktop
-	sed -i -e "s,^Exec=$(Exec)$$,Exec=$(HOME)/.local/bin/$(Exec)," $(DESTDIR)$(XDG_CONFIG_HOME)/autostart/$(AppID).desktop
+	sed -i -e "s,^Exec=$(Exec) ,Exec=$(HOME)/.local/bin/$(Exec) ," $(DESTDIR)$(XDG_CONFIG_HOME)/autostart/$(AppID).desktop
 
 user-uninstall-autostart:
 	-rm $(DESTDIR)$(XDG_CONFIG_HOME)/autostart/$(AppID).desktop

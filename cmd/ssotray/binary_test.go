@@ -300,7 +300,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 		icon:      filepath.Join(dest, prefix, "share/pixmaps", meta.ID+".png"),
 		autostart: filepath.Join(dest, "etc/xdg/autostart", meta.ID+".desktop"),
 		exec:      "ssotray", // found on PATH
-		autoExec:  sysBin,
+		autoExec:  sysBin + " --background",
 	}
 	checkInstall(t, meta, system)
 	// The shipped binary: what it links, and that the icons are in it rather
@@ -329,7 +329,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 		icon:      filepath.Join(home, ".local/share/icons", meta.ID+".png"),
 		autostart: filepath.Join(home, ".config/autostart", meta.ID+".desktop"),
 		exec:      userBin,
-		autoExec:  userBin,
+		autoExec:  userBin + " --background",
 	}
 	checkInstall(t, meta, user)
 

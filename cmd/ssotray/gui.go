@@ -7,14 +7,18 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"runtime/debug"
 	"sync/atomic"
 	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
+	"fyne.io/fyne/v2/driver/desktop"
+	"fyne.io/fyne/v2/theme"
 	"github.com/godbus/dbus/v5"
 
 	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/idle"
 	"github.com/ssotray/ssotray/app/instance"
@@ -27,7 +31,12 @@ import (
 
 // runGUI starts the window and the tray: the wiring of the real Fyne app,
 // keyring, browser and single-instance socket around the core and app/ui.
-func runGUI(ctx context.Context, configPath string, kiosk bool, logger *slog.Logger) error {
+func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
+	configPath, kiosk := o.ConfigPath, o.Kiosk
+	// Until the window is up the garbage collector runs half as often:
+	// start-up allocates a lot at once (fonts above all), and on a desktop's
+	// few cores the collector's work would delay the first frame.
+	restoreGC := collectLessUntilShown()
 	// Quit from the tray ends Run; the background work ends with it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -57,24 +66,43 @@ func runGUI(ctx context.Context, configPath string, kiosk bool, logger *slog.Log
 	}
 
 	a := fyneapp.NewWithID("io.github.ssotray")
+	go warmFonts()
+	// The application icon (for notifications, say) at full size; the window
+	// and the sign-in screen take the sizes they show.
 	a.SetIcon(fyne.NewStaticResource("ssotray.png", assets.Icon))
 	shell := a
+	var host trayHost
 	opts := ui.Options{
-		TrayHost:      watchTrayHost(ctx),
-		Icon:          fyne.NewStaticResource("ssotray.png", assets.Icon),
+		TrayHost:      host.up.Load,
+		Icon:          fyne.NewStaticResource("ssotray-192.png", assets.Icon192),
+		WindowIcon:    fyne.NewStaticResource("ssotray-64.png", assets.Icon64),
 		TraySignedIn:  fyne.NewStaticResource("tray-signed-in.png", assets.TraySignedIn),
 		TraySignedOut: fyne.NewStaticResource("tray-signed-out.png", assets.TraySignedOut),
 		Notify:        true,
+		// The window's first frame first, then the tray (startMain sets it
+		// up, a.Run starts it).
+		DeferTray: true,
 	}
 
 	// These two belong to the UI goroutine once it runs.
 	var (
-		u  *ui.UI
-		sw *ui.SetupWindow
+		u    *ui.UI
+		sw   *ui.SetupWindow
+		core *app.Core
 	)
+	// Autostarted at login, ssotray waits in the tray; the window shows
+	// anyway once it is known that no tray host would show the icon.
+	background := o.Background && !kiosk && (cfg == nil || !cfg.Kiosk.Enabled)
 	if cfg != nil {
-		u = startMain(ctx, shell, cfg, kiosk, opts, logger)
+		u, core = startMain(ctx, shell, cfg, kiosk, !background, opts, logger)
 	} else {
+		// Fyne starts a tray only if it has one when Run begins, and the main
+		// window's real tray comes after the setup, so hold its place.
+		placeholder := false
+		if desk, ok := shell.(desktop.App); ok && !kiosk {
+			desk.SetSystemTrayMenu(fyne.NewMenu("ssotray"))
+			placeholder = true
+		}
 		svc := setup.Service{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Locator: locator}
 		sw = ui.NewSetup(shell, svc, opts, func(path string) {
 			cfg, err := config.Load(path, os.Getenv)
@@ -82,12 +110,27 @@ func runGUI(ctx context.Context, configPath string, kiosk bool, logger *slog.Log
 				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
 				return
 			}
-			u = startMain(ctx, shell, cfg, kiosk, opts, logger)
+			u, core = startMain(ctx, shell, cfg, kiosk, true, opts, logger)
 			sw.Window().Close()
 			sw = nil
 		})
+		if placeholder {
+			// With a tray Fyne would keep running behind a closed setup window.
+			sw.Window().SetCloseIntercept(a.Quit)
+		}
 		sw.Show()
 	}
+	// The window is drawn: now the work that could wait for it.
+	restoreGC()
+	go host.watch(ctx, func(up bool) {
+		if background && !up {
+			fyne.Do(func() {
+				if u != nil {
+					u.Show()
+				}
+			})
+		}
+	})
 	go func() {
 		for range inst.ShowRequests() {
 			fyne.Do(func() {
@@ -108,12 +151,15 @@ func runGUI(ctx context.Context, configPath string, kiosk bool, logger *slog.Log
 	if u != nil {
 		u.Close()
 	}
+	if core != nil {
+		core.Flush() // a renewed session may still be on its way to the keyring
+	}
 	return nil
 }
 
 // startMain builds the core for cfg and the window and tray around it, and
-// shows the window.
-func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk bool, opts ui.Options, logger *slog.Logger) *ui.UI {
+// shows the window if show.
+func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options, logger *slog.Logger) (*ui.UI, *app.Core) {
 	kiosk = kiosk || cfg.Kiosk.Enabled
 	var store tokenstore.Store = tokenstore.NewKeyring()
 	if kiosk && !cfg.Kiosk.Remember {
@@ -134,52 +180,87 @@ func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk bo
 		go watchKiosk(ctx, core, logger)
 	}
 	// The window appears at once; the stored session (and any refresh)
-	// arrives through the core's status.
+	// arrives through the core's status. Restoring starts once the window
+	// is drawn, so its keyring and network work does not compete with the
+	// first frame, and goes on while the tray is set up; the window shows
+	// the session as soon as the app runs.
+	if show {
+		u.Show()
+	}
 	go func() {
 		_ = core.Restore(ctx)
 		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
 	}()
-	u.Show()
-	return u
+	u.StartTray()
+	return u, core
 }
 
 // watcherName is the bus name of the desktop's StatusNotifier host.
 const watcherName = "org.kde.StatusNotifierWatcher"
 
-// watchTrayHost follows, in the background, whether a tray host is on the
-// session bus: panels often start after autostarted programs, and restart.
-// Fyne's tray registers again by itself when one appears.
-func watchTrayHost(ctx context.Context) func() bool {
-	var up atomic.Bool
+// trayHost follows whether a tray host is on the session bus: panels often
+// start after autostarted programs, and restart. Fyne's tray registers again
+// by itself when one appears. Until watch has asked the bus (it is started
+// once the window is drawn), up is false, as it stays when there is no
+// session bus at all: closing the window then quits rather than hiding it
+// where nothing could bring it back.
+type trayHost struct {
+	up atomic.Bool
+}
+
+// watch keeps up current until ctx ends; known is told the first answer.
+func (h *trayHost) watch(ctx context.Context, known func(up bool)) {
 	conn, err := dbus.SessionBus()
 	if err != nil {
-		return up.Load
+		known(false)
+		return
 	}
-	go func() {
-		ch := make(chan *dbus.Signal, 8)
-		conn.Signal(ch)
-		defer conn.RemoveSignal(ch)
-		_ = conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, watcherName))
-		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-		var has bool
-		if conn.BusObject().CallWithContext(cctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has) == nil {
-			up.Store(has)
-		}
-		cancel()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case sig := <-ch:
-				if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) < 3 || sig.Body[0] != watcherName {
-					continue
-				}
-				owner, _ := sig.Body[2].(string)
-				up.Store(owner != "")
+	ch := make(chan *dbus.Signal, 8)
+	conn.Signal(ch)
+	defer conn.RemoveSignal(ch)
+	_ = conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, watcherName))
+	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+	var has bool
+	if conn.BusObject().CallWithContext(cctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has) == nil {
+		h.up.Store(has)
+	}
+	cancel()
+	known(has)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case sig := <-ch:
+			if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) < 3 || sig.Body[0] != watcherName {
+				continue
 			}
+			owner, _ := sig.Body[2].(string)
+			h.up.Store(owner != "")
 		}
-	}()
-	return up.Load
+	}
+}
+
+// collectLessUntilShown raises the garbage collector's GOGC to 200, unless
+// it is higher already (or off), and returns the func that puts it back.
+func collectLessUntilShown() (restore func()) {
+	const startGC = 200
+	prev := debug.SetGCPercent(startGC)
+	if prev < 0 || prev > startGC {
+		debug.SetGCPercent(prev)
+	}
+	return func() { debug.SetGCPercent(prev) }
+}
+
+// warmFonts loads the fonts of the first screen on another core while the
+// UI goroutine sets up the window. Fyne loads a text style's fonts (the
+// theme's, its emoji font and a system font for the language) the first time
+// text in that style is measured, which is most of the work before the first
+// frame. The sign-in screen measures its bold headings and buttons first, so
+// this takes the regular style: by the time the UI goroutine gets to it, it
+// is loaded. Fyne's font caches are safe for concurrent use; should both
+// goroutines load the same style, the second copy is merely wasted.
+func warmFonts() {
+	fyne.MeasureText("ssotray", theme.TextSize(), fyne.TextStyle{})
 }
 
 // watchKiosk applies the idle timeout and session limit, reading the idle

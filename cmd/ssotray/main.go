@@ -52,8 +52,8 @@ func run() int {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},
 		ReadPassword: readPassword,
-		GUI: func(ctx context.Context, configPath string, kiosk bool) error {
-			return runGUI(ctx, configPath, kiosk, logger)
+		GUI: func(ctx context.Context, o cli.GUIOptions) error {
+			return runGUI(ctx, o, logger)
 		},
 		Version: version,
 		Logger:  logger,

@@ -63,6 +63,7 @@ func TestTrayOverDBus(t *testing.T) {
 	// Nobody signed in: the sign-in items, and Quit ends the app.
 	gui := startTrayGUI(t, w)
 	item := gui.waitForItem(t, conn)
+	gui.waitForWindow(t, true) // started by hand: the window shows
 	menu := item.waitForMenu(t, "signed out", signedOut)
 	outIcon := item.iconPixmap(t)
 	item.click(t, menu, "Quit")
@@ -76,9 +77,10 @@ func TestTrayOverDBus(t *testing.T) {
 	writeTrayConfig(w, apps, bin.browser)
 	w.mustRun("login", "--timeout", "90s")
 	writeTrayConfig(w, apps, recorder)
-	gui = startTrayGUI(t, w)
+	gui = startTrayGUI(t, w, "--background") // as autostart at login
 	item = gui.waitForItem(t, conn)
 	menu = item.waitForMenu(t, "signed in as alice", signedIn)
+	gui.waitForWindow(t, false)
 	if inIcon := item.iconPixmap(t); len(inIcon) == 0 || len(outIcon) == 0 || bytes.Equal(inIcon, outIcon) {
 		t.Errorf("the tray icon does not differ between signed out (%d bytes) and signed in (%d bytes)", len(outIcon), len(inIcon))
 	}
@@ -95,6 +97,9 @@ func TestTrayOverDBus(t *testing.T) {
 	if b, _ := os.ReadFile(opened); string(b) != want {
 		t.Fatalf("after clicking Music the browser was given %q, want %q\nmenu clicked: %v\nmenu now: %v\n%s", b, want, menu, item.menu(t), gui.output())
 	}
+
+	item.click(t, menu, "Show ssotray")
+	gui.waitForWindow(t, true)
 
 	// Sign out from the tray: the menu goes back to the sign-in items.
 	item.click(t, item.menu(t), "Sign out")
@@ -164,9 +169,9 @@ type trayGUI struct {
 	done chan struct{}
 }
 
-func startTrayGUI(t *testing.T, w *world) *trayGUI {
+func startTrayGUI(t *testing.T, w *world, args ...string) *trayGUI {
 	t.Helper()
-	g := &trayGUI{cmd: exec.Command(bin.ssotray, "--config", w.config), out: &trayLog{}, done: make(chan struct{})}
+	g := &trayGUI{cmd: exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...), out: &trayLog{}, done: make(chan struct{})}
 	g.cmd.Env = append(append([]string{}, w.env...), "XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8", "LC_ALL=")
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
 	if err := g.cmd.Start(); err != nil {
@@ -178,6 +183,27 @@ func startTrayGUI(t *testing.T, w *world) *trayGUI {
 }
 
 func (g *trayGUI) output() string { return "ssotray output:\n" + g.out.String() }
+
+// waitForWindow waits until g's window is shown (or, for shown false, that
+// it stays hidden for a while after the tray item is up).
+func (g *trayGUI) waitForWindow(t *testing.T, shown bool) {
+	t.Helper()
+	visible := func() bool {
+		return exec.Command("xdotool", "search", "--onlyvisible", "--pid", fmt.Sprint(g.cmd.Process.Pid)).Run() == nil
+	}
+	if !shown {
+		time.Sleep(time.Second)
+		if visible() {
+			t.Errorf("ssotray --background showed its window although a tray shows its icon\n%s", g.output())
+		}
+		return
+	}
+	for deadline := time.Now().Add(10 * time.Second); !visible(); time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window did not show\n%s", g.output())
+		}
+	}
+}
 
 // trayItem is the GUI's StatusNotifierItem on the bus.
 type trayItem struct {
