@@ -355,7 +355,9 @@ start-up   exec until the first frame is drawn into the window (X DAMAGE on Xvfb
 token      whole process, the session in gnome-keyring; baseline the same binary
            printing its version.
 refresh    in process, through ssotray's core as the window renews (new tokens,
-           ID-token check, keyring write); baseline one plain refresh_token POST.
+           ID-token check) until the caller has the token; the keyring write
+           that follows in the background is its own row. Baseline one plain
+           refresh_token POST.
 sign-in    Chromium through testbrowser: exec of ssotray login until it exits
            signed in; baseline the same browser doing authorize + token for a
            plain loopback client, until the token answer.

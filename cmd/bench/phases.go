@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"time"
 
@@ -161,14 +162,15 @@ func (b *bench) token(ctx context.Context) {
 // refresh: the silent refresh as the running window does it (the core's
 // KeepFresh; `ssotray token` does the same when the token is stale): the
 // core, with the provider discovered and its keys fetched, asks for new
-// tokens, checks the new ID token and writes the session to the keyring;
-// the renewal is not done before the rotated refresh token is stored.
+// tokens, checks the new ID token and hands the token out, while the
+// session is written to the keyring in the background (not timed, and
+// finished before the next measurement).
 // Against one bare refresh POST to the same token endpoint. Both run in
 // this process over kept-alive loopback connections. Two more kinds show
 // where the time goes: the oidc package's part alone, and the keyring
 // write alone.
 func (b *bench) refresh(ctx context.Context) {
-	name := "silent refresh in the core, keyring write included (vs bare POST)"
+	name := "silent refresh in the core, until the caller has the token (vs bare POST)"
 	fail := func(err error) { b.add(row{name: name, err: err}) }
 	core, err := newCore(b.shortConfig, b.keyring, newFormBrowser().open)
 	if err == nil {
@@ -199,12 +201,15 @@ func (b *bench) refresh(ctx context.Context) {
 	}
 	// An entry of its own, so the core's stored session is left alone; the
 	// session written is of the same size.
-	kr := &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray-bench", Account: "session"}
+	kr := &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray-bench", Account: "session", MaxEntry: tokenstore.MaxEntryFor(runtime.GOOS)}
 	defer func() { _ = kr.Delete() }()
 	prev := ""
 	// The warm round is the core's first renewal, which discovers the
 	// provider and fetches its keys, as the window's first one does.
 	times, err := interleave("refresh", b.refreshRuns, 1, []string{"core", "bare", "oidc", "keyring"}, func(k string) (time.Duration, error) {
+		// The core hands out the token while its keyring write goes on; that
+		// write must not overlap the next measurement, baseline or not.
+		defer core.Flush()
 		return timed(func() (err error) {
 			switch k {
 			case "core":

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"os"
+	"runtime"
 	"testing"
 	"time"
 
@@ -79,7 +80,7 @@ func BenchmarkKeyringSave(b *testing.B) {
 		b.Skip("needs a Secret Service: run through `make bench`")
 	}
 	_, s, _, _ := refreshWorld(b)
-	k := &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray-bench", Account: "go-bench"}
+	k := &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray-bench", Account: "go-bench", MaxEntry: tokenstore.MaxEntryFor(runtime.GOOS)}
 	b.Cleanup(func() { _ = k.Delete() })
 	for b.Loop() {
 		if err := k.Save(s); err != nil {

@@ -122,6 +122,10 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	}
 	// The window is drawn: now the work that could wait for it.
 	restoreGC()
+	// Start-up garbage (font tables above all) would otherwise stay with
+	// the process for minutes, until the runtime's scavenger returns it; a
+	// tray app then idles for hours, so hand it back once things settle.
+	time.AfterFunc(5*time.Second, debug.FreeOSMemory)
 	go host.watch(ctx, func(up bool) {
 		if background && !up {
 			fyne.Do(func() {
