@@ -224,12 +224,7 @@ func TestKioskSignInIsFreshAndNotStored(t *testing.T) {
 // keyring was never written. Then bob gets a fresh login form and signs in
 // as himself.
 func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
-	w := newWorld(t, time.Minute)
-	cfg, _ := os.ReadFile(w.config)
-	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
-	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	w := kioskWorld(t)
 	// Who sits at the browser: the browser command reads it at each start.
 	seat := filepath.Join(t.TempDir(), "at-the-browser")
 	sitDown := func(u oidctest.User) {
@@ -280,6 +275,18 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	}
 }
 
+// kioskWorld is a world whose kiosk signs out after 6 s without input.
+func kioskWorld(t *testing.T) *world {
+	t.Helper()
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return w
+}
+
 // kioskIdleSignOut signs in at the kiosk g (idle_timeout 6s), keeps the
 // mouse moving for longer than the timeout, then stops and waits for the
 // idle sign-out: revocation and end-session at the provider.
@@ -323,12 +330,7 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui) {
 // idle time (no GNOME here), the kiosk counts the pointer moving in its
 // own window (here it covers the whole display).
 func TestKioskIdleFromWindowInput(t *testing.T) {
-	w := newWorld(t, time.Minute)
-	cfg, _ := os.ReadFile(w.config)
-	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
-	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
-		t.Fatal(err)
-	}
+	w := kioskWorld(t)
 	// Fyne still draws on Xvfb; only the idle source sees a Wayland desktop.
 	g := startGUIArgs(t, w, []string{"--kiosk"}, "WAYLAND_DISPLAY=wayland-ssotray-test", "SSOTRAY_DEBUG=1")
 	kioskIdleSignOut(t, w, g)
