@@ -393,19 +393,34 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 			ns, err = stored, nil
 		}
 	}
-	c.mu.Lock()
-	replaced := c.gen != gen
-	c.mu.Unlock()
-	if replaced {
+	// still is true while the session is the one renewed: a sign-in or
+	// sign-out meanwhile (each holds the store while it acts) wins.
+	still := func() bool {
+		c.mu.Lock()
+		defer c.mu.Unlock()
+		return c.gen == gen
+	}
+	current := func() (*tokenstore.Session, error) {
 		if cur, _ := c.current(); cur != nil {
 			return cur, nil
 		}
 		return nil, ErrNotSignedIn
 	}
+	if !still() {
+		return current()
+	}
 	switch {
 	case errors.Is(err, errSessionEnded):
-		_ = c.store.Delete()
-		c.setSession(nil, err.Error())
+		ended := false
+		c.store.locked(func(st tokenstore.Store) {
+			if ended = still(); ended {
+				_ = st.Delete()
+				c.setSession(nil, err.Error())
+			}
+		})
+		if !ended {
+			return current()
+		}
 		return nil, err
 	case err != nil:
 		c.change(func() {
@@ -426,8 +441,13 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	// the background, in line before any later keyring operation, and Flush
 	// waits for it. The provider has already rotated the refresh token, so
 	// the write lands no later than it would have if the caller waited.
-	c.setSession(ns, "")
-	c.store.SaveInBackground(ns, func(err error) {
+	renewed := false
+	c.store.saveInBackgroundIf(func() bool {
+		if renewed = still(); renewed {
+			c.setSession(ns, "")
+		}
+		return renewed
+	}, ns, func(err error) {
 		if err == nil {
 			return
 		}
@@ -438,17 +458,10 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 			}
 		})
 	})
-	return ns, nil
-}
-
-// save stores s and returns a notice when it could not be remembered. A
-// session that cannot be stored still works for this process; an older one
-// in the keyring is removed if possible, so it does not come back later.
-func (c *Core) save(s *tokenstore.Session) string {
-	if err := c.store.Save(s); err != nil {
-		return c.notStored(err)
+	if !renewed {
+		return current()
 	}
-	return ""
+	return ns, nil
 }
 
 // notStored records that the session could not be stored and says so.
@@ -458,10 +471,15 @@ func (c *Core) notStored(err error) string {
 	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits; start or unlock your keyring (gnome-keyring, KWallet) and sign in again to keep it"
 }
 
-// Flush waits until the session is written to the store: call it before
-// the process exits, or a renewed session (its refresh token already
-// rotated at the provider) would be lost.
-func (c *Core) Flush() { c.store.Wait() }
+// Flush waits for a renewal under way and until the session is written to
+// the store: call it before the process exits, or a renewed session (its
+// refresh token already rotated at the provider) would be lost. A renewal
+// whose context is cancelled ends quickly.
+func (c *Core) Flush() {
+	c.renewMu.Lock()
+	defer c.renewMu.Unlock()
+	c.store.Wait()
+}
 
 // SignInOptions adjust one interactive sign-in.
 type SignInOptions struct {
@@ -513,11 +531,18 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		c.update(func(st *Status) { *st = prev; st.Notice = err.Error() })
 		return err
 	}
-	notice := c.save(s)
-	if s.Method == string(Authentik) && s.RefreshToken == "" && notice == "" {
-		notice = errNoRefreshToken.Error()
-	}
-	c.setSession(s, notice)
+	// The save and the new session in one step, so a renewal of the last
+	// session finishing meanwhile cannot overwrite either.
+	c.store.locked(func(st tokenstore.Store) {
+		notice := ""
+		if err := saveOrForget(st, s); err != nil {
+			notice = c.notStored(err)
+		}
+		if s.Method == string(Authentik) && s.RefreshToken == "" && notice == "" {
+			notice = errNoRefreshToken.Error()
+		}
+		c.setSession(s, notice)
+	})
 	return nil
 }
 
@@ -565,10 +590,12 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	// Forget it locally first: whatever happens at the server, nobody finds
 	// this person signed in here afterwards.
 	var problems []error
-	if err := c.store.Delete(); err != nil {
-		problems = append(problems, &ForgetError{Err: err})
-	}
-	c.setSession(nil, opts.Reason)
+	c.store.locked(func(st tokenstore.Store) {
+		if err := st.Delete(); err != nil {
+			problems = append(problems, &ForgetError{Err: err})
+		}
+		c.setSession(nil, opts.Reason)
+	})
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
 		problems = append(problems, m.signOut(ctx, s, opts.Local)...)

@@ -33,10 +33,25 @@ func (s *serialStore) Delete() error {
 	return s.Store.Delete()
 }
 
-// SaveInBackground takes its place in line at once, then saves x without
-// making the caller wait, and tells done the outcome.
-func (s *serialStore) SaveInBackground(x *tokenstore.Session, done func(error)) {
+// locked runs f with the store to itself: f's keyring operations and the
+// change it makes to the session come with no other keyring operation
+// between them (a sign-out's delete cannot fall between a renewal's check
+// and its save).
+func (s *serialStore) locked(f func(st tokenstore.Store)) {
 	s.mu.Lock()
+	defer s.mu.Unlock()
+	f(s.Store)
+}
+
+// saveInBackgroundIf takes the store to itself, runs first, and only if
+// that says so saves x without making the caller wait, telling done the
+// outcome; the store stays in line behind the save until it lands.
+func (s *serialStore) saveInBackgroundIf(first func() bool, x *tokenstore.Session, done func(error)) {
+	s.mu.Lock()
+	if !first() {
+		s.mu.Unlock()
+		return
+	}
 	go func() {
 		err := saveOrForget(s.Store, x)
 		s.mu.Unlock()

@@ -32,6 +32,8 @@ func (c *Client) CheckRedirectURI(ctx context.Context, redirectURI string) error
 	if err != nil {
 		return err
 	}
+	// Authentik translates its error pages; the titles below are English.
+	req.Header.Set("Accept-Language", "en")
 	hc := *c.http
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hc.Do(req)
@@ -43,12 +45,14 @@ func (c *Client) CheckRedirectURI(ctx context.Context, redirectURI string) error
 	if resp.StatusCode < 400 {
 		return nil
 	}
+	// The titles of Authentik's error pages; the client is checked first
+	// there, and its page may well mention redirects in passing.
 	page := strings.ToLower(string(body))
 	switch {
-	case strings.Contains(page, "redirect"):
-		return ErrRedirectURIRefused
-	case strings.Contains(page, "client"):
+	case strings.Contains(page, "client id error"):
 		return ErrUnknownClient
+	case strings.Contains(page, "redirect uri error"):
+		return ErrRedirectURIRefused
 	}
 	return fmt.Errorf("the authorization endpoint %s answered %s", c.meta.AuthURL, resp.Status)
 }

@@ -110,6 +110,11 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
 				return
 			}
+			if placeholder && cfg.Kiosk.Enabled {
+				// The tray holding its place offers Quit, which a kiosk must not.
+				sw.ShowError(errors.New("the configuration was saved with kiosk mode on; start ssotray again to run as a kiosk"))
+				return
+			}
 			u, core = startMain(ctx, shell, cfg, kiosk, true, opts, logger)
 			sw.Window().Close()
 			sw = nil
