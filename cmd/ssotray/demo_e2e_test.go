@@ -67,7 +67,6 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("no ssotray window from `make run`: %v\n%s", err, out)
 	}
 	g := &gui{t: t, out: out, window: strings.Fields(string(found))[0]}
-	g.screenshot("demo")
 	g.keys("key", "Return") // Sign in with Authentik
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		if s := stored(t); s != nil && s.Username == "alice" {
