@@ -352,8 +352,9 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.countdownB = container.NewBorder(nil, nil, nil, s.stillHere, s.countdown)
 	s.countdownB.Hide()
 	bottom := container.NewVBox(s.countdownB, s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
-	s.root = newInputWatch(container.NewBorder(nil, container.NewPadded(bottom), nil, nil,
-		container.NewVScroll(container.NewPadded(s.body))), u.noteInput)
+	scroll := container.NewVScroll(container.NewPadded(s.body))
+	scroll.OnScrolled = func(fyne.Position) { u.noteInput() } // the wheel never reaches inputWatch
+	s.root = newInputWatch(container.NewBorder(nil, container.NewPadded(bottom), nil, nil, scroll), u.noteInput)
 	return s
 }
 

@@ -695,6 +695,9 @@ func TestWindowInputReachesTheKioskIdleWatch(t *testing.T) {
 		{"a letter with nothing focused", func(u *UI) { u.win.Canvas().OnTypedRune()('a') }},
 		{"a key on a focused app", func(u *UI) { u.signedIn.tiles[0].TypedKey(&fyne.KeyEvent{Name: fyne.KeyDown}) }},
 		{"typing in the app search", func(u *UI) { test.Type(u.signedIn.search, "no") }},
+		{"the mouse wheel over the profile", func(u *UI) {
+			test.Scroll(u.win.Canvas(), fyne.CurrentApp().Driver().AbsolutePositionForObject(u.signedIn.name).AddXY(2, 2), 0, -40)
+		}},
 	}
 	for _, kiosk := range []bool{true, false} {
 		for _, ev := range events {
