@@ -24,9 +24,14 @@ type Backend interface {
 // System is the operating system's keyring.
 type System struct{}
 
-func (System) Set(service, user, secret string) error   { return keyring.Set(service, user, secret) }
-func (System) Get(service, user string) (string, error) { return keyring.Get(service, user) }
-func (System) Delete(service, user string) error        { return keyring.Delete(service, user) }
+func (System) Set(service, user, secret string) error { return keyring.Set(service, user, secret) }
+func (System) Get(service, user string) (string, error) {
+	if secret, ok := quickGet(service, user); ok {
+		return secret, nil
+	}
+	return keyring.Get(service, user)
+}
+func (System) Delete(service, user string) error { return keyring.Delete(service, user) }
 
 // SmallEntry is the most bytes written to one keyring entry on Windows and
 // macOS: Windows refuses secrets over 2560 bytes and macOS about 3000 (after
