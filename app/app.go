@@ -167,7 +167,7 @@ func New(d Deps) *Core {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	c := &Core{deps: d, store: &serialStore{Store: d.Store}, methods: map[Method]authenticator{}, observers: map[int]func(Status){}, changed: make(chan struct{}, 1)}
+	c := &Core{deps: d, store: &serialStore{st: d.Store}, methods: map[Method]authenticator{}, observers: map[int]func(Status){}, changed: make(chan struct{}, 1)}
 	if d.Config.Authentik.Enabled {
 		c.methods[Authentik] = newAuthentikMethod(d)
 	}

@@ -12,25 +12,19 @@ import (
 // session).
 type serialStore struct {
 	mu sync.Mutex
-	tokenstore.Store
+	st tokenstore.Store // only ever used with mu held
 }
 
 func (s *serialStore) Load() (*tokenstore.Session, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.Store.Load()
-}
-
-func (s *serialStore) Save(x *tokenstore.Session) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return saveOrForget(s.Store, x)
+	return s.st.Load()
 }
 
 func (s *serialStore) Delete() error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.Store.Delete()
+	return s.st.Delete()
 }
 
 // locked runs f with the store to itself: f's keyring operations and the
@@ -40,7 +34,7 @@ func (s *serialStore) Delete() error {
 func (s *serialStore) locked(f func(st tokenstore.Store)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	f(s.Store)
+	f(s.st)
 }
 
 // saveInBackgroundIf takes the store to itself, runs first, and only if
@@ -53,7 +47,7 @@ func (s *serialStore) saveInBackgroundIf(first func() bool, x *tokenstore.Sessio
 		return
 	}
 	go func() {
-		err := saveOrForget(s.Store, x)
+		err := saveOrForget(s.st, x)
 		s.mu.Unlock()
 		done(err)
 	}()
