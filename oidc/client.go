@@ -107,6 +107,9 @@ func Discover(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	want := cfg.ExpectedIssuer()
+	if cfg.DiscoveryURL == "" && meta.IssuerURL != want && sameURL(meta.IssuerURL, cfg.ServerURL) {
+		return nil, &GlobalIssuerError{Issuer: meta.IssuerURL, Want: want}
+	}
 	if strings.TrimSuffix(meta.IssuerURL, "/") != strings.TrimSuffix(want, "/") ||
 		(cfg.DiscoveryURL == "" && meta.IssuerURL != want) {
 		return nil, fmt.Errorf("discovery at %s names the issuer %q, but ssotray expected %q; check authentik.server_url and authentik.app_slug (they must be the address people use to reach Authentik, and the application's slug)", docURL, meta.IssuerURL, want)
@@ -141,6 +144,22 @@ func Discover(ctx context.Context, cfg Config) (*Client, error) {
 			Endpoint:     oauth2.Endpoint{AuthURL: meta.AuthURL, TokenURL: meta.TokenURL, AuthStyle: authStyle},
 		},
 	}, nil
+}
+
+// GlobalIssuerError means the provider's issuer is the server itself: in
+// Authentik its Issuer mode is "Same identifier is used for all providers".
+type GlobalIssuerError struct{ Issuer, Want string }
+
+func (e *GlobalIssuerError) Error() string {
+	return fmt.Sprintf("the provider's issuer is %q, the same for every application, but ssotray expects %q: in Authentik, edit the OAuth2/OpenID provider, and under Advanced protocol settings set Issuer mode to \"%s\"", e.Issuer, e.Want, IssuerModePerProvider)
+}
+
+// IssuerModePerProvider is the Issuer mode ssotray needs, as Authentik's
+// admin interface names it.
+const IssuerModePerProvider = "Each provider has a different issuer, based on the application slug"
+
+func sameURL(a, b string) bool {
+	return a != "" && strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
 }
 
 func fetchDiscovery(ctx context.Context, hc *http.Client, docURL string) (metadata, error) {

@@ -2,6 +2,7 @@ package oidc
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -55,4 +56,39 @@ func (c *Client) CheckRedirectURI(ctx context.Context, redirectURI string) error
 		return ErrRedirectURIRefused
 	}
 	return fmt.Errorf("the authorization endpoint %s answered %s", c.meta.AuthURL, resp.Status)
+}
+
+// EncryptsIDTokens reports whether the provider publishes an encryption key
+// ("use": "enc") among its keys: Authentik does when the provider has an
+// Encryption Key, and then sends every ID token as a JWE.
+func (c *Client) EncryptsIDTokens(ctx context.Context) (bool, error) {
+	if c.meta.JWKSURL == "" {
+		return false, nil
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.meta.JWKSURL, nil)
+	if err != nil {
+		return false, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		return false, &UnreachableError{URL: c.meta.JWKSURL, Err: err}
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		return false, fmt.Errorf("the provider's keys at %s answered %s", c.meta.JWKSURL, resp.Status)
+	}
+	var set struct {
+		Keys []struct {
+			Use string `json:"use"`
+		} `json:"keys"`
+	}
+	if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&set); err != nil {
+		return false, fmt.Errorf("the provider's keys at %s cannot be read: %w", c.meta.JWKSURL, err)
+	}
+	for _, k := range set.Keys {
+		if k.Use == "enc" {
+			return true, nil
+		}
+	}
+	return false, nil
 }

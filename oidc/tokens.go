@@ -64,6 +64,10 @@ var ErrSessionEnded = errors.New("your session has ended at the identity provide
 // ErrHS256 means the provider signs ID tokens with a shared secret.
 var ErrHS256 = errors.New("the identity provider signs ID tokens with HS256, which ssotray cannot verify: in Authentik this happens when the OAuth2 provider has no signing key. Edit the provider in Authentik, choose a Signing Key (for example \"authentik Self-signed Certificate\"), save, and sign in again")
 
+// ErrEncryptedIDToken means the provider encrypts ID tokens (JWE) to a key
+// ssotray does not have.
+var ErrEncryptedIDToken = errors.New("the identity provider encrypts ID tokens, which ssotray cannot read: in Authentik this happens when the OAuth2 provider has an Encryption Key. Edit the provider in Authentik, clear Encryption Key (keep the Signing Key), save, and sign in again")
+
 // claims are the ID-token and userinfo claims ssotray reads.
 type claims struct {
 	Subject           string   `json:"sub"`
@@ -83,6 +87,9 @@ func (c *Client) verifier() *gooidc.IDTokenVerifier {
 func (c *Client) verifyIDToken(ctx context.Context, raw string) (*gooidc.IDToken, error) {
 	if raw == "" {
 		return nil, fmt.Errorf("the identity provider returned no ID token; make sure the scope \"openid\" is requested and allowed for this application")
+	}
+	if strings.Count(raw, ".") == 4 {
+		return nil, ErrEncryptedIDToken // a JWE has five parts, a JWS three
 	}
 	idt, err := c.verifier().Verify(c.ctx(ctx), raw)
 	if err == nil {

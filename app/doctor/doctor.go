@@ -12,8 +12,10 @@ import (
 	"net"
 	"net/http"
 	"os/exec"
+	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/navidrome"
@@ -38,6 +40,10 @@ type Finding struct {
 	Check  string // what was checked, e.g. "discovery"
 	Detail string // what was found
 	Fix    string // what to do, for Warn and Fail
+	// Register are the entries to add to the provider's Redirect URIs, on
+	// the findings that name them (for a copy button, not to be parsed
+	// out of Detail or Fix).
+	Register []RedirectEntry
 }
 
 func (f Finding) String() string {
@@ -46,6 +52,34 @@ func (f Finding) String() string {
 		s += " — " + f.Fix
 	}
 	return s
+}
+
+// The names of checks that views single out.
+const (
+	CheckRedirectURIs = "redirect URIs" // the entries to register
+	CheckRedirectURI  = "redirect URI"  // whether the provider accepts one
+)
+
+// RedirectEntry is one entry of the provider's "Redirect URIs/Origins
+// (RegEx)" list in Authentik.
+type RedirectEntry struct {
+	URL   string
+	Regex bool // matching mode Regex; false is Strict
+}
+
+func (e RedirectEntry) String() string {
+	if e.Regex {
+		return e.URL + " (Regex)"
+	}
+	return e.URL + " (Strict)"
+}
+
+func entries(es []RedirectEntry) string {
+	out := make([]string, len(es))
+	for i, e := range es {
+		out[i] = e.String()
+	}
+	return strings.Join(out, ", ")
 }
 
 // Failed reports whether any finding is a failure.
@@ -83,10 +117,11 @@ func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
 }
 
 // Authentik checks the provider: health, discovery and issuer, signing
-// algorithm, PKCE, the callback ports, and names the redirect URIs to register.
+// and encryption keys, PKCE, the callback ports, and names the redirect URIs
+// to register.
 func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Finding {
 	if hc == nil {
-		hc = http.DefaultClient
+		hc = &http.Client{Timeout: probeTimeout}
 	}
 	var fs []Finding
 	if a.DiscoveryURL == "" {
@@ -97,7 +132,7 @@ func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Findi
 		fs = append(fs, Finding{Level: Fail, Check: "discovery", Detail: err.Error()})
 	} else {
 		fs = append(fs, Finding{Level: OK, Check: "discovery", Detail: "issuer " + c.Issuer()})
-		fs = append(fs, signing(c.SigningAlgorithms()))
+		fs = append(fs, signing(c.SigningAlgorithms()), encryption(ctx, c))
 		if c.SupportsS256() {
 			fs = append(fs, Finding{Level: OK, Check: "PKCE", Detail: "the provider supports S256"})
 		} else {
@@ -105,55 +140,77 @@ func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Findi
 		}
 	}
 	fs = append(fs, callbackPorts(a.CallbackPorts))
-	fs = append(fs, Finding{Level: OK, Check: "redirect URIs", Detail: "register on the provider in Authentik: " + strings.Join(RedirectURIs(a.CallbackPorts), " ")})
+	register := RedirectURIs(a.CallbackPorts)
+	fs = append(fs, Finding{Level: OK, Check: CheckRedirectURIs, Register: register,
+		Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx): " + entries(register)})
 	if c != nil {
 		fs = append(fs, redirectAccepted(ctx, c, a)...)
 	}
 	return fs
 }
 
-// anyPortProbe stands for "any port" when the regex is in use: a port no
-// strict URI would name by chance.
-const anyPortProbe = 49_381
+// probeTimeout bounds each request doctor makes when the caller gives no
+// client of its own.
+const probeTimeout = 15 * time.Second
 
-// redirectAccepted asks the provider whether it takes each redirect URI
+// redirectAccepted asks the provider whether it takes the redirect URIs
 // ssotray would send: a mismatch otherwise shows only in the browser, as
 // Authentik's "Redirect URI Error", and the sign-in times out.
+//
+// Authentik saves the first redirect_uri that reaches its authorize
+// endpoint into an empty Redirect URIs list, even from a request that never
+// signs in. So a probe may only send what a real sign-in would send first:
+// the ports in their order of use, and nothing at all for "any port" (a
+// made-up port saved there would refuse every real sign-in).
 func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) []Finding {
+	// Without a redirect_uri Authentik checks the client, then refuses the
+	// request before it could save anything.
+	if err := c.CheckRedirectURI(ctx, ""); errors.Is(err, oidc.ErrUnknownClient) {
+		return []Finding{{Level: Fail, Check: "client", Detail: fmt.Sprintf("the provider knows no client %q", a.ClientID), Fix: "set authentik.client_id to the Client ID shown on the provider in Authentik"}}
+	}
+	register := RedirectURIs(a.CallbackPorts)
+	fix := "in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): " + entries(register)
+	if slices.Contains(a.CallbackPorts, 0) {
+		return []Finding{{Level: Warn, Check: CheckRedirectURI, Register: register,
+			Detail: "not asked: with callback_ports [0] each sign-in uses a new port, and Authentik would save a probe's port as the only entry of an empty Redirect URIs list, refusing every real sign-in after it",
+			Fix:    "make sure the provider's Redirect URIs/Origins (RegEx) holds " + entries(register) + "; never leave the list empty"}}
+	}
 	var fs []Finding
-	register := "in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs: " + strings.Join(RedirectURIs(a.CallbackPorts), " ")
+	var accepted []string
+	refused := 0
 	for _, p := range a.CallbackPorts {
-		probe := p
-		if p == 0 {
-			probe = anyPortProbe
-		}
-		uri := oidc.RedirectURI(probe)
+		uri := oidc.RedirectURI(p)
 		switch err := c.CheckRedirectURI(ctx, uri); {
 		case err == nil:
-			fs = append(fs, Finding{Level: OK, Check: "redirect URI", Detail: "the provider accepts " + uri})
+			accepted = append(accepted, uri)
+			fs = append(fs, Finding{Level: OK, Check: CheckRedirectURI, Detail: "the provider accepts " + uri})
 		case errors.Is(err, oidc.ErrRedirectURIRefused):
-			fs = append(fs, Finding{Level: Fail, Check: "redirect URI", Detail: "the provider refuses " + uri + " (the browser would show \"Redirect URI Error\")", Fix: register})
-		case errors.Is(err, oidc.ErrUnknownClient):
-			return append(fs, Finding{Level: Fail, Check: "client", Detail: fmt.Sprintf("the provider knows no client %q", a.ClientID), Fix: "set authentik.client_id to the Client ID shown on the provider in Authentik"})
+			refused++
+			fs = append(fs, Finding{Level: Fail, Check: CheckRedirectURI,
+				Detail: "the provider refuses " + uri + " (the browser would show \"Redirect URI Error\")", Fix: fix})
 		default:
-			fs = append(fs, Finding{Level: Warn, Check: "redirect URI", Detail: err.Error(), Fix: "try `ssotray login`; if the browser shows \"Redirect URI Error\", " + register})
+			fs = append(fs, Finding{Level: Warn, Check: CheckRedirectURI, Detail: err.Error(), Fix: "try `ssotray login`; if the browser shows \"Redirect URI Error\", " + fix})
 		}
-		if p == 0 {
-			break // one probe tells whether the regex is there
-		}
+	}
+	// Only the first accepted and the rest refused is what an empty list
+	// looks like once Authentik has filled it with the first URI it saw.
+	if len(accepted) == 1 && accepted[0] == oidc.RedirectURI(a.CallbackPorts[0]) && refused == len(a.CallbackPorts)-1 && refused > 0 {
+		fs = append(fs, Finding{Level: Warn, Check: CheckRedirectURIs, Register: register,
+			Detail: "only " + accepted[0] + " is accepted: the list may have been empty, and Authentik fills an empty list with the first redirect URI it sees",
+			Fix:    "register every entry: " + entries(register) + "; never leave Redirect URIs empty"})
 	}
 	return fs
 }
 
-// RedirectURIs are the exact redirect URIs an admin must register: one
-// strict URI per fixed port, or the regex when any port may be used.
-func RedirectURIs(ports []int) []string {
-	var out []string
-	for _, p := range ports {
-		if p == 0 {
-			return []string{oidc.RedirectURIRegex + " (as a regex)"}
-		}
-		out = append(out, oidc.RedirectURI(p))
+// RedirectURIs are the entries an admin must register: one strict URI per
+// fixed port, or the regex when any port may be used.
+func RedirectURIs(ports []int) []RedirectEntry {
+	if slices.Contains(ports, 0) {
+		return []RedirectEntry{{URL: oidc.RedirectURIRegex, Regex: true}}
+	}
+	out := make([]RedirectEntry, len(ports))
+	for i, p := range ports {
+		out[i] = RedirectEntry{URL: oidc.RedirectURI(p)}
 	}
 	return out
 }
@@ -184,6 +241,17 @@ func signing(algs []string) Finding {
 		return Finding{Level: Fail, Check: "signing key", Detail: oidc.ErrHS256.Error()}
 	}
 	return Finding{Level: OK, Check: "signing key", Detail: "ID tokens are signed with " + strings.Join(algs, ", ")}
+}
+
+func encryption(ctx context.Context, c *oidc.Client) Finding {
+	enc, err := c.EncryptsIDTokens(ctx)
+	switch {
+	case err != nil:
+		return Finding{Level: Warn, Check: "encryption key", Detail: err.Error(), Fix: "check that the provider's keys can be fetched"}
+	case enc:
+		return Finding{Level: Fail, Check: "encryption key", Detail: oidc.ErrEncryptedIDToken.Error()}
+	}
+	return Finding{Level: OK, Check: "encryption key", Detail: "ID tokens are not encrypted"}
 }
 
 func callbackPorts(ports []int) Finding {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net"
+	"slices"
 	"strings"
 	"testing"
 
@@ -40,6 +41,39 @@ func find(fs []Finding, check string) Finding {
 	return Finding{Level: -1, Check: check, Detail: "missing"}
 }
 
+// findLevel is the first finding of check at level.
+func findLevel(fs []Finding, check string, level Level) Finding {
+	for _, f := range fs {
+		if f.Check == check && f.Level == level {
+			return f
+		}
+	}
+	return Finding{Level: -1, Check: check, Detail: "missing"}
+}
+
+func dump(fs []Finding) string {
+	var b strings.Builder
+	for _, f := range fs {
+		b.WriteString(f.String() + "\n")
+	}
+	return b.String()
+}
+
+func TestRedirectURIs(t *testing.T) {
+	for _, tt := range []struct {
+		ports []int
+		want  []RedirectEntry
+	}{
+		{[]int{38917, 38918}, []RedirectEntry{{URL: "http://127.0.0.1:38917/callback"}, {URL: "http://127.0.0.1:38918/callback"}}},
+		{[]int{0}, []RedirectEntry{{URL: oidc.RedirectURIRegex, Regex: true}}},
+		{[]int{38917, 0}, []RedirectEntry{{URL: oidc.RedirectURIRegex, Regex: true}}},
+	} {
+		if got := RedirectURIs(tt.ports); !slices.Equal(got, tt.want) {
+			t.Errorf("%v: got %v, want %v", tt.ports, got, tt.want)
+		}
+	}
+}
+
 func TestAuthentik(t *testing.T) {
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -60,6 +94,7 @@ func TestAuthentik(t *testing.T) {
 		check  string
 		level  Level
 		want   string
+		regex  bool // the finding names the regex entry to register
 	}{
 		{name: "healthy", check: "discovery", level: OK, want: "/application/o/ssotray/"},
 		{name: "health", check: "health", level: OK, want: "ready"},
@@ -69,15 +104,17 @@ func TestAuthentik(t *testing.T) {
 		{name: "wrong slug", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.AppSlug = "nope" }, check: "discovery", level: Fail, want: "authentik.app_slug"},
 		{name: "down", mutate: func(_ *config.Authentik, p *oidctest.Provider) { _ = p.Close() }, check: "health", level: Fail, want: "cannot reach"},
 		{name: "ports busy", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{busyPort} }, check: "callback port", level: Fail, want: "all in use"},
-		{name: "strict URIs", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{38917, 38918} }, check: "redirect URIs", level: OK,
-			want: "http://127.0.0.1:38917/callback http://127.0.0.1:38918/callback"},
-		{name: "regex URI", check: "redirect URIs", level: OK, want: `http://127\.0\.0\.1:\d+/callback (as a regex)`},
-		{name: "regex registered", check: "redirect URI", level: OK, want: "accepts http://127.0.0.1:"},
-		{name: "strict registered", client: &strict, mutate: ports(38917), check: "redirect URI", level: OK, want: "accepts http://127.0.0.1:38917/callback"},
-		{name: "strict registered, any port configured", client: &strict, check: "redirect URI", level: Fail,
-			want: `refuses http://127.0.0.1:49381/callback (the browser would show "Redirect URI Error") — in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs: http://127\.0\.0\.1:\d+/callback (as a regex)`},
-		{name: "other port registered", client: &strict, mutate: ports(38918), check: "redirect URI", level: Fail,
-			want: "add to Redirect URIs: http://127.0.0.1:38918/callback"},
+		{name: "strict URIs", mutate: ports(38917, 38918), check: CheckRedirectURIs, level: OK,
+			want: "http://127.0.0.1:38917/callback (Strict), http://127.0.0.1:38918/callback (Strict)"},
+		{name: "regex URI", check: CheckRedirectURIs, level: OK, want: `http://127\.0\.0\.1:\d+/callback (Regex)`},
+		{name: "regex registered", mutate: ports(38917), check: CheckRedirectURI, level: OK, want: "accepts http://127.0.0.1:38917/callback"},
+		{name: "strict registered", client: &strict, mutate: ports(38917), check: CheckRedirectURI, level: OK, want: "accepts http://127.0.0.1:38917/callback"},
+		{name: "any port configured: not probed", client: &strict, check: CheckRedirectURI, level: Warn,
+			want: `not asked: with callback_ports [0]` + "", regex: true},
+		{name: "other port registered", client: &strict, mutate: ports(38918), check: CheckRedirectURI, level: Fail,
+			want: `refuses http://127.0.0.1:38918/callback (the browser would show "Redirect URI Error") — in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): http://127.0.0.1:38918/callback (Strict)`},
+		{name: "only the first of three accepted", client: &strict, mutate: ports(38917, 38918, 38919), check: CheckRedirectURIs, level: Warn,
+			want: "the list may have been empty"},
 		{name: "unknown client", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.ClientID = "nobody" }, check: "client", level: Fail, want: "authentik.client_id"},
 	}
 	for _, tt := range tests {
@@ -92,9 +129,13 @@ func TestAuthentik(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(&a, p)
 			}
-			f := find(Authentik(context.Background(), a, nil), tt.check)
-			if f.Level != tt.level || !strings.Contains(f.String(), tt.want) {
-				t.Errorf("%s", f)
+			fs := Authentik(context.Background(), a, nil)
+			f := findLevel(fs, tt.check, tt.level)
+			if !strings.Contains(f.String(), tt.want) {
+				t.Errorf("want %s %s with %q; got\n%s", tt.level, tt.check, tt.want, dump(fs))
+			}
+			if tt.regex && !slices.Equal(f.Register, []RedirectEntry{{URL: oidc.RedirectURIRegex, Regex: true}}) {
+				t.Errorf("register %v", f.Register)
 			}
 		})
 	}

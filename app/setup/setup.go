@@ -128,39 +128,10 @@ func Test(ctx context.Context, in Input, hc *http.Client) []doctor.Finding {
 		return []doctor.Finding{f}
 	}
 	fs := doctor.Authentik(ctx, cfg.Authentik, hc)
-	for i, f := range fs {
-		if f.Check == CheckRedirectURIs {
-			fs[i].Detail = redirectDetail(cfg.Authentik.CallbackPorts)
-		}
-	}
 	if cfg.Navidrome.Enabled {
 		fs = append(fs, doctor.Navidrome(ctx, cfg.Navidrome.ServerURL, hc))
 	}
 	return fs
-}
-
-// CheckRedirectURIs is the Check of the finding that lists the redirect
-// URIs. Its Detail is a first line of explanation, then one URI a line, so
-// they can be copied as they are.
-const CheckRedirectURIs = "redirect URIs"
-
-// RedirectURIsOf returns the URIs of a CheckRedirectURIs finding.
-func RedirectURIsOf(f doctor.Finding) []string {
-	lines := strings.Split(f.Detail, "\n")
-	if f.Check != CheckRedirectURIs || len(lines) < 2 {
-		return nil
-	}
-	return lines[1:]
-}
-
-func redirectDetail(ports []int) string {
-	uris := doctor.RedirectURIs(ports)
-	head := "register these as strict Redirect URIs of the provider in Authentik:"
-	if len(uris) == 1 && strings.HasSuffix(uris[0], " (as a regex)") {
-		head = "register this as a regex Redirect URI of the provider in Authentik:"
-		uris[0] = strings.TrimSuffix(uris[0], " (as a regex)")
-	}
-	return head + "\n" + strings.Join(uris, "\n")
 }
 
 // DefaultPath is where the setup writes the configuration: the user's

@@ -350,7 +350,7 @@ func ordered(fs []doctor.Finding) []doctor.Finding {
 			return 0
 		case f.Level == doctor.Warn:
 			return 1
-		case f.Check == setup.CheckRedirectURIs:
+		case f.Check == doctor.CheckRedirectURIs:
 			return 2
 		}
 		return 3
@@ -405,7 +405,11 @@ func newFindingRow(a fyne.App, f doctor.Finding) *findingRow {
 		body.Add(r.fix)
 	}
 	var content fyne.CanvasObject = body
-	if uris := setup.RedirectURIsOf(f); len(uris) > 0 {
+	if len(f.Register) > 0 {
+		uris := make([]string, len(f.Register))
+		for i, e := range f.Register {
+			uris[i] = e.URL
+		}
 		r.copy = newKeyButton("Copy redirect URIs", theme.ContentCopyIcon(), func() {
 			a.Clipboard().SetContent(strings.Join(uris, "\n"))
 		})

@@ -87,8 +87,8 @@ var someFindings = []doctor.Finding{
 		Fix: "check the Application slug against the application's slug in Authentik"},
 	{Level: doctor.Warn, Check: "PKCE", Detail: "the provider does not advertise S256", Fix: "enable PKCE on the provider"},
 	{Level: doctor.OK, Check: "callback port", Detail: "127.0.0.1:38917 is free"},
-	{Level: doctor.OK, Check: setup.CheckRedirectURIs, Detail: "register these as strict Redirect URIs of the provider in Authentik:\n" +
-		"http://127.0.0.1:38917/callback\nhttp://127.0.0.1:38918/callback\nhttp://127.0.0.1:38919/callback"},
+	{Level: doctor.OK, Check: doctor.CheckRedirectURIs, Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx): …",
+		Register: doctor.RedirectURIs([]int{38917, 38918, 38919})},
 }
 
 type setupHarness struct {
