@@ -549,7 +549,7 @@ func TestDoctor(t *testing.T) {
 		t.Fatal(err)
 	}
 	r = w.run(nil, "--config", cfg, "doctor")
-	if want := "add to Redirect URIs: " + oidc.RedirectURI(w.ports[0]); r.code != 1 || !strings.Contains(r.stdout, "FAIL redirect URI") || !strings.Contains(r.stdout, want) {
+	if want := "add to Redirect URIs/Origins (RegEx): " + oidc.RedirectURI(w.ports[0]) + " (Strict)"; r.code != 1 || !strings.Contains(r.stdout, "FAIL redirect URI") || !strings.Contains(r.stdout, want) {
 		t.Errorf("doctor with the wrong redirect URI registered, want %q: %+v", want, r)
 	}
 }
