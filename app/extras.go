@@ -3,7 +3,10 @@ package app
 import (
 	"context"
 	"fmt"
+	"net"
+	"net/url"
 	"slices"
+	"strconv"
 	"sync"
 	"time"
 
@@ -75,7 +78,7 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 		}
 		var icons []string // by index into x.apps
 		for _, ap := range list {
-			if launch.CheckURL(ap.LaunchURL) != nil {
+			if launch.CheckURL(ap.LaunchURL) != nil || isSelf(ap, a) {
 				continue // Authentik lists it, but it is nothing a browser should open
 			}
 			x.apps = append(x.apps, launch.App{Name: ap.Name, URL: ap.LaunchURL, Description: ap.Description})
@@ -105,6 +108,26 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 		c.applyExtrasLocked()
 	})
 	return nil
+}
+
+// isSelf tells ssotray's own application in Authentik's list: its slug, or
+// a launch URL on one of ssotray's callback ports, which is what Authentik
+// reports for an application with no Launch URL (the first redirect URI
+// without its path).
+func isSelf(ap authentikapi.Application, a config.Authentik) bool {
+	if ap.Slug == a.AppSlug {
+		return true
+	}
+	u, err := url.Parse(ap.LaunchURL)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(u.Hostname())
+	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
+		return false
+	}
+	port, _ := strconv.Atoi(u.Port())
+	return slices.Contains(a.CallbackPorts, port) || slices.Contains(a.CallbackPorts, 0)
 }
 
 // applyExtrasLocked puts the extras of the current person into the status.

@@ -32,8 +32,10 @@ const Scope = "goauthentik.io/api"
 const (
 	mePath   = "/api/v3/core/users/me/"
 	appsPath = "/api/v3/core/applications/"
-	// maxPages bounds how far Applications follows pagination; at
-	// Authentik's 100 entries a page that is 2000 applications.
+	// pageSize is the most Authentik puts on one page of its API.
+	pageSize = 100
+	// maxPages bounds how far Applications follows pagination: 2000
+	// applications.
 	maxPages = 20
 	// maxJSON bounds an API answer.
 	maxJSON = 4 << 20
@@ -212,7 +214,8 @@ func (c *Client) Applications(ctx context.Context, accessToken string) ([]Applic
 	}
 	var out []Application
 	seen := map[string]bool{}
-	u := c.endpoint(appsPath, url.Values{"only_with_launch_url": {"true"}})
+	// Authentik's pages hold 20 unless asked for more, 100 at most.
+	u := c.endpoint(appsPath, url.Values{"only_with_launch_url": {"true"}, "page_size": {strconv.Itoa(pageSize)}})
 	for range maxPages {
 		var body struct {
 			Pagination *struct {
