@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -104,9 +105,9 @@ type authenticator interface {
 	resume(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error)
 	// refresh renews an expired access token; errSessionEnded means sign in again.
 	refresh(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error)
-	// signOut ends the session at the server; the returned errors are
-	// warnings, the local sign-out happens regardless.
-	signOut(ctx context.Context, s *tokenstore.Session, local bool) []error
+	// signOut ends the session at the server and says what it did; the
+	// returned errors are warnings, the local sign-out happens regardless.
+	signOut(ctx context.Context, s *tokenstore.Session, local bool) (SignOutReport, []error)
 }
 
 // Core holds the session and its state.
@@ -568,10 +569,46 @@ func (e *ForgetError) Error() string {
 
 func (e *ForgetError) Unwrap() error { return e.Err }
 
+// SignOutReport is what a sign-out did beyond forgetting the session here,
+// so that views say that and no more.
+type SignOutReport struct {
+	Method Method
+	// Revoked: the provider took back the tokens.
+	Revoked bool
+	// PageOpened: the provider's sign-out page was opened in the browser.
+	// What it ends there is the provider's choice (in Authentik, the
+	// provider's Invalidation flow).
+	PageOpened bool
+	// BrowsersClosed: the browsers ssotray started were closed (kiosk).
+	BrowsersClosed bool
+}
+
+// String is the one line views show after a sign-out.
+func (r SignOutReport) String() string {
+	var done []string
+	if r.Revoked {
+		done = append(done, "your tokens were revoked")
+	}
+	switch {
+	case r.BrowsersClosed:
+		done = append(done, "the browser windows ssotray opened were closed")
+	case r.PageOpened:
+		done = append(done, "Authentik's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)")
+	}
+	if r.Method == Navidrome {
+		done = append(done, "Navidrome has no sign-out: its token ends when it expires")
+	}
+	if len(done) == 0 {
+		return "Signed out here."
+	}
+	return "Signed out: " + strings.Join(done, "; ") + "."
+}
+
 // SignOut forgets the session here, then revokes it at the server and ends
-// the browser session there. A *ForgetError means it is still stored here;
-// other errors are what could not be done at the server.
-func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
+// the browser session there, and reports what was done. A *ForgetError
+// means it is still stored here; other errors are what could not be done at
+// the server.
+func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport, error) {
 	c.signOutMu.Lock()
 	defer c.signOutMu.Unlock()
 	s, _ := c.current()
@@ -579,14 +616,15 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 		// Sign-out needs no Restore (which might refresh first).
 		var err error
 		if s, err = c.store.Load(); errors.Is(err, tokenstore.ErrNotFound) {
-			return ErrNotSignedIn
+			return SignOutReport{}, ErrNotSignedIn
 		} else if err != nil {
 			if derr := c.store.Delete(); derr != nil {
-				return &ForgetError{Err: derr}
+				return SignOutReport{}, &ForgetError{Err: derr}
 			}
-			return nil
+			return SignOutReport{}, nil
 		}
 	}
+	report := SignOutReport{Method: Method(s.Method)}
 	// Forget it locally first: whatever happens at the server, nobody finds
 	// this person signed in here afterwards.
 	var problems []error
@@ -598,7 +636,9 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 	})
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
-		problems = append(problems, m.signOut(ctx, s, opts.Local)...)
+		r, errs := m.signOut(ctx, s, opts.Local)
+		report.Revoked, report.PageOpened = r.Revoked, r.PageOpened
+		problems = append(problems, errs...)
 	}
 	// After the end-session page (which needs the browser): nothing of this
 	// person's browsing stays open for the next one. EndSession returns once
@@ -609,6 +649,13 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) error {
 			<-c.deps.After(browserGrace)
 		}
 		c.deps.CloseBrowsers()
+		report.BrowsersClosed = true
 	}
-	return errors.Join(problems...)
+	// Unless someone signed in meanwhile, the sign-in screen says it too.
+	c.change(func() {
+		if c.session == nil {
+			c.status.Notice = strings.TrimSpace(opts.Reason + " " + report.String())
+		}
+	})
+	return report, errors.Join(problems...)
 }

@@ -85,9 +85,9 @@ func (f *fakeMethod) refresh(_ context.Context, s *tokenstore.Session) (*tokenst
 	return &ns, nil
 }
 
-func (f *fakeMethod) signOut(_ context.Context, _ *tokenstore.Session, local bool) []error {
+func (f *fakeMethod) signOut(_ context.Context, _ *tokenstore.Session, local bool) (SignOutReport, []error) {
 	f.signOuts = append(f.signOuts, local)
-	return nil
+	return SignOutReport{Revoked: true, PageOpened: !local}, nil
 }
 
 // clock is a fake clock that tests move by hand.
@@ -299,29 +299,50 @@ func TestSecondSignInIsRefusedWhileOneRuns(t *testing.T) {
 	}
 }
 
+func TestSignOutReport(t *testing.T) {
+	for _, tt := range []struct {
+		r    SignOutReport
+		want string
+	}{
+		{SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}, "Signed out: your tokens were revoked; Authentik's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)."},
+		{SignOutReport{Method: Authentik, Revoked: true, PageOpened: true, BrowsersClosed: true}, "Signed out: your tokens were revoked; the browser windows ssotray opened were closed."},
+		{SignOutReport{Method: Authentik, Revoked: true}, "Signed out: your tokens were revoked."},
+		{SignOutReport{Method: Authentik}, "Signed out here."},
+		{SignOutReport{Method: Navidrome}, "Signed out: Navidrome has no sign-out: its token ends when it expires."},
+	} {
+		if got := tt.r.String(); got != tt.want {
+			t.Errorf("%+v:\n got %q\nwant %q", tt.r, got, tt.want)
+		}
+	}
+}
+
 func TestSignOut(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, _ := newTestCore(t, store)
-	if err := c.SignOut(context.Background(), SignOutOptions{}); !errors.Is(err, ErrNotSignedIn) {
+	if _, err := c.SignOut(context.Background(), SignOutOptions{}); !errors.Is(err, ErrNotSignedIn) {
 		t.Errorf("signed out already: %v", err)
 	}
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 	// Another process signs out: it never restored the session.
 	c2, f2, _ := newTestCore(t, store)
-	if err := c2.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
+	if _, err := c2.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) || len(f2.signOuts) != 1 || !f2.signOuts[0] {
 		t.Errorf("store %v, sign-outs %v", err, f2.signOuts)
 	}
 	// The first process signs out too, with the browser step.
-	if err := c.SignOut(context.Background(), SignOutOptions{}); err != nil || len(f.signOuts) != 1 || f.signOuts[0] || c.Status().State != SignedOut {
+	r, err := c.SignOut(context.Background(), SignOutOptions{Reason: "Bye."})
+	if err != nil || len(f.signOuts) != 1 || f.signOuts[0] || c.Status().State != SignedOut {
 		t.Errorf("sign-out: %v, %v, %v", err, f.signOuts, c.Status().State)
+	}
+	if want := (SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}); r != want || c.Status().Notice != "Bye. "+want.String() {
+		t.Errorf("report %+v, notice %q", r, c.Status().Notice)
 	}
 	// A session made with another server never reaches this one's sign-out.
 	_ = store.Save(&tokenstore.Session{Method: "authentik", Server: "https://old.example/", RefreshToken: "old-rt"})
 	c3, f3, _ := newTestCore(t, store)
-	if err := c3.SignOut(context.Background(), SignOutOptions{}); err != nil || len(f3.signOuts) != 0 {
+	if _, err := c3.SignOut(context.Background(), SignOutOptions{}); err != nil || len(f3.signOuts) != 0 {
 		t.Errorf("sign-out of another server's session: %v, %v", err, f3.signOuts)
 	}
 	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
@@ -384,7 +405,7 @@ func TestSignOutDuringRefreshStaysSignedOut(t *testing.T) {
 	done := make(chan error)
 	go func() { _, err := c.AccessToken(context.Background()); done <- err }()
 	<-f.refreshStarted
-	if err := c.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
+	if _, err := c.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
 		t.Fatal(err)
 	}
 	close(f.refreshGo)
@@ -428,7 +449,7 @@ func TestExtrasNeverOutliveTheirPerson(t *testing.T) {
 		t.Errorf("a refresh dropped alice's extras: %s", got)
 	}
 	// Bob comes next: nothing of alice's.
-	_ = c.SignOut(context.Background(), SignOutOptions{Local: true})
+	_, _ = c.SignOut(context.Background(), SignOutOptions{Local: true})
 	f.user = "bob"
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 	if got := names(); got != "Music" || c.Status().Avatar != nil || slices.Contains(c.Status().Profile.Groups, "inherited") {
@@ -453,7 +474,7 @@ func TestKioskSignOutClosesBrowsers(t *testing.T) {
 		}
 		c.deps.CloseBrowsers = func() { order = append(order, fmt.Sprintf("close after %d sign-outs", len(f.signOuts))) }
 		_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
-		if err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
+		if _, err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
 			t.Fatal(err)
 		}
 		want := ""
@@ -478,7 +499,7 @@ func TestSignInWaitsForASignOutUnderWay(t *testing.T) {
 	c.deps.CloseBrowsers = func() { closedAt = append(closedAt, len(f.signOuts)) }
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 	signedOut := make(chan struct{})
-	go func() { _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
+	go func() { _, _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
 	for c.Status().State != SignedOut {
 		time.Sleep(time.Millisecond)
 	}
@@ -528,7 +549,7 @@ func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
 		t.Fatalf("renewal while the keyring is slow: %q %v", tok, err)
 	}
 	signedOut := make(chan error)
-	go func() { signedOut <- c.SignOut(context.Background(), SignOutOptions{}) }()
+	go func() { _, err := c.SignOut(context.Background(), SignOutOptions{}); signedOut <- err }()
 	select {
 	case err := <-signedOut:
 		t.Fatalf("the sign-out did not wait for the pending write: %v", err)

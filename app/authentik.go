@@ -63,12 +63,8 @@ func (m *authentikMethod) signIn(ctx context.Context, opts SignInOptions) (*toke
 	if err != nil {
 		return nil, err
 	}
-	lo := oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL, BrowserFailed: opts.BrowserFailed}
-	if m.kiosk {
-		// Authentik ignores max_age=0: only prompt=login forces the form,
-		// and auth_time proves it was shown.
-		lo.Prompt, lo.RequireFreshAuth = "login", true
-	}
+	lo := oidc.LoginOptions{Ports: m.ports, Timeout: opts.Timeout, OpenBrowser: m.open, ShowURL: opts.ShowURL, BrowserFailed: opts.BrowserFailed,
+		FreshLogin: m.kiosk}
 	s, err := c.Login(ctx, lo)
 	if err != nil {
 		return nil, err
@@ -133,10 +129,11 @@ func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) 
 // provider's end-session page.
 const endSessionWait = 30 * time.Second
 
-func (m *authentikMethod) signOut(ctx context.Context, s *tokenstore.Session, local bool) []error {
+func (m *authentikMethod) signOut(ctx context.Context, s *tokenstore.Session, local bool) (SignOutReport, []error) {
+	var r SignOutReport
 	c, err := m.discover(ctx)
 	if err != nil {
-		return []error{fmt.Errorf("the session could not be revoked at the identity provider: %w", err)}
+		return r, []error{fmt.Errorf("the session could not be revoked at the identity provider: %w", err)}
 	}
 	var problems []error
 	// The refresh token first: it is the long-lived one.
@@ -145,12 +142,15 @@ func (m *authentikMethod) signOut(ctx context.Context, s *tokenstore.Session, lo
 			problems = append(problems, err)
 		}
 	}
-	if !local {
+	r.Revoked = len(problems) == 0 && c.CanRevoke()
+	if !local && c.CanEndSession() {
 		ectx, cancel := context.WithTimeout(ctx, endSessionWait)
 		defer cancel()
 		if err := c.EndSession(ectx, s.IDToken, m.open); err != nil {
 			problems = append(problems, err)
+		} else {
+			r.PageOpened = true
 		}
 	}
-	return problems
+	return r, problems
 }

@@ -38,7 +38,7 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 			continue
 		}
 		if limit := time.Duration(k.SessionLimit); limit > 0 && !since.IsZero() && c.deps.Now().Sub(since) >= limit {
-			_ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out: a session on this machine lasts at most %s.", limit)})
+			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out: a session on this machine lasts at most %s.", limit)})
 			continue
 		}
 		reading, err := idle.Idle()
@@ -48,7 +48,7 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 		idleFor := c.idleSince(reading)
 		timeout := time.Duration(k.IdleTimeout)
 		if idleFor >= timeout {
-			_ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out after %s without activity.", timeout)})
+			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out after %s without activity.", timeout)})
 			continue
 		}
 		countdown := time.Duration(0)

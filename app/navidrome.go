@@ -71,4 +71,6 @@ func (m *navidromeMethod) refresh(context.Context, *tokenstore.Session) (*tokens
 }
 
 // signOut has nothing to revoke: Navidrome keeps no server-side session.
-func (m *navidromeMethod) signOut(context.Context, *tokenstore.Session, bool) []error { return nil }
+func (m *navidromeMethod) signOut(context.Context, *tokenstore.Session, bool) (SignOutReport, []error) {
+	return SignOutReport{}, nil
+}

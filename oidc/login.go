@@ -38,12 +38,12 @@ type LoginOptions struct {
 	Ports []int
 	// Timeout bounds the whole sign-in; 0 means 3 minutes.
 	Timeout time.Duration
-	// Prompt overrides Config.Prompt when not empty (kiosks force "login").
-	Prompt string
-	// RequireFreshAuth refuses an ID token whose auth_time is older than
-	// this sign-in: on a shared machine the provider must not silently
-	// reuse the previous person's browser session.
-	RequireFreshAuth bool
+	// FreshLogin asks the provider for the password whatever session the
+	// browser holds, and refuses an ID token whose auth_time is older than
+	// this sign-in: on a shared machine the provider must not silently reuse
+	// the previous person's browser session. Config.Prompt "login" means
+	// the same.
+	FreshLogin bool
 	// OpenBrowser opens url in the person's browser.
 	OpenBrowser func(ctx context.Context, url string) error
 	// ShowURL tells the person the URL to open by hand, before the browser
@@ -62,10 +62,8 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Session, error)
 	if len(opts.Ports) == 0 {
 		opts.Ports = []int{0}
 	}
-	prompt := c.cfg.Prompt
-	if opts.Prompt != "" {
-		prompt = opts.Prompt
-	}
+	prompt, fresh := freshPrompt(c.cfg.Prompt)
+	opts.FreshLogin = opts.FreshLogin || fresh
 	flowCtx, cancel := context.WithTimeout(ctx, opts.Timeout)
 	defer cancel()
 
@@ -100,6 +98,27 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Session, error)
 	}
 	return nil, fmt.Errorf("cannot listen for the sign-in callback: port %s on 127.0.0.1 %s in use; close the program using %s, or change authentik.callback_ports (each port needs its redirect URI registered in Authentik)",
 		strings.Join(busy, ", "), plural(len(busy), "is", "are all"), plural(len(busy), "it", "one of them"))
+}
+
+// FreshLoginMaxAge is the max_age, in seconds, of a fresh sign-in: the
+// provider asks for the password unless the browser's last login there is
+// younger. It stands in for prompt=login, which Authentik answers with the
+// login form twice in a browser that has no Authentik session (its issue
+// 18507), and not at all in one that has been through that once; max_age=0
+// it ignores. auth_time then proves that the form was shown.
+const FreshLoginMaxAge = 10
+
+// freshPrompt takes "login" out of a prompt value: it becomes max_age.
+func freshPrompt(prompt string) (rest string, fresh bool) {
+	var keep []string
+	for _, p := range strings.Fields(prompt) {
+		if p == "login" {
+			fresh = true
+			continue
+		}
+		keep = append(keep, p)
+	}
+	return strings.Join(keep, " "), fresh
 }
 
 func plural(n int, one, many string) string {
@@ -166,6 +185,9 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if prompt != "" {
 		authOpts = append(authOpts, oauth2.SetAuthURLParam("prompt", prompt))
 	}
+	if opts.FreshLogin {
+		authOpts = append(authOpts, oauth2.SetAuthURLParam("max_age", strconv.Itoa(FreshLoginMaxAge)))
+	}
 	guard := &callbackGuard{state: state}
 	ready := make(chan string, 1)
 	go func() {
@@ -219,8 +241,8 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if err != nil {
 		return nil, err
 	}
-	if opts.RequireFreshAuth && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
-		return nil, &RejectedError{What: "sign-in", Why: "the identity provider reused an earlier sign-in instead of asking for the password (auth_time " + p.AuthTime.Format(time.RFC3339) + "); on this shared machine everyone must sign in afresh"}
+	if opts.FreshLogin && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
+		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
 	return &Session{Tokens: tokensOf(tok), Profile: p}, nil
 }

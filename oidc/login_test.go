@@ -529,13 +529,13 @@ func TestRequireFreshAuth(t *testing.T) {
 	cfg := config(p)
 	cfg.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
 	c := discover(t, cfg)
-	_, err := c.Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, RequireFreshAuth: true})
-	if err == nil || !strings.Contains(err.Error(), "reused an earlier sign-in") {
+	_, err := c.Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, FreshLogin: true})
+	if err == nil || !strings.Contains(err.Error(), "reused an earlier session") {
 		t.Errorf("reused session accepted: %v", err)
 	}
 	// With prompt=login the password is asked again and auth_time is new.
 	cfg.Now = time.Now
-	if _, err := discover(t, cfg).Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, Prompt: "login", RequireFreshAuth: true}); err != nil {
+	if _, err := discover(t, cfg).Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, FreshLogin: true}); err != nil {
 		t.Errorf("fresh sign-in refused: %v", err)
 	}
 	if n := len(events(p, "login_form")); n != 2 {

@@ -443,7 +443,7 @@ func logout(ctx context.Context, s *session, args []string) error {
 	if !*local {
 		fmt.Fprintln(s.env.Stderr, "Signing out…")
 	}
-	err := s.core.SignOut(ctx, app.SignOutOptions{Local: *local})
+	report, err := s.core.SignOut(ctx, app.SignOutOptions{Local: *local})
 	if errors.Is(err, app.ErrNotSignedIn) {
 		fmt.Fprintln(s.env.Stdout, "Not signed in.")
 		return nil
@@ -458,7 +458,7 @@ func logout(ctx context.Context, s *session, args []string) error {
 			fmt.Fprintln(s.env.Stderr, "ssotray: warning: "+e)
 		}
 	}
-	fmt.Fprintln(s.env.Stdout, "Signed out.")
+	fmt.Fprintln(s.env.Stdout, report)
 	return nil
 }
 

@@ -48,6 +48,9 @@ type Finding struct {
 
 func (f Finding) String() string {
 	s := fmt.Sprintf("%-4s %s: %s", f.Level, f.Check, f.Detail)
+	if len(f.Register) > 0 {
+		s += ": " + entries(f.Register)
+	}
 	if f.Fix != "" {
 		s += " — " + f.Fix
 	}
@@ -142,7 +145,7 @@ func Authentik(ctx context.Context, a config.Authentik, hc *http.Client) []Findi
 	fs = append(fs, callbackPorts(a.CallbackPorts))
 	register := RedirectURIs(a.CallbackPorts)
 	fs = append(fs, Finding{Level: OK, Check: CheckRedirectURIs, Register: register,
-		Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx): " + entries(register)})
+		Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx)"})
 	if c != nil {
 		fs = append(fs, redirectAccepted(ctx, c, a)...)
 	}
@@ -172,8 +175,8 @@ func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) [
 	fix := "in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): " + entries(register)
 	if slices.Contains(a.CallbackPorts, 0) {
 		return []Finding{{Level: Warn, Check: CheckRedirectURI, Register: register,
-			Detail: "not asked: with callback_ports [0] each sign-in uses a new port, and Authentik would save a probe's port as the only entry of an empty Redirect URIs list, refusing every real sign-in after it",
-			Fix:    "make sure the provider's Redirect URIs/Origins (RegEx) holds " + entries(register) + "; never leave the list empty"}}
+			Detail: "not asked: with callback_ports [0] each sign-in uses a new port, and Authentik would save a probe's port as the only entry of an empty Redirect URIs list, refusing every real sign-in after it; make sure the list holds",
+			Fix:    "never leave Redirect URIs empty"}}
 	}
 	var fs []Finding
 	var accepted []string
@@ -196,8 +199,8 @@ func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) [
 	// looks like once Authentik has filled it with the first URI it saw.
 	if len(accepted) == 1 && accepted[0] == oidc.RedirectURI(a.CallbackPorts[0]) && refused == len(a.CallbackPorts)-1 && refused > 0 {
 		fs = append(fs, Finding{Level: Warn, Check: CheckRedirectURIs, Register: register,
-			Detail: "only " + accepted[0] + " is accepted: the list may have been empty, and Authentik fills an empty list with the first redirect URI it sees",
-			Fix:    "register every entry: " + entries(register) + "; never leave Redirect URIs empty"})
+			Detail: "only " + accepted[0] + " is accepted: the list may have been empty, and Authentik fills an empty list with the first redirect URI it sees; register every entry",
+			Fix:    "never leave Redirect URIs empty"})
 	}
 	return fs
 }

@@ -299,7 +299,7 @@ func TestTest(t *testing.T) {
 			fs := Test(ctx, tc.in, nil)
 			for _, w := range tc.wants {
 				f := find(t, fs, w.check)
-				if f.Level != w.level || !strings.Contains(f.Detail, w.text) {
+				if f.Level != w.level || !strings.Contains(f.String(), w.text) {
 					t.Errorf("%s: got %s\nwant %s with %q", w.check, f, w.level, w.text)
 				}
 			}

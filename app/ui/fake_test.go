@@ -163,14 +163,17 @@ func (f *fakeCore) SignIn(ctx context.Context, m app.Method, opts app.SignInOpti
 	return nil
 }
 
-func (f *fakeCore) SignOut(ctx context.Context, opts app.SignOutOptions) error {
+// signedOutReport is what the fake's sign-out reports.
+var signedOutReport = app.SignOutReport{Method: app.Authentik, Revoked: true, PageOpened: true}
+
+func (f *fakeCore) SignOut(ctx context.Context, opts app.SignOutOptions) (app.SignOutReport, error) {
 	f.barrier()
 	f.mu.Lock()
 	f.signOuts++
 	err := f.signOutErr
 	f.mu.Unlock()
-	f.set(app.Status{State: app.SignedOut})
-	return err
+	f.set(app.Status{State: app.SignedOut, Notice: signedOutReport.String()})
+	return signedOutReport, err
 }
 
 func (f *fakeCore) Apps() []launch.App {

@@ -399,17 +399,21 @@ func newFindingRow(a fyne.App, f doctor.Finding) *findingRow {
 	r.detail = selectableText(f.Detail)
 	// Tighter than a VBox: the labels bring their own padding.
 	body := container.New(layout.NewCustomPaddedVBoxLayout(-theme.InnerPadding()), r.marker, r.detail)
+	uris := make([]string, len(f.Register))
+	shown := make([]string, len(f.Register))
+	for i, e := range f.Register {
+		uris[i], shown[i] = e.URL, e.String()
+	}
+	if len(uris) > 0 {
+		body.Add(selectableText(strings.Join(shown, "\n")))
+	}
 	if f.Fix != "" {
 		r.fix = selectableText("Fix: " + f.Fix)
 		r.fix.TextStyle.Italic = true
 		body.Add(r.fix)
 	}
 	var content fyne.CanvasObject = body
-	if len(f.Register) > 0 {
-		uris := make([]string, len(f.Register))
-		for i, e := range f.Register {
-			uris[i] = e.URL
-		}
+	if len(uris) > 0 {
 		r.copy = newKeyButton("Copy redirect URIs", theme.ContentCopyIcon(), func() {
 			a.Clipboard().SetContent(strings.Join(uris, "\n"))
 		})

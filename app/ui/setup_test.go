@@ -87,7 +87,7 @@ var someFindings = []doctor.Finding{
 		Fix: "check the Application slug against the application's slug in Authentik"},
 	{Level: doctor.Warn, Check: "PKCE", Detail: "the provider does not advertise S256", Fix: "enable PKCE on the provider"},
 	{Level: doctor.OK, Check: "callback port", Detail: "127.0.0.1:38917 is free"},
-	{Level: doctor.OK, Check: doctor.CheckRedirectURIs, Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx): …",
+	{Level: doctor.OK, Check: doctor.CheckRedirectURIs, Detail: "register in Authentik, under the provider's Redirect URIs/Origins (RegEx)",
 		Register: doctor.RedirectURIs([]int{38917, 38918, 38919})},
 }
 
@@ -211,8 +211,8 @@ func TestSetupTestShowsFindings(t *testing.T) {
 		"OK  health", "Authentik is ready",
 		"FAIL  discovery", "no OpenID provider at", "Fix: check the Application slug against",
 		"WARN  PKCE", "Fix: enable PKCE on the provider",
-		"OK  redirect URIs", "register these as strict Redirect URIs",
-		"http://127.0.0.1:38917/callback", "http://127.0.0.1:38918/callback", "http://127.0.0.1:38919/callback",
+		"OK  redirect URIs", "register in Authentik, under the provider's Redirect URIs/Origins",
+		"http://127.0.0.1:38917/callback (Strict)", "http://127.0.0.1:38918/callback (Strict)", "http://127.0.0.1:38919/callback (Strict)",
 		"Copy redirect URIs", "confirmIcon", "errorIcon", "warningIcon",
 	} {
 		if !strings.Contains(m, want) {

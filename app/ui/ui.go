@@ -40,9 +40,9 @@ type Core interface {
 	NavidromeServer() string
 	// SignIn blocks until the sign-in is done, failed or ctx is cancelled.
 	SignIn(ctx context.Context, m app.Method, opts app.SignInOptions) error
-	// SignOut always signs out locally; its error lists what could not be
-	// done at the server.
-	SignOut(ctx context.Context, opts app.SignOutOptions) error
+	// SignOut always signs out locally and reports what else it did; its
+	// error lists what could not be done at the server.
+	SignOut(ctx context.Context, opts app.SignOutOptions) (app.SignOutReport, error)
 	// Apps are the launcher entries the signed-in person may see.
 	Apps() []launch.App
 	OpenApp(ctx context.Context, name string) error
@@ -356,7 +356,7 @@ func (u *UI) notify(prev, st app.Status) {
 	case st.State == app.SignedIn && prev.State == app.SigningIn:
 		msg = "Signed in as " + displayName(st.Profile)
 	case st.State == app.SignedOut && isSignedIn(prev) && u.signingOut:
-		msg = "Signed out"
+		return // signOut tells what it did once it is done
 	case st.State == app.SignedOut && isSignedIn(prev) && st.Notice != "":
 		msg = st.Notice
 	default:
@@ -471,7 +471,10 @@ func (u *UI) signOut() {
 	u.goCore(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
-		err := u.core.SignOut(ctx, app.SignOutOptions{})
+		report, err := u.core.SignOut(ctx, app.SignOutOptions{})
+		if u.opts.Notify && !errors.Is(err, app.ErrNotSignedIn) {
+			u.app.SendNotification(fyne.NewNotification(u.opts.Title, report.String()))
+		}
 		fyne.Do(func() {
 			u.signingOut = false
 			u.signedIn.signOut.Enable()

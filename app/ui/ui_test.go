@@ -437,8 +437,8 @@ func TestSignOutButton(t *testing.T) {
 	if u.win.Content() != u.signIn.root {
 		t.Fatal("not back on the sign-in screen")
 	}
-	if u.signIn.notice.root.Visible() {
-		t.Error("a clean sign-out shows a notice")
+	if !u.signIn.notice.root.Visible() || u.signIn.notice.label.Text != signedOutReport.String() {
+		t.Errorf("a clean sign-out says what it did: %q", u.signIn.notice.label.Text)
 	}
 
 	// Warnings: the person is signed out anyway and told what failed.
@@ -477,8 +477,8 @@ func TestSignOutKeyringKeptSession(t *testing.T) {
 	if _, outs, _ := core.calls(); outs != 2 {
 		t.Errorf("Sign out again: SignOut called %d times in all, want 2", outs)
 	}
-	if u.signIn.retryBox.Visible() || u.signIn.notice.root.Visible() {
-		t.Error("after a clean retry the problem is still shown")
+	if u.signIn.retryBox.Visible() || u.signIn.notice.label.Text != signedOutReport.String() {
+		t.Errorf("after a clean retry the problem is still shown: %q", u.signIn.notice.label.Text)
 	}
 }
 
@@ -523,10 +523,14 @@ func TestNotifications(t *testing.T) {
 		core.set(aliceStatus())
 		u.waitIdle()
 	})
-	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed out"), func() {
+	// What the sign-out did, no more.
+	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", signedOutReport.String()), func() {
 		core.tap(u.signedIn.signOut)
 		u.waitIdle()
 	})
+	if u.signIn.notice.label.Text != signedOutReport.String() {
+		t.Errorf("sign-in screen after sign-out: %q", u.signIn.notice.label.Text)
+	}
 	core.set(aliceStatus()) // e.g. restored at start: no notification
 	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "your session has ended; sign in again"), func() {
 		core.set(app.Status{Notice: "your session has ended; sign in again"})

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/oidc"
 	"github.com/ssotray/ssotray/oidc/oidctest"
@@ -298,7 +299,7 @@ func TestSignInThroughChromium(t *testing.T) {
 
 	// Sign out: revoked at the provider, ended in the browser, gone from the keyring.
 	r = w.mustRun("logout")
-	if r.stdout != "Signed out.\n" || strings.Contains(r.stderr, "warning") {
+	if want := (app.SignOutReport{Method: app.Authentik, Revoked: true, PageOpened: true}).String() + "\n"; r.stdout != want || strings.Contains(r.stderr, "warning") {
 		t.Errorf("logout: %q %q", r.stdout, r.stderr)
 	}
 	if stored(t) != nil {

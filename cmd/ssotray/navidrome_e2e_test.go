@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/zalando/go-keyring"
@@ -79,7 +80,7 @@ func TestNavidromeThroughTheBinary(t *testing.T) {
 		t.Errorf("wrong password: %+v", r)
 	}
 	r = run("", "logout")
-	if r.code != 0 || r.stdout != "Signed out.\n" {
+	if r.code != 0 || r.stdout != (app.SignOutReport{Method: app.Navidrome}).String()+"\n" {
 		t.Errorf("logout: %+v", r)
 	}
 	if _, err := tokenstore.NewKeyring().Load(); !errors.Is(err, tokenstore.ErrNotFound) {
