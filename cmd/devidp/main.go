@@ -45,16 +45,7 @@ var navidromeUsers = []navidrometest.User{
 }
 
 func run(addr, ndAddr, configOut string, browser []string) error {
-	p, err := oidctest.Start(oidctest.Options{
-		Addr:    addr,
-		Users:   users,
-		Clients: []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
-		// What "Your apps" imports from the API (import_apps).
-		Applications: []oidctest.Application{
-			{Name: "Photos", Slug: "photos", LaunchURL: "https://photos.example.com", Icon: oidctest.IconPath("photos"), Description: "from Authentik", Groups: []string{"users"}},
-			{Name: "Admin console", Slug: "admin", LaunchURL: "https://auth.example.com/if/admin/", Icon: oidctest.IconPath("admin"), Description: "from Authentik, admins only", Groups: []string{"admins"}},
-		},
-	})
+	p, err := oidctest.Start(demoOptions(addr))
 	if err != nil {
 		return err
 	}
@@ -87,6 +78,26 @@ func run(addr, ndAddr, configOut string, browser []string) error {
 	defer stop()
 	<-ctx.Done()
 	return nil
+}
+
+// demoOptions meet the real Authentik: Quirks nil (every quirk on) and the
+// default provider invalidation flow, which keeps the browser session.
+func demoOptions(addr string) oidctest.Options {
+	return oidctest.Options{
+		Addr:             addr,
+		Users:            users,
+		Clients:          []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
+		Quirks:           nil,
+		InvalidationFlow: oidctest.DefaultProviderInvalidation,
+		// What "Your apps" imports from the API (import_apps). ssotray's own
+		// application is listed too, as Authentik lists it: with no Launch
+		// URL it reports one made from the regex redirect URI.
+		Applications: []oidctest.Application{
+			{Name: "Photos", Slug: "photos", LaunchURL: "https://photos.example.com", Icon: oidctest.IconPath("photos"), Description: "from Authentik", Groups: []string{"users"}},
+			{Name: "Admin console", Slug: "admin", LaunchURL: "https://auth.example.com/if/admin/", Icon: oidctest.IconPath("admin"), Description: "from Authentik, admins only", Groups: []string{"admins"}},
+			{Name: "ssotray", Slug: "ssotray", Provider: "ssotray"},
+		},
+	}
 }
 
 func configFor(serverURL, navidromeURL string, browser []string) string {

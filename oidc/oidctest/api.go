@@ -30,9 +30,6 @@ const DefaultAvatarPath = "/static/dist/assets/images/user_default.png"
 // administrators; membership makes "is_superuser" true.
 const superuserGroup = "authentik Admins"
 
-// apiPageSize is Authentik's REST_FRAMEWORK PAGE_SIZE.
-const apiPageSize = 100
-
 const (
 	iconPathPrefix = "/media/application-icons/"
 	apiMePath      = "/api/v3/core/users/me/"
@@ -44,9 +41,15 @@ const (
 type Application struct {
 	Name string
 	Slug string // letters, digits, '-' and '_', unique
-	// LaunchURL is meta_launch_url; "" means the application has no launch
-	// URL and is left out when only_with_launch_url=true.
+	// LaunchURL is meta_launch_url. "" means none set: the application then
+	// reports one made from its provider's redirect URIs
+	// (Quirks.LaunchURLFromRedirectURI), or none. "blank://blank" is
+	// Authentik's way to say "no launch URL". Without a launch URL it is left
+	// out when only_with_launch_url=true.
 	LaunchURL string
+	// Provider is the client ID of the OAuth2 provider the application uses
+	// ("" = none).
+	Provider string
 	// Icon is meta_icon as the API reports it: "" (null), an absolute URL,
 	// or a path on the provider such as IconPath(slug), which Authentik uses
 	// for uploaded icons and which this provider serves as a generated PNG.
@@ -88,6 +91,9 @@ func newAPIData(opts Options) (*apiData, error) {
 		}
 		if !slugPattern.MatchString(a.Slug) {
 			return nil, fmt.Errorf("oidctest: application %q: slug %q: use letters, digits, '-' and '_' only", a.Name, a.Slug)
+		}
+		if a.Provider != "" && !slices.ContainsFunc(opts.Clients, func(c Client) bool { return c.ID == a.Provider }) {
+			return nil, fmt.Errorf("oidctest: application %q: provider %q is not one of the clients", a.Slug, a.Provider)
 		}
 		if d.bySlug[a.Slug] {
 			return nil, fmt.Errorf("oidctest: application slug %q is listed twice", a.Slug)
@@ -227,9 +233,9 @@ func (p *Provider) handleAPIApplications(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	q := r.URL.Query()
-	size := apiPageSize
+	size := p.cfg.quirks.APIPageSize
 	if n, err := strconv.Atoi(q.Get("page_size")); err == nil && n > 0 {
-		size = n
+		size = min(n, authentikMaxPageSize)
 	}
 	page := 1
 	if s := q.Get("page"); s != "" && s != "last" {
@@ -256,10 +262,11 @@ func (p *Provider) handleAPIApplications(w http.ResponseWriter, r *http.Request)
 	groups := p.api.allGroups(u.Groups)
 	results := []map[string]any{}
 	for _, a := range p.api.apps[start:end] {
-		if !a.mayOpen(groups) || (onlyLaunch && a.LaunchURL == "") {
+		launch := p.launchURL(a)
+		if !a.mayOpen(groups) || (onlyLaunch && launch == "") {
 			continue
 		}
-		results = append(results, applicationJSON(a))
+		results = append(results, applicationJSON(a, launch))
 	}
 	next, prev := 0, 0
 	if page < pages {
@@ -292,19 +299,22 @@ func (p *Provider) handleAPIApplications(w http.ResponseWriter, r *http.Request)
 	})
 }
 
-func applicationJSON(a Application) map[string]any {
-	var launch, icon any // JSON null when unset, as Authentik sends them
-	if a.LaunchURL != "" {
-		launch = a.LaunchURL
+func applicationJSON(a Application, launchURL string) map[string]any {
+	var launch, icon, provider any // JSON null when unset, as Authentik sends them
+	if launchURL != "" {
+		launch = launchURL
 	}
 	if a.Icon != "" {
 		icon = a.Icon
+	}
+	if a.Provider != "" {
+		provider = providerPK(a.Provider)
 	}
 	return map[string]any{
 		"pk":                        fakeUUID("application:" + a.Slug),
 		"name":                      a.Name,
 		"slug":                      a.Slug,
-		"provider":                  nil,
+		"provider":                  provider,
 		"provider_obj":              nil,
 		"backchannel_providers":     []int{},
 		"backchannel_providers_obj": []any{},

@@ -342,7 +342,7 @@ func TestAPIRefusals(t *testing.T) {
 		clock := newFakeClock()
 		pe := startProvider(t, func(o *Options) { o.Now = clock.Now; o.Applications = apiApps() })
 		tok := apiToken(t, pe, alice, apiScopes...)
-		clock.Advance(10 * time.Minute)
+		clock.Advance(61 * time.Minute) // access tokens live one hour
 		status, body := apiGet(t, pe.URL()+"/api/v3/core/users/me/", "Bearer "+tok.AccessToken)
 		if status != http.StatusForbidden || body["detail"] != "Token invalid/expired" {
 			t.Errorf("users/me with an expired token = %d %v", status, body)

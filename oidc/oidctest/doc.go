@@ -22,14 +22,67 @@
 //   - Authentik's default claims (groups, nickname, preferred_username, ...)
 //     in the ID token and in userinfo, and a hashed, opaque subject;
 //   - an HTML login form and a browser session cookie, honouring
-//     prompt=login and prompt=none;
+//     prompt=login, prompt=none and max_age the way Authentik does;
 //   - HS256 ID tokens keyed with the client secret and an empty JWKS, which
 //     is what Authentik does when no signing key is selected (see Faults);
 //   - for tokens with the goauthentik.io/api scope, the two API calls a
 //     desktop client makes: /api/v3/core/users/me/ (avatar, inherited
 //     groups) and /api/v3/core/applications/ (the apps a person may open).
 //
+// The real Authentik is the default: Options.Quirks nil means
+// RealAuthentik(), and each quirk can be turned off alone. Each follows
+// Authentik 2026.x source or a known issue:
+//
+//   - PromptLoginTwice (authentik/providers/oauth2/views/authorize.py,
+//     SESSION_KEY_LAST_LOGIN_UID; issue #18507): prompt=login stores the
+//     session's current login in the session and asks to log in while the
+//     stored value is unset or still equal to the current login. A browser
+//     without a session therefore sees the form twice; afterwards the value
+//     stays, so every later prompt=login in that browser passes silently
+//     (auth_time of the last real login). Logging in again, even as another
+//     user, keeps the value; only ending the session drops it.
+//   - IgnoreMaxAgeZero (authorize.py, "if self.params.max_age"): max_age is
+//     compared with the session's last login; 0 is falsy and ignored.
+//   - SaveFirstRedirectURI (authorize.py check_redirect_uri; changed by
+//     goauthentik PR #21746): an empty list takes the first redirect_uri as
+//     its only strict entry, before any login (event "redirect_uri_saved").
+//   - CheckIDTokenHint (authentik/providers/oauth2/views/end_session.py):
+//     id_token_hint must verify with the current signing key (or HS256 with
+//     the client secret), with aud and iss right; exp is ignored; else 400.
+//     An encrypted ID token is no JWS, so as a hint it always fails.
+//   - LaunchURLFromRedirectURI (Application.get_launch_url in
+//     authentik/core/models.py, OAuth2Provider.launch_url in
+//     authentik/providers/oauth2/models.py): no Launch URL means the
+//     provider's first redirect URI with its path removed, regex text
+//     included; "blank://blank" means none.
+//   - APIPageSize (authentik/api/pagination.py, PAGE_SIZE 20,
+//     max_page_size 100): pages are cut before the per-user access filter
+//     (ApplicationViewSet.list in authentik/core/api/applications.py).
+//
+// Provider settings, zero value = Authentik's default: IssuerMode
+// (OAuth2Provider.get_issuer: per provider, or "{base}/" for Global, with
+// discovery still per slug), InvalidationFlow (end_session.py with
+// blueprints/default/flow-default-provider-invalidation.yaml, a flow with
+// no stages: the session stays and the page offers "Log out of authentik";
+// a User Logout stage ends it; a browser with no session is sent to the
+// login page first) and EncryptionKey (OAuth2Provider.encrypt in models.py:
+// ID and access tokens become RSA-OAEP-256/A256CBC-HS512 JWEs; discovery
+// is unchanged and the JWKS lists the key with use "enc", as
+// authentik/providers/oauth2/views/jwks.py does). RotateSigningKey stands
+// for selecting another signing key.
+//
+// Always as Authentik, with no option: access tokens are JWTs signed like
+// the ID token, valid one hour by default (models.py
+// access_token_validity); email_verified is false; refresh tokens rotate on
+// every use and a rotated one gets invalid_grant (event "refresh_refused");
+// the refreshed ID token has no nonce and the original auth_time; unknown
+// clients and bad redirect URIs get the HTML 400 pages "Client ID Error"
+// (checked first) and "Redirect URI Error".
+//
 // Faults switch on the ways a misconfigured or misbehaving Authentik can let
 // a client down, and Events records what the provider saw so tests can
-// assert on the conversation without ever storing passwords or tokens.
+// assert on the conversation without ever storing passwords or tokens:
+// "login_form" each time the form is shown, "session_reused" when a session
+// signs a request in silently, "end_session" with the flow, "status",
+// "outcome" and "session_ended", "redirect_uri_saved", "refresh_refused".
 package oidctest

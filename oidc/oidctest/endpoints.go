@@ -20,8 +20,7 @@ type authorizer struct {
 }
 
 func (a authorizer) ValidateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ op.Storage, verifier *op.IDTokenHintVerifier) (string, error) {
-	c, ok := a.store.client(req.ClientID)
-	if !ok || !c.redirectAllowed(req.RedirectURI) {
+	if !a.store.redirectAllowed(req.ClientID, req.RedirectURI) {
 		return "", oidc.ErrInvalidRequestRedirectURI()
 	}
 	client, err := a.store.GetClientByClientID(ctx, req.ClientID)
@@ -47,15 +46,18 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		"nonce_present":         strconv.FormatBool(q.Get("nonce") != ""),
 		"state_present":         strconv.FormatBool(q.Get("state") != ""),
 	})
-	c, ok := p.store.client(clientID)
-	if !ok {
+	if _, ok := p.store.client(clientID); !ok {
 		p.errorPage(w, http.StatusBadRequest, "Client ID Error",
 			"The client identifier (client_id) is missing or invalid.")
 		return
 	}
+	allowed, saved := p.store.checkAuthorizeRedirect(clientID, redirectURI, p.cfg.quirks.SaveFirstRedirectURI)
+	if saved {
+		p.record("redirect_uri_saved", "", map[string]string{"client_id": clientID, "redirect_uri": redirectURI})
+	}
 	// Like Authentik, never redirect to a URI that is not registered: the
 	// browser stays on an error page and the application hears nothing.
-	if !c.redirectAllowed(redirectURI) {
+	if !allowed {
 		p.errorPage(w, http.StatusBadRequest, "Redirect URI Error",
 			"The request fails due to a missing, invalid, or mismatching redirection URI (redirect_uri).")
 		return
@@ -68,6 +70,12 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		}), http.StatusFound)
 		return
 	}
+	var maxAge *uint
+	if n, err := strconv.ParseUint(q.Get("max_age"), 10, 32); err == nil {
+		v := uint(n)
+		maxAge = &v
+	}
+	r = r.WithContext(withRawMaxAge(r.Context(), maxAge))
 	op.Authorize(w, r, authorizer{Provider: p.op, store: p.store})
 }
 
@@ -147,7 +155,7 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 			writeOAuthError(w, http.StatusBadRequest, "invalid_client", "redirect_uri does not match the authorization request.")
 			return
 		}
-		if c, ok := p.store.client(clientID); codeReq == nil && ok && !c.redirectAllowed(redirectURI) {
+		if _, ok := p.store.client(clientID); codeReq == nil && ok && !p.store.redirectAllowed(clientID, redirectURI) {
 			writeOAuthError(w, http.StatusBadRequest, "invalid_client", "redirect_uri is not registered for this client.")
 			return
 		}
@@ -180,13 +188,9 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		rec.copyTo(w)
 		return
 	}
-	if idt, ok := body["id_token"].(string); ok && p.needsRemint(f) {
-		minted, err := p.remintIDToken(idt, f)
-		if err != nil {
-			writeOAuthError(w, http.StatusInternalServerError, "server_error", "oidctest could not re-sign the ID token: "+err.Error())
-			return
-		}
-		body["id_token"] = minted
+	if err := p.finishTokens(body, f); err != nil {
+		writeOAuthError(w, http.StatusInternalServerError, "server_error", "oidctest could not finish the tokens: "+err.Error())
+		return
 	}
 	if grant == string(oidc.GrantTypeRefreshToken) && f.OmitRefreshToken {
 		delete(body, "refresh_token")
@@ -201,6 +205,9 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	_ = json.NewEncoder(w).Encode(body)
 }
 
+// handleUserinfo answers from the stored grant. The library's own
+// userinfo cannot be used: it would verify the JWT access token against the
+// JWKS, which is empty in HS256 mode and useless for an encrypted token.
 func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 	token, err := op.ParseUserinfoRequest(r, p.op.Decoder())
 	st, rec := TokenUnknown, (*tokenRecord)(nil)
@@ -213,10 +220,21 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 		writeOAuthError(w, http.StatusUnauthorized, "invalid_token", "The access token is missing, unknown, expired or revoked.")
 		return
 	}
+	info := new(oidc.UserInfo)
+	if err := p.store.fillUserinfo(info, rec.subject, rec.scopes); err != nil {
+		writeOAuthError(w, http.StatusUnauthorized, "invalid_token", "The access token's user no longer exists.")
+		return
+	}
+	if sub := p.faultsFor(r.Context()).UserinfoSubject; sub != "" {
+		info.Subject = sub
+	}
 	p.record("userinfo", p.store.usernameOf(rec.subject), map[string]string{"status": "200", "client_id": rec.clientID})
-	op.Userinfo(w, r, p.op)
+	writeJSON(w, http.StatusOK, info)
 }
 
+// handleRevoke follows RFC 7009 as Authentik does: the client proves who it
+// is (a public client by its ID alone), then the answer is 200 whatever the
+// token was.
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "The request body could not be read.")
@@ -226,11 +244,47 @@ func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
 		"token_type_hint": r.Form.Get("token_type_hint"),
 		"client_id":       clientIDOf(r),
 	})
-	op.Revoke(w, r, p.op)
+	token, _, clientID, err := op.ParseTokenRevocationRequest(r, p.op)
+	if err != nil {
+		op.RevocationRequestError(w, r, err)
+		return
+	}
+	p.store.revoke(token, clientID)
+	w.WriteHeader(http.StatusOK)
 }
 
+// handleIntrospect needs an authenticated client, like the library's, and
+// reports on access tokens by value.
 func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
-	op.Introspect(w, r, p.op)
+	token, _, err := op.ParseTokenIntrospectionRequest(r, p.op)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusUnauthorized)
+		return
+	}
+	resp := new(oidc.IntrospectionResponse)
+	if st, t := p.accessToken(token); st == TokenActive {
+		info := new(oidc.UserInfo)
+		if err := p.store.fillUserinfo(info, t.subject, t.scopes); err == nil {
+			resp.SetUserInfo(info)
+			resp.Active = true
+			resp.Scope = t.scopes
+			resp.ClientID = t.clientID
+			resp.TokenType = oidc.BearerToken
+			resp.Expiration = oidc.FromTime(t.expires)
+			resp.IssuedAt = oidc.FromTime(t.issued)
+			resp.AuthTime = oidc.FromTime(t.authTime)
+			resp.Audience = []string{t.clientID}
+			resp.Issuer = p.cfg.issuer
+		}
+	}
+	writeJSON(w, http.StatusOK, resp)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	_ = json.NewEncoder(w).Encode(v)
 }
 
 func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
@@ -243,6 +297,8 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 	cfg.ResponseTypesSupported = []string{string(oidc.ResponseTypeCode)}
 	cfg.ResponseModesSupported = []string{"query", "form_post"}
 	cfg.GrantTypesSupported = []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
+	// An Encryption Key changes nothing here: Authentik advertises only the
+	// signing algorithm and lists the encryption key in the JWKS.
 	if p.faultsFor(ctx).WrongIssuer {
 		cfg.Issuer = "https://evil.example" + pathPrefix + "/" + p.cfg.slug + "/"
 	}
@@ -250,7 +306,13 @@ func (p *Provider) handleDiscovery(w http.ResponseWriter, r *http.Request) {
 }
 
 func (p *Provider) handleJWKS(w http.ResponseWriter, r *http.Request) {
-	op.Keys(w, r, p.store)
+	keys, err := p.jwks(r.Context())
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	writeJSON(w, http.StatusOK, map[string]any{"keys": keys})
 }
 
 // recorder holds a library response so the token endpoint can rewrite it.

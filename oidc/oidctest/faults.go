@@ -82,13 +82,10 @@ func (p *Provider) needsRemint(f Faults) bool {
 }
 
 // remintIDToken re-signs the library's ID token after applying the faults,
-// keeping every claim the library computed (at_hash, auth_time, nonce ...).
-func (p *Provider) remintIDToken(raw string, f Faults) (string, error) {
-	jws, err := jose.ParseSigned(raw, []jose.SignatureAlgorithm{jose.RS256})
-	if err != nil {
-		return "", err
-	}
-	payload, err := jws.Verify(&p.cfg.key.PublicKey)
+// keeping every claim the library computed (auth_time, nonce ...). at_hash
+// is computed again over accessToken, the string the client will get.
+func (p *Provider) remintIDToken(raw string, f Faults, accessToken string) (string, error) {
+	payload, err := libraryPayload(raw)
 	if err != nil {
 		return "", err
 	}
@@ -97,6 +94,9 @@ func (p *Provider) remintIDToken(raw string, f Faults) (string, error) {
 	dec.UseNumber()
 	if err := dec.Decode(&claims); err != nil {
 		return "", err
+	}
+	if _, ok := claims["at_hash"]; ok && accessToken != "" {
+		claims["at_hash"] = leftHalfHash(accessToken)
 	}
 	now := p.cfg.now()
 	if p.customClock {
@@ -134,7 +134,7 @@ func (p *Provider) remintIDToken(raw string, f Faults) (string, error) {
 		}
 		return signHS256(payload, key), nil
 	}
-	key := p.cfg.key
+	key, keyID := p.cfg.keys.signing()
 	if f.IDToken == IDTokenBadSignature {
 		if key, err = p.impostorKey(); err != nil {
 			return "", err
@@ -142,7 +142,7 @@ func (p *Provider) remintIDToken(raw string, f Faults) (string, error) {
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{
 		Algorithm: jose.RS256,
-		Key:       &jose.JSONWebKey{Key: key, KeyID: p.cfg.keyID},
+		Key:       &jose.JSONWebKey{Key: key, KeyID: keyID},
 	}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
 		return "", err

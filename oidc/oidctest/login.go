@@ -1,77 +1,39 @@
 package oidctest
 
 import (
-	"bytes"
-	"encoding/json"
-	"html/template"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"time"
 
-	jose "github.com/go-jose/go-jose/v4"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
 )
 
-var pages = template.Must(template.New("").Parse(`
-{{define "head"}}<!DOCTYPE html>
-<html lang="en">
-<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{{.}} - authentik</title></head>
-<body>{{end}}
-
-{{define "login"}}{{template "head" "Log in"}}
-<main>
-<h1>Welcome to authentik!</h1>
-<p>Log in to continue to {{.App}}.</p>
-{{if .Error}}<p id="error" role="alert">{{.Error}}</p>{{end}}
-<form method="post" action="{{.Action}}">
-<label for="username">Username or Email</label>
-<input id="username" name="username" type="text" autocomplete="username" value="{{.Username}}" required autofocus>
-<label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
-<button id="submit" type="submit">Log in</button>
-</form>
-</main>
-</body></html>{{end}}
-
-{{define "message"}}{{template "head" .Title}}
-<main>
-<h1 id="title">{{.Title}}</h1>
-<p id="message">{{.Message}}</p>
-</main>
-</body></html>{{end}}
-`))
-
-func render(w http.ResponseWriter, status int, name string, data any) {
-	var buf bytes.Buffer
-	if err := pages.ExecuteTemplate(&buf, name, data); err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_, _ = w.Write(buf.Bytes())
+// loginForm is one showing of the login page.
+type loginForm struct {
+	action, app, clientID, prompt string
 }
 
-func (p *Provider) errorPage(w http.ResponseWriter, status int, title, message string) {
-	render(w, status, "message", map[string]string{"Title": title, "Message": message})
-}
-
-func (p *Provider) showLogin(w http.ResponseWriter, ar *authRequest, username, errMsg string) {
+func (p *Provider) showLogin(w http.ResponseWriter, f loginForm, username, errMsg string) {
 	if errMsg == "" {
-		p.record("login_form", "", map[string]string{"client_id": ar.clientID, "prompt": strings.Join(ar.prompt, " ")})
+		p.record("login_form", "", map[string]string{"client_id": f.clientID, "prompt": f.prompt})
 	}
 	render(w, http.StatusOK, "login", map[string]string{
-		"App":      ar.clientID,
-		"Action":   loginPath + "?id=" + url.QueryEscape(ar.id),
+		"App":      f.app,
+		"Action":   f.action,
 		"Username": username,
 		"Error":    errMsg,
 	})
+}
+
+func formFor(ar *authRequest) loginForm {
+	return loginForm{
+		action:   loginPath + "?id=" + url.QueryEscape(ar.id),
+		app:      ar.clientID,
+		clientID: ar.clientID,
+		prompt:   strings.Join(ar.prompt, " "),
+	}
 }
 
 func (p *Provider) browserSession(r *http.Request) (browserSession, bool) {
@@ -82,11 +44,17 @@ func (p *Provider) browserSession(r *http.Request) (browserSession, bool) {
 	return p.store.session(c.Value)
 }
 
-// handleLogin is the login "flow": the library redirects every authorization
-// request here, and this page either satisfies it from the browser session
-// or asks for the password.
+// handleLogin is the login "flow". With ?id= it serves an authorization
+// request the library redirected here; without, it is a plain log in to
+// authentik that returns to ?next= (where end-session sends a browser that
+// has no session).
 func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
-	ar, err := p.store.authRequestByID(r.URL.Query().Get("id"))
+	id := r.URL.Query().Get("id")
+	if id == "" {
+		p.handlePlainLogin(w, r)
+		return
+	}
+	ar, err := p.store.authRequestByID(id)
 	if err != nil || ar.done {
 		p.errorPage(w, http.StatusBadRequest, "Flow Error",
 			"This login request is unknown or already finished. Start the sign-in again from the application.")
@@ -94,48 +62,116 @@ func (p *Provider) handleLogin(w http.ResponseWriter, r *http.Request) {
 	}
 	switch r.Method {
 	case http.MethodGet, http.MethodHead:
-		if !ar.promptLogin() {
-			if bs, ok := p.browserSession(r); ok {
-				p.record("session_reused", bs.username, map[string]string{"client_id": ar.clientID})
-				p.finishLogin(w, r, ar.id, bs.username, bs.authTime)
-				return
-			}
-			if ar.promptNone() {
-				p.record("login_required", "", map[string]string{"client_id": ar.clientID})
-				op.AuthRequestError(w, r, ar, oidc.ErrLoginRequired(), p.op)
-				return
-			}
+		var bs *browserSession
+		if s, ok := p.browserSession(r); ok {
+			bs = &s
 		}
-		p.showLogin(w, ar, "", "")
+		p.resumeAuthorize(w, r, ar, bs)
 	case http.MethodPost:
-		if err := r.ParseForm(); err != nil {
-			p.errorPage(w, http.StatusBadRequest, "Request Error", "The login form could not be read.")
-			return
-		}
-		login := r.PostForm.Get("username")
-		u, ok := p.store.checkPassword(login, r.PostForm.Get("password"))
+		u, ok := p.checkLoginForm(w, r, formFor(ar))
 		if !ok {
-			p.record("login_failed", login, map[string]string{"client_id": ar.clientID})
-			p.showLogin(w, ar, login, "Invalid username or password")
 			return
 		}
-		if old, ok := p.browserSession(r); ok {
-			p.store.endSession(old.id)
-		}
-		bs := p.store.newSession(u.Username)
-		http.SetCookie(w, &http.Cookie{
-			Name:     sessionCookie,
-			Value:    bs.id,
-			Path:     "/",
-			HttpOnly: true,
-			SameSite: http.SameSiteLaxMode,
-		})
-		p.record("login_ok", u.Username, map[string]string{"client_id": ar.clientID})
-		p.finishLogin(w, r, ar.id, u.Username, bs.authTime)
+		bs := p.logIn(w, r, u, ar.clientID)
+		p.store.markLoggedIn(ar.id)
+		ar.loggedIn = true
+		// Authentik now sends the browser back to the authorize URL it came
+		// from, which decides afresh; deciding here is the same but for the
+		// extra round trip.
+		p.resumeAuthorize(w, r, ar, bs)
 	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 	}
+}
+
+// resumeAuthorize is Authentik's AuthorizationFlowInitView for a browser
+// with (bs) or without an Authentik session: log in, or hand the request
+// back to the library for the code.
+func (p *Provider) resumeAuthorize(w http.ResponseWriter, r *http.Request, ar *authRequest, bs *browserSession) {
+	q := p.cfg.quirks
+	if bs == nil {
+		if ar.promptNone() {
+			p.record("login_required", "", map[string]string{"client_id": ar.clientID})
+			op.AuthRequestError(w, r, ar, oidc.ErrLoginRequired(), p.op)
+			return
+		}
+		p.showLogin(w, formFor(ar), "", "")
+		return
+	}
+	// max_age is measured from the session's last login. Authentik tests
+	// it with "if max_age:", so 0 is no limit at all (IgnoreMaxAgeZero);
+	// per spec 0 asks for a login within this very request.
+	if ar.maxAge != nil && (*ar.maxAge > 0 || !q.IgnoreMaxAgeZero) {
+		stale := p.cfg.now().Sub(bs.authTime) > time.Duration(*ar.maxAge)*time.Second
+		if *ar.maxAge == 0 {
+			stale = !ar.loggedIn
+		}
+		if stale {
+			// Authentik leaves the prompt=login marker here too, so that a
+			// request with both max_age and prompt=login asks once.
+			p.store.markReauthentication(bs.id, bs.loginID)
+			p.showLogin(w, formFor(ar), "", "")
+			return
+		}
+	}
+	if ar.promptLogin() {
+		if q.PromptLoginTwice {
+			// Issue #18507: the marker is compared with the session's current
+			// login. Unset, or equal (no new login since it was set), means
+			// "log in again" -- also right after the first login of a
+			// browser that had no session. Once a later login differs from
+			// it, prompt=login passes without a form, for good.
+			if bs.lastLoginUID == "" || bs.lastLoginUID == bs.loginID {
+				p.store.markReauthentication(bs.id, bs.loginID)
+				p.showLogin(w, formFor(ar), "", "")
+				return
+			}
+		} else if !ar.loggedIn {
+			p.showLogin(w, formFor(ar), "", "")
+			return
+		}
+	}
+	if !ar.loggedIn {
+		p.record("session_reused", bs.username, map[string]string{"client_id": ar.clientID, "prompt": strings.Join(ar.prompt, " ")})
+	}
+	p.finishLogin(w, r, ar.id, bs.username, bs.authTime)
+}
+
+// checkLoginForm reads a posted form; on a wrong password it shows the form
+// again with Authentik's message.
+func (p *Provider) checkLoginForm(w http.ResponseWriter, r *http.Request, f loginForm) (*User, bool) {
+	if err := r.ParseForm(); err != nil {
+		p.errorPage(w, http.StatusBadRequest, "Request Error", "The login form could not be read.")
+		return nil, false
+	}
+	login := r.PostForm.Get("username")
+	u, ok := p.store.checkPassword(login, r.PostForm.Get("password"))
+	if !ok {
+		p.record("login_failed", login, map[string]string{"client_id": f.clientID})
+		p.showLogin(w, f, login, "Invalid username or password")
+		return nil, false
+	}
+	return u, true
+}
+
+// logIn starts a new session in this browser, keeping what the old one
+// held (see store.newSession).
+func (p *Provider) logIn(w http.ResponseWriter, r *http.Request, u *User, clientID string) *browserSession {
+	var previous string
+	if old, ok := p.browserSession(r); ok {
+		previous = old.id
+	}
+	bs := p.store.newSession(u.Username, previous)
+	http.SetCookie(w, &http.Cookie{
+		Name:     sessionCookie,
+		Value:    bs.id,
+		Path:     "/",
+		HttpOnly: true,
+		SameSite: http.SameSiteLaxMode,
+	})
+	p.record("login_ok", u.Username, map[string]string{"client_id": clientID})
+	return bs
 }
 
 // finishLogin hands the now authenticated request back to the library, which
@@ -149,84 +185,33 @@ func (p *Provider) finishLogin(w http.ResponseWriter, r *http.Request, id, usern
 	op.AuthResponse(ar, p.op, w, r)
 }
 
-// handleEndSession is Authentik 2026.5's end-session: it logs the browser
-// out and honours post_logout_redirect_uri only when it is registered for
-// the client named by id_token_hint or client_id.
-func (p *Provider) handleEndSession(w http.ResponseWriter, r *http.Request) {
-	if r.Method != http.MethodGet && r.Method != http.MethodPost && r.Method != http.MethodHead {
+// handlePlainLogin logs in to authentik itself and then follows ?next=,
+// which must be a path on this provider.
+func (p *Provider) handlePlainLogin(w http.ResponseWriter, r *http.Request) {
+	next := r.URL.Query().Get("next")
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		next = ""
+	}
+	f := loginForm{action: loginPath, app: "authentik"}
+	if next != "" {
+		f.action += "?next=" + url.QueryEscape(next)
+	}
+	switch r.Method {
+	case http.MethodGet, http.MethodHead:
+		p.showLogin(w, f, "", "")
+	case http.MethodPost:
+		u, ok := p.checkLoginForm(w, r, f)
+		if !ok {
+			return
+		}
+		p.logIn(w, r, u, "")
+		if next != "" {
+			http.Redirect(w, r, next, http.StatusFound)
+			return
+		}
+		p.errorPage(w, http.StatusOK, "Welcome, "+u.Name, "You are logged in to authentik.")
+	default:
 		w.Header().Set("Allow", "GET, HEAD, POST")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
-		return
 	}
-	if err := r.ParseForm(); err != nil {
-		p.errorPage(w, http.StatusBadRequest, "Request Error", "The logout request could not be read.")
-		return
-	}
-	hint := r.Form.Get("id_token_hint")
-	postLogout := r.Form.Get("post_logout_redirect_uri")
-	clientID := r.Form.Get("client_id")
-
-	var user string
-	if bs, ok := p.browserSession(r); ok {
-		user = p.store.endSession(bs.id)
-	}
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: "", Path: "/", HttpOnly: true, MaxAge: -1})
-	if hint != "" {
-		if azp, ok := p.hintClient(hint); ok {
-			clientID = azp
-		}
-	}
-	p.record("end_session", user, map[string]string{
-		"id_token_hint_present":    strconv.FormatBool(hint != ""),
-		"post_logout_redirect_uri": postLogout,
-		"client_id":                clientID,
-	})
-	if c, ok := p.store.client(clientID); ok && postLogout != "" && slices.Contains(c.PostLogoutRedirectURIs, postLogout) {
-		target := postLogout
-		if st := r.Form.Get("state"); st != "" {
-			target = withQuery(postLogout, url.Values{"state": {st}})
-		}
-		http.Redirect(w, r, target, http.StatusFound)
-		return
-	}
-	p.errorPage(w, http.StatusOK, "You have been logged out",
-		"You have been logged out of authentik. You can close this window.")
-}
-
-// hintClient returns the client an ID token hint was issued to, if the hint
-// is one of ours. Expired hints count, as the spec allows.
-func (p *Provider) hintClient(hint string) (string, bool) {
-	jws, err := jose.ParseSigned(hint, []jose.SignatureAlgorithm{jose.RS256, jose.HS256})
-	if err != nil || len(jws.Signatures) != 1 {
-		return "", false
-	}
-	var payload []byte
-	switch jose.SignatureAlgorithm(jws.Signatures[0].Header.Algorithm) {
-	case jose.RS256:
-		payload, err = jws.Verify(&p.cfg.key.PublicKey)
-		if err != nil {
-			return "", false
-		}
-	case jose.HS256:
-		var claimed struct {
-			AZP string `json:"azp"`
-		}
-		if json.Unmarshal(jws.UnsafePayloadWithoutVerification(), &claimed) != nil {
-			return "", false
-		}
-		payload, err = verifyHS256(hint, p.hmacKey(claimed.AZP))
-		if err != nil {
-			return "", false
-		}
-	default:
-		return "", false
-	}
-	var claims struct {
-		Issuer string `json:"iss"`
-		AZP    string `json:"azp"`
-	}
-	if json.Unmarshal(payload, &claims) != nil || claims.Issuer != p.cfg.issuer || claims.AZP == "" {
-		return "", false
-	}
-	return claims.AZP, true
 }

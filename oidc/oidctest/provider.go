@@ -50,11 +50,13 @@ type Client struct {
 
 // Options configure Start. Zero values get Authentik-like defaults.
 type Options struct {
-	Addr                string        // listen address, default "127.0.0.1:0"
-	Slug                string        // application slug, default "ssotray"
-	Users               []User        //
-	Clients             []Client      //
-	AccessTokenLifetime time.Duration // default 5m
+	Addr    string   // listen address, default "127.0.0.1:0"
+	Slug    string   // application slug, default "ssotray"
+	Users   []User   //
+	Clients []Client //
+	// AccessTokenLifetime defaults to 1 hour, Authentik's
+	// access_token_validity. Access tokens are JWTs, as Authentik's are.
+	AccessTokenLifetime time.Duration
 	IDTokenLifetime     time.Duration // default 5m
 	// RefreshTokenLifetime defaults to 30 days, Authentik's default.
 	RefreshTokenLifetime time.Duration
@@ -70,6 +72,21 @@ type Options struct {
 	GroupParents map[string]string
 	Now          func() time.Time // optional clock, called concurrently; default time.Now
 	Logger       *slog.Logger     // optional
+
+	// Quirks are the Authentik behaviours reproduced; nil means
+	// RealAuthentik(). A test opts out of one with a modified copy.
+	Quirks *Quirks
+	// IssuerMode is the provider's issuer mode; the zero value is
+	// Authentik's default, one issuer per provider.
+	IssuerMode IssuerMode
+	// InvalidationFlow is what end-session runs; the zero value is
+	// Authentik's default-provider-invalidation-flow, which keeps the
+	// browser session.
+	InvalidationFlow InvalidationFlow
+	// EncryptionKey is an Encryption Key selected on the provider: ID and
+	// access tokens are then JWEs (RSA-OAEP-256, A256CBC-HS512) encrypted to
+	// a key the client does not have.
+	EncryptionKey bool
 }
 
 // Event is one step of the conversation as the provider saw it. Details
@@ -146,7 +163,7 @@ func Start(opts Options) (*Provider, error) {
 		return nil, fmt.Errorf("oidctest: slug %q: use letters, digits, '-' and '_' only, as Authentik does", opts.Slug)
 	}
 	if opts.AccessTokenLifetime <= 0 {
-		opts.AccessTokenLifetime = 5 * time.Minute
+		opts.AccessTokenLifetime = time.Hour
 	}
 	if opts.IDTokenLifetime <= 0 {
 		opts.IDTokenLifetime = 5 * time.Minute
@@ -160,6 +177,19 @@ func Start(opts Options) (*Provider, error) {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	quirks := RealAuthentik()
+	if opts.Quirks != nil {
+		quirks = *opts.Quirks
+	}
+	if quirks.APIPageSize <= 0 {
+		quirks.APIPageSize = authentikPageSize
+	}
+	if opts.IssuerMode != IssuerPerProvider && opts.IssuerMode != IssuerGlobal {
+		return nil, fmt.Errorf("oidctest: unknown issuer mode %d", opts.IssuerMode)
+	}
+	if opts.InvalidationFlow != DefaultProviderInvalidation && opts.InvalidationFlow != UserLogoutInvalidation {
+		return nil, fmt.Errorf("oidctest: unknown invalidation flow %d", opts.InvalidationFlow)
 	}
 	clients, err := compileClients(opts.Clients)
 	if err != nil {
@@ -180,9 +210,9 @@ func Start(opts Options) (*Provider, error) {
 		return nil, err
 	}
 
-	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	keys, err := newKeyring(opts.EncryptionKey)
 	if err != nil {
-		return nil, fmt.Errorf("oidctest: generating the signing key: %w", err)
+		return nil, err
 	}
 	ln, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -194,15 +224,24 @@ func Start(opts Options) (*Provider, error) {
 	}
 
 	p := &Provider{baseURL: baseURL, ln: ln, logger: opts.Logger, customClock: customClock, api: api}
+	slugPath := pathPrefix + "/" + opts.Slug + "/"
+	issuer := baseURL + slugPath
+	if opts.IssuerMode == IssuerGlobal {
+		issuer = baseURL + "/"
+	}
 	p.cfg = &settings{
 		slug:                 opts.Slug,
-		issuer:               baseURL + pathPrefix + "/" + opts.Slug + "/",
+		issuer:               issuer,
+		slugURL:              baseURL + slugPath,
+		quirks:               quirks,
+		invalidation:         opts.InvalidationFlow,
+		slugClient:           slugClient(opts),
+		appName:              appName(opts),
 		now:                  opts.Now,
 		accessTokenLifetime:  opts.AccessTokenLifetime,
 		idTokenLifetime:      opts.IDTokenLifetime,
 		refreshTokenLifetime: opts.RefreshTokenLifetime,
-		key:                  key,
-		keyID:                rand.Text()[:16],
+		keys:                 keys,
 		faults:               p.faultsFor,
 	}
 	p.store = newStore(p.cfg, opts.Users, clients)
@@ -210,7 +249,6 @@ func Start(opts Options) (*Provider, error) {
 	var cryptoKey [32]byte
 	_, _ = rand.Read(cryptoKey[:])
 	endpoint := func(path string) *op.Endpoint { return op.NewEndpointWithURL(path, baseURL+path) }
-	slugPath := pathPrefix + "/" + opts.Slug + "/"
 	p.op, err = op.NewProvider(&op.Config{
 		CryptoKey:             cryptoKey,
 		CodeMethodS256:        true,
@@ -245,6 +283,29 @@ func Start(opts Options) (*Provider, error) {
 	}
 	go func() { _ = p.srv.Serve(ln) }()
 	return p, nil
+}
+
+// slugClient is the client ID of the OAuth2 provider behind the
+// application whose slug the provider serves, if an Application says so;
+// end-session checks an id_token_hint's audience against it.
+func slugClient(opts Options) string {
+	for _, a := range opts.Applications {
+		if a.Slug == opts.Slug {
+			return a.Provider
+		}
+	}
+	return ""
+}
+
+// appName is the name of the application whose slug the provider serves,
+// as end-session's page shows it; the slug when no Application is listed.
+func appName(opts Options) string {
+	for _, a := range opts.Applications {
+		if a.Slug == opts.Slug {
+			return a.Name
+		}
+	}
+	return opts.Slug
 }
 
 func compileClients(in []Client) ([]*clientConfig, error) {
@@ -292,11 +353,19 @@ func dialableAddr(a net.Addr) string {
 // URL is what a user enters as the Authentik server URL.
 func (p *Provider) URL() string { return p.baseURL }
 
-// Issuer has the trailing slash, exactly like Authentik's.
+// Issuer has the trailing slash, exactly like Authentik's. In IssuerGlobal
+// mode it is "{URL()}/" and no longer the discovery document's prefix.
 func (p *Provider) Issuer() string { return p.cfg.issuer }
 
-// DiscoveryURL is the issuer's OpenID configuration document.
-func (p *Provider) DiscoveryURL() string { return p.cfg.issuer + ".well-known/openid-configuration" }
+// DiscoveryURL is the application's OpenID configuration document, which
+// stays under /application/o/<slug>/ whatever the issuer mode.
+func (p *Provider) DiscoveryURL() string { return p.cfg.slugURL + ".well-known/openid-configuration" }
+
+// RedirectURIs is the client's current redirect URI list, including an
+// entry saved by SaveFirstRedirectURI; both are nil for an unknown client.
+func (p *Provider) RedirectURIs(clientID string) (strict []string, regexes []string) {
+	return p.store.redirectURIs(clientID)
+}
 
 // Close stops listening and drops open connections, so later requests see
 // "connection refused" just like a provider that is down.
@@ -384,22 +453,11 @@ func (p *Provider) TokenState(token string) TokenState {
 	return st
 }
 
-// accessToken resolves an opaque access token: the library encrypts
-// "<id>:<subject>" into it.
+// accessToken resolves an access token as Authentik does, by its value:
+// whatever its form (JWT, re-signed, encrypted), the token endpoint bound
+// the exact string it handed out to the stored record.
 func (p *Provider) accessToken(token string) (TokenState, *tokenRecord) {
-	plain, err := p.op.Crypto().Decrypt(token)
-	if err != nil {
-		return TokenUnknown, nil
-	}
-	id, sub, ok := strings.Cut(plain, ":")
-	if !ok {
-		return TokenUnknown, nil
-	}
-	st, rec := p.store.accessState(id)
-	if rec == nil || rec.subject != sub {
-		return TokenUnknown, nil
-	}
-	return st, rec
+	return p.store.accessByValue(token)
 }
 
 func (p *Provider) routes() http.Handler {
@@ -414,6 +472,7 @@ func (p *Provider) routes() http.Handler {
 	mux.HandleFunc("GET "+slugPath+"jwks/{$}", p.handleJWKS)
 	mux.HandleFunc(slugPath+"end-session/{$}", p.handleEndSession)
 	mux.HandleFunc(loginPath+"{$}", p.handleLogin)
+	mux.HandleFunc(authentikLogoutPath+"{$}", p.handleAuthentikLogout)
 	mux.HandleFunc("GET /-/health/live/{$}", handleHealth)
 	mux.HandleFunc("GET /-/health/ready/{$}", handleHealth)
 	p.apiRoutes(mux)

@@ -478,7 +478,8 @@ func TestDiscoveryMatchesAuthentikLayout(t *testing.T) {
 	check(http.MethodPost, wantURLs["revocation_endpoint"], 401, "invalid_client")
 	check(http.MethodPost, wantURLs["introspection_endpoint"], 401, "")
 	check(http.MethodGet, wantURLs["jwks_uri"], 200, `"kty":"RSA"`)
-	check(http.MethodGet, wantURLs["end_session_endpoint"], 200, "You have been logged out")
+	// Without a browser session, end-session leads to the login page.
+	check(http.MethodGet, wantURLs["end_session_endpoint"], 200, "Welcome to authentik!")
 	// Only the configured slug exists, and the global endpoints are not per slug.
 	check(http.MethodGet, base+"/application/o/other/.well-known/openid-configuration", 404, "")
 	check(http.MethodPost, base+"/application/o/music/token/", 404, "")
@@ -536,19 +537,20 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	if tok.AccessToken == "" || tok.RefreshToken == "" {
 		t.Fatalf("token response lacks tokens: access=%v refresh=%v", tok.AccessToken != "", tok.RefreshToken != "")
 	}
-	if ei, _ := tok.Extra("expires_in").(float64); ei != 300 {
-		t.Errorf("expires_in = %v, want 300", tok.Extra("expires_in"))
+	// Authentik's default access_token_validity is one hour.
+	if ei, _ := tok.Extra("expires_in").(float64); ei != 3600 {
+		t.Errorf("expires_in = %v, want 3600", tok.Extra("expires_in"))
 	}
 	idt := r.mustVerify(tok)
 	c := claimsOf(t, idt)
 	want := authentikClaims{
 		Subject: sha256Hex("alice"), Name: "Alice Liddell", GivenName: "Alice Liddell",
 		PreferredUsername: "alice", Nickname: "alice", Groups: []string{"music", "admins"},
-		Email: "alice@example.org", EmailVerified: true, AZP: publicID,
+		Email: "alice@example.org", EmailVerified: false, AZP: publicID,
 	}
 	if c.Subject != want.Subject || c.Name != want.Name || c.GivenName != want.GivenName ||
 		c.PreferredUsername != want.PreferredUsername || c.Nickname != want.Nickname ||
-		!slices.Equal(c.Groups, want.Groups) || c.Email != want.Email || !c.EmailVerified || c.AZP != want.AZP {
+		!slices.Equal(c.Groups, want.Groups) || c.Email != want.Email || c.EmailVerified || c.AZP != want.AZP {
 		t.Errorf("ID token claims = %+v\nwant %+v", c, want)
 	}
 	if idt.Nonce != f.nonce {
@@ -573,7 +575,7 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	if err := ui.Claims(&uc); err != nil {
 		t.Fatal(err)
 	}
-	if uc.Subject != want.Subject || !slices.Equal(uc.Groups, want.Groups) || uc.PreferredUsername != "alice" || uc.Email != want.Email || !uc.EmailVerified {
+	if uc.Subject != want.Subject || !slices.Equal(uc.Groups, want.Groups) || uc.PreferredUsername != "alice" || uc.Email != want.Email || uc.EmailVerified {
 		t.Errorf("userinfo = %+v", uc)
 	}
 	if p.TokenState(tok.AccessToken) != TokenActive || p.TokenState(tok.RefreshToken) != TokenActive {
@@ -1111,63 +1113,107 @@ func TestRevocation(t *testing.T) {
 	assertNoSecretsInEvents(t, p, tok.AccessToken, tok.RefreshToken, "wonderland")
 }
 
+// TestEndSession pins Authentik's end-session for both kinds of
+// invalidation flow: the default provider flow keeps the browser's
+// Authentik session (the next authorize needs no form), a flow with a User
+// Logout stage ends it.
 func TestEndSession(t *testing.T) {
 	t.Parallel()
-	p := startProvider(t)
-	r := newRP(t, p, publicID, "", loopback, nil)
-	endSession := p.Issuer() + "end-session/"
+	for _, flow := range []InvalidationFlow{DefaultProviderInvalidation, UserLogoutInvalidation} {
+		t.Run(flow.String(), func(t *testing.T) {
+			t.Parallel()
+			p := startProvider(t, func(o *Options) { o.InvalidationFlow = flow })
+			r := newRP(t, p, publicID, "", loopback, nil)
+			endSession := p.Issuer() + "end-session/"
+			ended := flow == UserLogoutInvalidation
 
-	for _, tc := range []struct {
-		name         string
-		method       string
-		withHint     bool
-		postLogout   string
-		wantRedirect string
-	}{
-		{"registered redirect with hint", http.MethodGet, true, logoutRedirect, logoutRedirect + "?state=bye"},
-		{"registered redirect via POST", http.MethodPost, true, logoutRedirect, logoutRedirect + "?state=bye"},
-		{"unregistered redirect", http.MethodGet, true, "http://127.0.0.1:1/elsewhere", ""},
-		{"no hint, client_id", http.MethodGet, false, logoutRedirect, logoutRedirect + "?state=bye"},
-		{"nothing", http.MethodGet, false, "", ""},
-	} {
-		t.Run(tc.name, func(t *testing.T) {
-			b := newBrowser(t, p)
-			f, code := r.login(b, alice)
-			tok := r.mustExchange(code, f)
+			for _, tc := range []struct {
+				name         string
+				method       string
+				withHint     bool
+				postLogout   string
+				wantRedirect string
+			}{
+				{"registered redirect with hint", http.MethodGet, true, logoutRedirect, logoutRedirect + "?state=bye"},
+				{"registered redirect via POST", http.MethodPost, true, logoutRedirect, logoutRedirect + "?state=bye"},
+				{"unregistered redirect", http.MethodGet, true, "http://127.0.0.1:1/elsewhere", ""},
+				{"no hint, client_id", http.MethodGet, false, logoutRedirect, logoutRedirect + "?state=bye"},
+				{"nothing", http.MethodGet, false, "", ""},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					b := newBrowser(t, p)
+					f, code := r.login(b, alice)
+					tok := r.mustExchange(code, f)
 
-			q := url.Values{"state": {"bye"}}
-			if tc.withHint {
-				q.Set("id_token_hint", tok.Extra("id_token").(string))
-			} else if tc.postLogout != "" {
-				q.Set("client_id", publicID)
+					q := url.Values{"state": {"bye"}}
+					if tc.withHint {
+						q.Set("id_token_hint", tok.Extra("id_token").(string))
+					} else if tc.postLogout != "" {
+						q.Set("client_id", publicID)
+					}
+					if tc.postLogout != "" {
+						q.Set("post_logout_redirect_uri", tc.postLogout)
+					}
+					var pg page
+					if tc.method == http.MethodPost {
+						pg = b.postForm(endSession, q)
+					} else {
+						pg = b.get(endSession + "?" + q.Encode())
+					}
+					if tc.wantRedirect != "" {
+						if pg.location == nil || pg.location.String() != tc.wantRedirect {
+							t.Fatalf("end-session = %d %v, want redirect to %s", pg.status, pg.location, tc.wantRedirect)
+						}
+					} else if pg.status != 200 || pg.location != nil || !strings.Contains(pg.body, "You've logged out of ssotray.") ||
+						!strings.Contains(pg.body, `href="/flows/-/default/invalidation/"`) {
+						t.Fatalf("end-session = %d %v\n%s", pg.status, pg.location, pg.body)
+					}
+
+					f2 := r.start()
+					pg = b.get(f2.authURL)
+					if ended && !isLoginForm(pg) {
+						t.Fatalf("%s: authorize after logout did not show the form: %d %v", flow, pg.status, pg.location)
+					}
+					if !ended {
+						// The session stays: the next sign-in is silent.
+						r.callback(pg, f2)
+					}
+					ev := eventsOf(p, "end_session")
+					last := ev[len(ev)-1]
+					if last.User != "alice" || last.Detail["id_token_hint_present"] != fmt.Sprint(tc.withHint) ||
+						last.Detail["post_logout_redirect_uri"] != tc.postLogout || last.Detail["session_ended"] != fmt.Sprint(ended) ||
+						last.Detail["flow"] != flow.String() {
+						t.Errorf("end_session event = %+v", last)
+					}
+				})
 			}
-			if tc.postLogout != "" {
-				q.Set("post_logout_redirect_uri", tc.postLogout)
-			}
-			var pg page
-			if tc.method == http.MethodPost {
-				pg = b.postForm(endSession, q)
-			} else {
-				pg = b.get(endSession + "?" + q.Encode())
-			}
-			if tc.wantRedirect != "" {
-				if pg.location == nil || pg.location.String() != tc.wantRedirect {
-					t.Fatalf("end-session = %d %v, want redirect to %s", pg.status, pg.location, tc.wantRedirect)
+
+			t.Run("no session: the login page, then back", func(t *testing.T) {
+				b := newBrowser(t, p)
+				pg := b.get(endSession + "?state=bye")
+				if !isLoginForm(pg) {
+					t.Fatalf("end-session without a session = %d %v\n%s", pg.status, pg.location, pg.body)
 				}
-			} else if pg.status != 200 || pg.location != nil || !strings.Contains(pg.body, "You have been logged out") {
-				t.Fatalf("end-session = %d %v\n%s", pg.status, pg.location, pg.body)
-			}
+				if ev := eventsOf(p, "end_session"); ev[len(ev)-1].Detail["outcome"] != "login_page" || ev[len(ev)-1].Detail["session_ended"] != "false" {
+					t.Errorf("end_session event = %+v", ev[len(ev)-1])
+				}
+				// After logging in, the browser comes back to end-session.
+				pg = b.submitLogin(pg, "alice", "wonderland")
+				if pg.status != 200 || !strings.Contains(pg.body, "You've logged out of ssotray.") {
+					t.Fatalf("after the login: %d %v\n%s", pg.status, pg.location, pg.body)
+				}
+			})
 
-			// The browser session is gone: the next authorize asks again.
-			f2 := r.start()
-			if pg := b.get(f2.authURL); !isLoginForm(pg) {
-				t.Fatalf("authorize after logout did not show the form: %d %v", pg.status, pg.location)
-			}
-			ev := eventsOf(p, "end_session")
-			last := ev[len(ev)-1]
-			if last.User != "alice" || last.Detail["id_token_hint_present"] != fmt.Sprint(tc.withHint) || last.Detail["post_logout_redirect_uri"] != tc.postLogout {
-				t.Errorf("end_session event = %+v", last)
-			}
+			t.Run("log out of authentik", func(t *testing.T) {
+				b := newBrowser(t, p)
+				r.login(b, alice)
+				if pg := b.get(p.URL() + "/flows/-/default/invalidation/"); !isLoginForm(pg) {
+					t.Fatalf("the logout link did not end on the login page: %d %v", pg.status, pg.location)
+				}
+				if pg := b.get(r.start().authURL); !isLoginForm(pg) {
+					t.Fatalf("the logout link left the session: %d %v", pg.status, pg.location)
+				}
+			})
 		})
 	}
 }

@@ -2,7 +2,6 @@ package oidctest
 
 import (
 	"context"
-	"crypto/rsa"
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
@@ -39,8 +38,11 @@ type store struct {
 	authReqs map[string]*authRequest
 	codes    map[string]string // code -> auth request id
 	access   map[string]*tokenRecord
-	refresh  map[string]*tokenRecord // by the token value itself
-	sessions map[string]*browserSession
+	// accessByHash binds the exact access token string handed out (by its
+	// SHA-256) to the record, whatever form the string took.
+	accessByHash map[string]string
+	refresh      map[string]*tokenRecord // by the token value itself
+	sessions     map[string]*browserSession
 }
 
 // settings are fixed at Start; faults are the only thing that changes later
@@ -48,12 +50,16 @@ type store struct {
 type settings struct {
 	slug                 string
 	issuer               string
+	slugURL              string // {base}/application/o/{slug}/, whatever the issuer mode
+	slugClient           string // client ID of the slug's application's provider, if known
+	appName              string // name of the slug's application
+	quirks               Quirks
+	invalidation         InvalidationFlow
 	now                  func() time.Time
 	accessTokenLifetime  time.Duration
 	idTokenLifetime      time.Duration
 	refreshTokenLifetime time.Duration
-	key                  *rsa.PrivateKey
-	keyID                string
+	keys                 *keyring
 	faults               func(context.Context) Faults
 }
 
@@ -62,10 +68,11 @@ type clientConfig struct {
 	regexes []*regexp.Regexp
 }
 
-// redirectAllowed follows Authentik: strict entries compare as strings,
-// regex entries must match the whole URI. There is deliberately no RFC 8252
-// any-port rule for loopback addresses.
-func (c *clientConfig) redirectAllowed(uri string) bool {
+// redirectAllowedLocked follows Authentik: strict entries compare as
+// strings, regex entries must match the whole URI. There is deliberately no
+// RFC 8252 any-port rule for loopback addresses. The caller holds store.mu,
+// because SaveFirstRedirectURI can change the strict list.
+func (c *clientConfig) redirectAllowedLocked(uri string) bool {
 	if uri == "" {
 		return false
 	}
@@ -80,12 +87,56 @@ func (c *clientConfig) redirectAllowed(uri string) bool {
 	return false
 }
 
+// redirectAllowed checks uri against the client's current list.
+func (s *store) redirectAllowed(clientID, uri string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[clientID]
+	return ok && c.redirectAllowedLocked(uri)
+}
+
+// checkAuthorizeRedirect is the authorize endpoint's redirect_uri check.
+// With saveFirst, an empty list first takes uri as its only strict entry,
+// as Authentik's check_redirect_uri does before it compares anything.
+func (s *store) checkAuthorizeRedirect(clientID, uri string, saveFirst bool) (allowed, saved bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[clientID]
+	if !ok || uri == "" {
+		return false, false
+	}
+	if saveFirst && len(c.RedirectURIs) == 0 && len(c.regexes) == 0 {
+		c.RedirectURIs = []string{uri}
+		saved = true
+	}
+	return c.redirectAllowedLocked(uri), saved
+}
+
+func (s *store) redirectURIs(clientID string) (strict, regexes []string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	c, ok := s.clients[clientID]
+	if !ok {
+		return nil, nil
+	}
+	return slices.Clone(c.RedirectURIs), slices.Clone(c.RedirectURIRegexes)
+}
+
 func (c *clientConfig) public() bool { return c.Secret == "" }
 
+// browserSession is Authentik's session in one browser.
 type browserSession struct {
 	id       string
 	username string
 	authTime time.Time
+	// loginID names the login that made the session what it is, like the
+	// login event Authentik finds with get_login_event.
+	loginID string
+	// lastLoginUID is the value Authentik keeps under
+	// SESSION_KEY_LAST_LOGIN_UID: the loginID that prompt=login (or
+	// max_age) last asked to replace. It is never cleared, only
+	// overwritten, and survives a new login in the same browser.
+	lastLoginUID string
 }
 
 type tokenRecord struct {
@@ -122,15 +173,16 @@ func subjectOf(username string) string {
 
 func newStore(cfg *settings, users []User, clients []*clientConfig) *store {
 	s := &store{
-		cfg:      cfg,
-		users:    map[string]*User{},
-		bySub:    map[string]*User{},
-		clients:  map[string]*clientConfig{},
-		authReqs: map[string]*authRequest{},
-		codes:    map[string]string{},
-		access:   map[string]*tokenRecord{},
-		refresh:  map[string]*tokenRecord{},
-		sessions: map[string]*browserSession{},
+		cfg:          cfg,
+		users:        map[string]*User{},
+		bySub:        map[string]*User{},
+		clients:      map[string]*clientConfig{},
+		authReqs:     map[string]*authRequest{},
+		codes:        map[string]string{},
+		access:       map[string]*tokenRecord{},
+		accessByHash: map[string]string{},
+		refresh:      map[string]*tokenRecord{},
+		sessions:     map[string]*browserSession{},
 	}
 	for i := range users {
 		u := users[i]
@@ -182,12 +234,28 @@ func (s *store) usernameOf(sub string) string {
 
 // --- browser sessions ---
 
-func (s *store) newSession(username string) *browserSession {
-	bs := &browserSession{id: randomID(), username: username, authTime: s.cfg.now()}
+// newSession logs username in. The session data of the browser's previous
+// session (the prompt=login marker) is carried over: Authentik's login
+// keeps the session's contents and only changes its key.
+func (s *store) newSession(username, previousID string) *browserSession {
+	bs := &browserSession{id: randomID(), username: username, authTime: s.cfg.now(), loginID: randomID()}
 	s.mu.Lock()
+	if old, ok := s.sessions[previousID]; ok {
+		bs.lastLoginUID = old.lastLoginUID
+		delete(s.sessions, previousID)
+	}
 	s.sessions[bs.id] = bs
 	s.mu.Unlock()
 	return bs
+}
+
+// markReauthentication stores the prompt=login marker in the session.
+func (s *store) markReauthentication(sessionID, loginID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if bs, ok := s.sessions[sessionID]; ok {
+		bs.lastLoginUID = loginID
+	}
 }
 
 func (s *store) session(id string) (browserSession, bool) {
@@ -225,6 +293,12 @@ type authRequest struct {
 	challenge    *oidc.CodeChallenge
 	responseType oidc.ResponseType
 	responseMode oidc.ResponseMode
+
+	// maxAge is max_age as the client sent it; the library rewrites its
+	// copy to 0 for prompt=login, which Authentik does not.
+	maxAge *uint
+	// loggedIn: a login form was completed for this very request.
+	loggedIn bool
 
 	subject     string
 	authTime    time.Time
@@ -264,8 +338,17 @@ func (a *authRequest) clone() *authRequest {
 	return &c
 }
 
-func (s *store) CreateAuthRequest(_ context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+type rawMaxAgeKey struct{}
+
+// withRawMaxAge carries the client's max_age past the library's rewrite.
+func withRawMaxAge(ctx context.Context, maxAge *uint) context.Context {
+	return context.WithValue(ctx, rawMaxAgeKey{}, maxAge)
+}
+
+func (s *store) CreateAuthRequest(ctx context.Context, req *oidc.AuthRequest, _ string) (op.AuthRequest, error) {
+	maxAge, _ := ctx.Value(rawMaxAgeKey{}).(*uint)
 	ar := &authRequest{
+		maxAge:       maxAge,
 		id:           randomID(),
 		clientID:     req.ClientID,
 		redirectURI:  req.RedirectURI,
@@ -355,6 +438,15 @@ func (s *store) DeleteAuthRequest(_ context.Context, id string) error {
 		}
 	}
 	return nil
+}
+
+// markLoggedIn records that the form was completed for this request.
+func (s *store) markLoggedIn(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ar, ok := s.authReqs[id]; ok {
+		ar.loggedIn = true
+	}
 }
 
 // completeAuthRequest records who logged in; the library then issues the code.
@@ -500,6 +592,51 @@ func (s *store) RevokeToken(_ context.Context, tokenOrID, _ string, clientID str
 	return nil
 }
 
+func accessHash(token string) string {
+	sum := sha256.Sum256([]byte(token))
+	return hex.EncodeToString(sum[:])
+}
+
+// bindAccessToken remembers the exact string handed out for record id.
+func (s *store) bindAccessToken(token, id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.accessByHash[accessHash(token)] = id
+}
+
+// accessByValue looks an access token up by the string itself, as
+// Authentik looks up AccessToken.token.
+func (s *store) accessByValue(token string) (TokenState, *tokenRecord) {
+	if token == "" {
+		return TokenUnknown, nil
+	}
+	s.mu.Lock()
+	id, ok := s.accessByHash[accessHash(token)]
+	s.mu.Unlock()
+	if !ok {
+		return TokenUnknown, nil
+	}
+	return s.accessState(id)
+}
+
+// revoke revokes a refresh or access token of clientID; tokens of other
+// clients and unknown tokens are left alone.
+func (s *store) revoke(token, clientID string) (kind string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if t, ok := s.refresh[token]; ok && t.clientID == clientID {
+		t.revoked = true
+		return "refresh_token"
+	}
+	if id, ok := s.accessByHash[accessHash(token)]; ok {
+		if t, ok := s.access[id]; ok && t.clientID == clientID {
+			t.revoked = true
+			return "access_token"
+		}
+	}
+	return ""
+}
+
 func (s *store) accessState(id string) (TokenState, *tokenRecord) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -543,48 +680,6 @@ func (s *store) refreshSubject(token string) string {
 	return ""
 }
 
-// --- keys ---
-
-type signingKey struct {
-	id  string
-	key *rsa.PrivateKey
-}
-
-func (k signingKey) SignatureAlgorithm() jose.SignatureAlgorithm { return jose.RS256 }
-func (k signingKey) Key() any                                    { return k.key }
-func (k signingKey) ID() string                                  { return k.id }
-
-type publicKey struct {
-	id  string
-	key *rsa.PublicKey
-}
-
-func (k publicKey) ID() string                         { return k.id }
-func (k publicKey) Algorithm() jose.SignatureAlgorithm { return jose.RS256 }
-func (k publicKey) Use() string                        { return "sig" }
-func (k publicKey) Key() any                           { return k.key }
-
-// SigningKey stays RS256 even in HS256 mode: the library signs with it and
-// the token endpoint wrapper re-signs the ID token with the client's secret.
-func (s *store) SigningKey(context.Context) (op.SigningKey, error) {
-	return signingKey{id: s.cfg.keyID, key: s.cfg.key}, nil
-}
-
-func (s *store) SignatureAlgorithms(ctx context.Context) ([]jose.SignatureAlgorithm, error) {
-	if s.cfg.faults(ctx).HS256 {
-		return []jose.SignatureAlgorithm{jose.HS256}, nil
-	}
-	return []jose.SignatureAlgorithm{jose.RS256}, nil
-}
-
-func (s *store) KeySet(ctx context.Context) ([]op.Key, error) {
-	if s.cfg.faults(ctx).HS256 {
-		// Authentik without a signing key publishes an empty key set.
-		return []op.Key{}, nil
-	}
-	return []op.Key{publicKey{id: s.cfg.keyID, key: &s.cfg.key.PublicKey}}, nil
-}
-
 // --- clients ---
 
 func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, error) {
@@ -592,7 +687,7 @@ func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, er
 	if !ok {
 		return nil, errNotFound
 	}
-	return &opClient{c: c, idTokenLifetime: s.cfg.idTokenLifetime}, nil
+	return &opClient{c: c, s: s, idTokenLifetime: s.cfg.idTokenLifetime}, nil
 }
 
 func (s *store) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
@@ -648,7 +743,9 @@ func (s *store) fillUserinfo(info *oidc.UserInfo, sub string, scopes []string) e
 	}
 	if slices.Contains(scopes, oidc.ScopeEmail) {
 		info.Email = u.Email
-		info.EmailVerified = true
+		// Authentik's default email mapping always says false: it does not
+		// track verification.
+		info.EmailVerified = false
 	}
 	return nil
 }
@@ -705,11 +802,15 @@ func (s *store) Health(context.Context) error { return nil }
 // opClient presents a configured Client to the library.
 type opClient struct {
 	c               *clientConfig
+	s               *store
 	idTokenLifetime time.Duration
 }
 
-func (o *opClient) GetID() string                    { return o.c.ID }
-func (o *opClient) RedirectURIs() []string           { return slices.Clone(o.c.RedirectURIs) }
+func (o *opClient) GetID() string { return o.c.ID }
+func (o *opClient) RedirectURIs() []string {
+	strict, _ := o.s.redirectURIs(o.c.ID)
+	return strict
+}
 func (o *opClient) PostLogoutRedirectURIs() []string { return slices.Clone(o.c.PostLogoutRedirectURIs) }
 
 // ApplicationType is web even for public clients: the library's native type
@@ -730,7 +831,7 @@ func (o *opClient) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
 func (o *opClient) LoginURL(id string) string            { return loginPath + "?id=" + id }
-func (o *opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeBearer }
+func (o *opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
 func (o *opClient) IDTokenLifetime() time.Duration       { return o.idTokenLifetime }
 func (o *opClient) DevMode() bool                        { return false }
 func (o *opClient) IsScopeAllowed(s string) bool         { return s == ScopeAuthentikAPI }
