@@ -92,10 +92,19 @@ var users = []oidctest.User{
 
 func startProvider(t *testing.T, clients ...oidctest.Client) *oidctest.Provider {
 	t.Helper()
-	if len(clients) == 0 {
-		clients = []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}}
+	return startProviderWith(t, func(o *oidctest.Options) { o.Clients = clients })
+}
+
+// startProviderWith starts the Authentik stand-in with its real defaults
+// and what set changes; no clients means ssotray's with the regex.
+func startProviderWith(t *testing.T, set func(*oidctest.Options)) *oidctest.Provider {
+	t.Helper()
+	opts := oidctest.Options{Users: users}
+	set(&opts)
+	if len(opts.Clients) == 0 {
+		opts.Clients = []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}}
 	}
-	p, err := oidctest.Start(oidctest.Options{Users: users, Clients: clients})
+	p, err := oidctest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -240,6 +249,7 @@ func TestLoginFailures(t *testing.T) {
 		timeout  time.Duration
 		want     []string
 		wantPage string // what the browser ends up showing
+		encrypt  bool   // the provider has an Encryption Key
 	}{
 		{name: "wrong password", user: "alice", password: "nope", timeout: 3 * time.Second,
 			want: []string{"no sign-in arrived from the browser within 3s", "Finish signing in in the browser"}, wantPage: "Invalid username or password"},
@@ -254,6 +264,7 @@ func TestLoginFailures(t *testing.T) {
 		{name: "alg none", faults: oidctest.Faults{IDToken: oidctest.IDTokenAlgNone}, want: []string{"ID token was refused", "not signed at all"}},
 		{name: "userinfo for another subject", faults: oidctest.Faults{UserinfoSubject: "someone-else"}, want: []string{"userinfo answer was refused", "different user"}},
 		{name: "error redirect", faults: oidctest.Faults{AuthorizeError: "access_denied"}, want: []string{"refused the sign-in: access_denied", "policy bindings"}},
+		{name: "encryption key", encrypt: true, want: []string{"encrypts ID tokens", "clear Encryption Key"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -261,7 +272,7 @@ func TestLoginFailures(t *testing.T) {
 			if tt.client != nil {
 				clients = append(clients, *tt.client)
 			}
-			p := startProvider(t, clients...)
+			p := startProviderWith(t, func(o *oidctest.Options) { o.Clients, o.EncryptionKey = clients, tt.encrypt })
 			p.SetFaults(tt.faults)
 			c := discover(t, config(p))
 			user, pw := tt.user, tt.password
@@ -307,6 +318,14 @@ func TestDiscoveryFailures(t *testing.T) {
 		_, err := oidc.Discover(context.Background(), config(p))
 		if err == nil || !strings.Contains(err.Error(), "https://evil.example/application/o/ssotray/") || !strings.Contains(err.Error(), "authentik.server_url") {
 			t.Errorf("wrong issuer: %v", err)
+		}
+	})
+	t.Run("issuer mode global", func(t *testing.T) {
+		p := startProviderWith(t, func(o *oidctest.Options) { o.IssuerMode = oidctest.IssuerGlobal })
+		_, err := oidc.Discover(context.Background(), config(p))
+		var ge *oidc.GlobalIssuerError
+		if !errors.As(err, &ge) || !strings.Contains(err.Error(), "Issuer mode") || !strings.Contains(err.Error(), oidc.IssuerModePerProvider) {
+			t.Errorf("issuer mode global: %v", err)
 		}
 	})
 	t.Run("wrong slug", func(t *testing.T) {
@@ -438,7 +457,23 @@ func TestRefresh(t *testing.T) {
 }
 
 func TestRevokeAndEndSession(t *testing.T) {
-	p := startProvider(t)
+	for _, tt := range []struct {
+		flow oidctest.InvalidationFlow
+		// ended: the provider's browser session is gone afterwards, so the
+		// next sign-in shows the login form again.
+		ended bool
+	}{
+		{oidctest.DefaultProviderInvalidation, false},
+		{oidctest.UserLogoutInvalidation, true},
+	} {
+		t.Run(tt.flow.String(), func(t *testing.T) {
+			testRevokeAndEndSession(t, tt.flow, tt.ended)
+		})
+	}
+}
+
+func testRevokeAndEndSession(t *testing.T, flow oidctest.InvalidationFlow, ended bool) {
+	p := startProviderWith(t, func(o *oidctest.Options) { o.InvalidationFlow = flow })
 	c := discover(t, config(p))
 	b := newFormBrowser("alice", "alice-pw")
 	s, err := login(t, c, b, 10*time.Second)
@@ -476,12 +511,14 @@ func TestRevokeAndEndSession(t *testing.T) {
 	if len(ends) != 1 || ends[0].Detail["id_token_hint_present"] != "true" {
 		t.Errorf("end-session events %v", ends)
 	}
-	// The provider's browser session is gone: the next sign-in shows the form.
+	// Whether the browser session at the provider survived is the
+	// invalidation flow's choice: the next sign-in tells.
 	if _, err := login(t, c, b, 10*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	if n := len(events(p, "login_form")); n != 2 || len(events(p, "session_reused")) != 0 {
-		t.Errorf("login forms %d, events %v", n, p.Events())
+	forms, reused := len(events(p, "login_form")), len(events(p, "session_reused"))
+	if ended && (forms != 2 || reused != 0) || !ended && (forms != 1 || reused != 1) {
+		t.Errorf("with %s: login forms %d, sessions reused %d", flow, forms, reused)
 	}
 
 	t.Run("browser never comes", func(t *testing.T) {
@@ -517,28 +554,84 @@ func TestConfidentialClient(t *testing.T) {
 	}
 }
 
-func TestRequireFreshAuth(t *testing.T) {
-	p := startProvider(t)
-	b := newFormBrowser("alice", "alice-pw")
-	if _, err := login(t, discover(t, config(p)), b, 10*time.Second); err != nil {
-		t.Fatal(err)
+// TestFreshLogin: a fresh sign-in (kiosk, prompt: login) against Authentik's
+// real behaviour asks for the password once per person, never reuses the
+// browser's session silently, and refuses an ID token from an older login.
+func TestFreshLogin(t *testing.T) {
+	for _, tt := range []struct {
+		name string
+		// before signs in as alice in the same browser first (the last
+		// person's session), this long before the fresh sign-in.
+		before time.Duration
+		// prompt is authentik.prompt; fresh is LoginOptions.FreshLogin.
+		prompt string
+		fresh  bool
+		// ahead puts ssotray's clock ahead of the provider's, so the login
+		// the provider reports is older than the sign-in.
+		ahead   time.Duration
+		forms   int    // login forms shown for the fresh sign-in
+		wantErr string // "" = signed in as bob
+	}{
+		{name: "no session in the browser", fresh: true, forms: 1},
+		{name: "prompt login in the configuration", prompt: "login", forms: 1},
+		{name: "the last person's session in the browser", before: 2 * time.Minute, fresh: true, forms: 1},
+		{name: "a session the provider reused", before: 2 * time.Minute, fresh: true, ahead: 2 * time.Minute, forms: 0,
+			wantErr: "reused an earlier session"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			clk := &providerClock{t: time.Now()}
+			p := startProviderWith(t, func(o *oidctest.Options) { o.Now = clk.now })
+			b := newFormBrowser("alice", "alice-pw")
+			if tt.before > 0 {
+				if _, err := login(t, discover(t, config(p)), b, 10*time.Second); err != nil {
+					t.Fatal(err)
+				}
+				b.lastPage(t)
+				clk.advance(tt.before)
+			}
+			formsBefore := len(events(p, "login_form"))
+			b.username, b.password = "bob", "bob-pw"
+			cfg := config(p)
+			cfg.Prompt = tt.prompt
+			cfg.Now = func() time.Time { return clk.now().Add(tt.ahead) }
+			if tt.ahead > 0 {
+				// The provider answers from its session at once.
+				clk.advance(-tt.before)
+			}
+			s, err := discover(t, cfg).Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, FreshLogin: tt.fresh})
+			switch {
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("got %v, want %q", err, tt.wantErr)
+			case tt.wantErr == "" && err != nil:
+				t.Fatal(err)
+			case tt.wantErr == "" && s.Profile.Username != "bob":
+				t.Errorf("signed in as %q, want bob", s.Profile.Username)
+			}
+			if n := len(events(p, "login_form")) - formsBefore; n != tt.forms {
+				t.Errorf("login forms for the fresh sign-in: %d, want %d", n, tt.forms)
+			}
+			last := events(p, "authorize")
+			if d := last[len(last)-1].Detail; d["prompt"] != "" || d["max_age"] != strconv.Itoa(oidc.FreshLoginMaxAge) {
+				t.Errorf("authorize asked with prompt %q, max_age %q", d["prompt"], d["max_age"])
+			}
+		})
 	}
-	b.lastPage(t)
-	// Two minutes later the same browser comes back: without prompt=login
-	// the provider reuses its session, which a kiosk must refuse.
-	cfg := config(p)
-	cfg.Now = func() time.Time { return time.Now().Add(2 * time.Minute) }
-	c := discover(t, cfg)
-	_, err := c.Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, FreshLogin: true})
-	if err == nil || !strings.Contains(err.Error(), "reused an earlier session") {
-		t.Errorf("reused session accepted: %v", err)
-	}
-	// With prompt=login the password is asked again and auth_time is new.
-	cfg.Now = time.Now
-	if _, err := discover(t, cfg).Login(context.Background(), oidc.LoginOptions{Ports: []int{0}, Timeout: 10 * time.Second, OpenBrowser: b.open, FreshLogin: true}); err != nil {
-		t.Errorf("fresh sign-in refused: %v", err)
-	}
-	if n := len(events(p, "login_form")); n != 2 {
-		t.Errorf("login forms shown: %d, want 2 (first sign-in and prompt=login)", n)
-	}
+}
+
+// providerClock is the stand-in's clock, moved by hand.
+type providerClock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *providerClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *providerClock) advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
 }

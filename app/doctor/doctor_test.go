@@ -20,10 +20,19 @@ var regexClient = oidctest.Client{ID: "ssotray", RedirectURIRegexes: []string{oi
 
 func provider(t *testing.T, f oidctest.Faults, clients ...oidctest.Client) *oidctest.Provider {
 	t.Helper()
-	if clients == nil {
-		clients = []oidctest.Client{regexClient}
+	return providerWith(t, f, func(o *oidctest.Options) { o.Clients = clients })
+}
+
+// providerWith starts the Authentik stand-in (real defaults) as set says;
+// no clients means ssotray's with the regex.
+func providerWith(t *testing.T, f oidctest.Faults, set func(*oidctest.Options)) *oidctest.Provider {
+	t.Helper()
+	var opts oidctest.Options
+	set(&opts)
+	if opts.Clients == nil {
+		opts.Clients = []oidctest.Client{regexClient}
 	}
-	p, err := oidctest.Start(oidctest.Options{Clients: clients})
+	p, err := oidctest.Start(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +99,7 @@ func TestAuthentik(t *testing.T) {
 		name   string
 		faults oidctest.Faults
 		client *oidctest.Client // registered at the provider; default regexClient
+		opts   func(*oidctest.Options)
 		mutate func(a *config.Authentik, p *oidctest.Provider)
 		check  string
 		level  Level
@@ -101,6 +111,9 @@ func TestAuthentik(t *testing.T) {
 		{name: "signing", check: "signing key", level: OK, want: "RS256"},
 		{name: "pkce", check: "PKCE", level: OK, want: "S256"},
 		{name: "HS256", faults: oidctest.Faults{HS256: true}, check: "signing key", level: Fail, want: "choose a Signing Key"},
+		{name: "encryption key", opts: func(o *oidctest.Options) { o.EncryptionKey = true }, check: "encryption key", level: Fail, want: "clear Encryption Key"},
+		{name: "issuer mode global", opts: func(o *oidctest.Options) { o.IssuerMode = oidctest.IssuerGlobal }, check: "discovery", level: Fail,
+			want: `set Issuer mode to "Each provider has a different issuer, based on the application slug"`},
 		{name: "wrong slug", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.AppSlug = "nope" }, check: "discovery", level: Fail, want: "authentik.app_slug"},
 		{name: "down", mutate: func(_ *config.Authentik, p *oidctest.Provider) { _ = p.Close() }, check: "health", level: Fail, want: "cannot reach"},
 		{name: "ports busy", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{busyPort} }, check: "callback port", level: Fail, want: "all in use"},
@@ -123,7 +136,12 @@ func TestAuthentik(t *testing.T) {
 			if tt.client != nil {
 				clients = append(clients, *tt.client)
 			}
-			p := provider(t, tt.faults, clients...)
+			p := providerWith(t, tt.faults, func(o *oidctest.Options) {
+				o.Clients = clients
+				if tt.opts != nil {
+					tt.opts(o)
+				}
+			})
 			a := config.Default().Authentik
 			a.ServerURL, a.CallbackPorts = p.URL(), []int{0}
 			if tt.mutate != nil {
@@ -136,6 +154,44 @@ func TestAuthentik(t *testing.T) {
 			}
 			if tt.regex && !slices.Equal(f.Register, []RedirectEntry{{URL: oidc.RedirectURIRegex, Regex: true}}) {
 				t.Errorf("register %v", f.Register)
+			}
+		})
+	}
+}
+
+// TestChangesNothing: Authentik saves the first redirect_uri it sees into
+// an empty Redirect URIs list; doctor must never be what puts a URI there
+// that a real sign-in would not have sent first.
+func TestChangesNothing(t *testing.T) {
+	empty := oidctest.Client{ID: "ssotray"}
+	for _, tt := range []struct {
+		name     string
+		ports    []int
+		clientID string
+		saved    []string // the strict list afterwards
+		check    string
+		level    Level
+		want     string
+	}{
+		{name: "any port", ports: []int{0}, check: CheckRedirectURI, level: Warn, want: "not asked"},
+		{name: "fixed ports", ports: []int{38917, 38918, 38919}, saved: []string{oidc.RedirectURI(38917)},
+			check: CheckRedirectURIs, level: Warn, want: "the list may have been empty"},
+		{name: "unknown client", ports: []int{38917}, clientID: "nobody", check: "client", level: Fail, want: "knows no client"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p := provider(t, oidctest.Faults{}, empty)
+			a := config.Default().Authentik
+			a.ServerURL, a.CallbackPorts = p.URL(), tt.ports
+			if tt.clientID != "" {
+				a.ClientID = tt.clientID
+			}
+			fs := Authentik(context.Background(), a, nil)
+			if f := findLevel(fs, tt.check, tt.level); !strings.Contains(f.String(), tt.want) {
+				t.Errorf("want %s %s with %q; got\n%s", tt.level, tt.check, tt.want, dump(fs))
+			}
+			strict, regexes := p.RedirectURIs("ssotray")
+			if !slices.Equal(strict, tt.saved) || len(regexes) != 0 {
+				t.Errorf("the provider's redirect URIs are now %q and %q, want %q", strict, regexes, tt.saved)
 			}
 		})
 	}

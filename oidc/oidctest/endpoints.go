@@ -42,6 +42,7 @@ func (p *Provider) handleAuthorize(w http.ResponseWriter, r *http.Request) {
 		"redirect_uri":          redirectURI,
 		"scope":                 q.Get("scope"),
 		"prompt":                q.Get("prompt"),
+		"max_age":               q.Get("max_age"),
 		"code_challenge_method": q.Get("code_challenge_method"),
 		"nonce_present":         strconv.FormatBool(q.Get("nonce") != ""),
 		"state_present":         strconv.FormatBool(q.Get("state") != ""),
