@@ -89,6 +89,9 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 		Applications: []oidctest.Application{
 			{Name: "Immich", Slug: "immich", LaunchURL: "https://photos.example.com", Icon: oidctest.IconPath("immich"), Description: "Photos", Groups: []string{"users"}},
 			{Name: "Grafana", Slug: "grafana", LaunchURL: "https://grafana.example.com", Description: "Dashboards", Groups: []string{"ops"}},
+			// ssotray itself, with no Launch URL: Authentik makes one from
+			// its redirect URI, and ssotray must leave it out.
+			{Name: "ssotray", Slug: "ssotray", Provider: "ssotray"},
 		},
 	})
 	if err != nil {
