@@ -92,6 +92,20 @@ type Deps struct {
 	// started (CloseBrowsers).
 	Kiosk         bool
 	CloseBrowsers func()
+	// RenewLock keeps renewals of the stored session to one at a time
+	// across processes (app/renewlock). nil: one at a time within this
+	// process only, which is right for a store no other process sees (the
+	// kiosk's memory).
+	RenewLock RenewLock
+}
+
+// RenewLock is held around a renewal's load, refresh and save, so that two
+// processes never renew with the same refresh token (the provider rotates
+// it and refuses the loser's, as Authentik does).
+type RenewLock interface {
+	// Lock waits until this process holds the lock or ctx ends; its error
+	// then says who holds it and where. unlock lets go.
+	Lock(ctx context.Context) (unlock func(), err error)
 }
 
 // authenticator is one sign-in method.
@@ -370,11 +384,21 @@ func (c *Core) IDToken(ctx context.Context) (string, error) {
 	return s.IDToken, nil
 }
 
+// renewLockWait bounds the wait for another process's renewal: one takes a
+// refresh request (at most the HTTP client's 30 s) and a keyring write.
+const renewLockWait = 45 * time.Second
+
 // renew runs step (a method's resume or refresh) on the current session,
-// one at a time. onlyIfStale skips the step when another caller has just
-// renewed the session. When the server refuses, the person is signed out
-// with the reason; other failures leave the session alone. A result that
-// arrives after the session was replaced or signed out is dropped.
+// one at a time in this process and, with Deps.RenewLock, across processes:
+// under that lock it reloads the stored session first, uses it when
+// another process has renewed it already, renews with its refresh token
+// otherwise, and lets go of the lock only once the renewed session is
+// stored. onlyIfStale skips the step when another caller has just renewed
+// the session. When the server refuses, the person is signed out with the
+// reason, unless the store by then holds a session renewed elsewhere: that
+// one is used and never deleted. Other failures leave the session alone. A
+// result that arrives after the session was replaced or signed out is
+// dropped.
 func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool) (*tokenstore.Session, error) {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
@@ -386,14 +410,6 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		return s, nil
 	}
 	c.update(func(st *Status) { st.State = Refreshing })
-	ns, err := step(ctx, s)
-	if errors.Is(err, errSessionEnded) {
-		// Another ssotray process may have renewed it first (the token
-		// used here was rotated out): then its session is the one to use.
-		if stored, lerr := c.store.Load(); lerr == nil && stored.Server == s.Server && stored.RefreshToken != s.RefreshToken && fresh(stored, c.deps.Now()) {
-			ns, err = stored, nil
-		}
-	}
 	// still is true while the session is the one renewed: a sign-in or
 	// sign-out meanwhile (each holds the store while it acts) wins.
 	still := func() bool {
@@ -407,48 +423,130 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		}
 		return nil, ErrNotSignedIn
 	}
-	if !still() {
-		return current()
-	}
-	switch {
-	case errors.Is(err, errSessionEnded):
-		ended := false
-		c.store.locked(func(st tokenstore.Store) {
-			if ended = still(); ended {
-				_ = st.Delete()
-				c.setSession(nil, err.Error())
-			}
-		})
-		if !ended {
-			return current()
-		}
-		return nil, err
-	case err != nil:
+	failed := func(err error) (*tokenstore.Session, error) {
 		c.change(func() {
 			c.renewFailed = true
 			c.status.State = SignedIn
 			c.status.Notice = "could not check or renew the session: " + err.Error()
 		})
 		return nil, fmt.Errorf("renewing your session: %w", err)
-	case ns == s: // nothing changed: no need to store it again
+	}
+
+	// A fresh session goes to no server that rotates anything (a resume
+	// that needs no network, a Navidrome ping): no lock for it.
+	release := func() {}
+	var ns *tokenstore.Session
+	var err error
+	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) {
+		lctx, cancel := context.WithTimeout(ctx, renewLockWait)
+		unlock, lerr := c.deps.RenewLock.Lock(lctx)
+		cancel()
+		if lerr != nil {
+			return failed(lerr)
+		}
+		release = sync.OnceFunc(unlock)
+		defer func() { release() }() // unless handed to the background save
+		// Another process may have renewed it while this one waited.
+		if stored, lerr := c.store.Load(); lerr == nil && sameGrant(stored, s) && !sameTokens(stored, s) {
+			if fresh(stored, c.deps.Now()) {
+				ns = stored
+			} else {
+				s = stored // renew with the refresh token that is current
+			}
+		}
+	}
+	adopted := ns != nil // the stored session, renewed by another process
+	if !adopted {
+		ns, err = step(ctx, s)
+		for tries := 0; errors.Is(err, errSessionEnded) && tries < 2; tries++ {
+			// Refused: was it renewed elsewhere (the token used here rotated
+			// out by a process that did not take the lock)? Then the stored
+			// session is the one to use, or to renew.
+			stored, lerr := c.store.Load()
+			if lerr != nil || !sameGrant(stored, s) || sameTokens(stored, s) {
+				break
+			}
+			if fresh(stored, c.deps.Now()) {
+				ns, err, adopted = stored, nil, true
+				break
+			}
+			s = stored
+			ns, err = step(ctx, s)
+		}
+	}
+	if !still() {
+		return current()
+	}
+	switch {
+	case errors.Is(err, errSessionEnded):
+		// Deleted only if what the server refused is what is stored; the
+		// check and the delete with no other keyring operation between them.
+		ended, kept := false, (*tokenstore.Session)(nil)
+		c.store.locked(func(st tokenstore.Store) {
+			if !still() {
+				return
+			}
+			stored, lerr := st.Load()
+			switch {
+			case lerr == nil && !sameTokens(stored, s) && sameGrant(stored, s):
+				kept = stored // renewed elsewhere after all: use it
+				c.setSession(stored, "")
+			case lerr == nil && !sameTokens(stored, s):
+				// Someone else's session now (another person or server):
+				// not this process's to delete.
+				ended = true
+				c.setSession(nil, err.Error())
+			default:
+				ended = true
+				_ = st.Delete()
+				c.setSession(nil, err.Error())
+			}
+		})
+		switch {
+		case kept != nil && fresh(kept, c.deps.Now()):
+			return kept, nil
+		case kept != nil:
+			return failed(errors.New("another ssotray process renewed it at the same moment; try again"))
+		case !ended:
+			return current()
+		}
+		return nil, err
+	case err != nil:
+		return failed(err)
+	case ns == s || adopted: // nothing to store (again)
+		installed := true
 		c.change(func() {
+			if installed = c.gen == gen; !installed {
+				return // signed out or replaced meanwhile
+			}
+			if adopted {
+				c.setSessionLocked(ns, "")
+			}
 			c.renewFailed = false
 			c.status.State = SignedIn
 			c.status.Notice = ""
 		})
+		if !installed {
+			return current()
+		}
 		return ns, nil
 	}
 	// The caller has the new tokens at once; the keyring write goes on in
 	// the background, in line before any later keyring operation, and Flush
 	// waits for it. The provider has already rotated the refresh token, so
-	// the write lands no later than it would have if the caller waited.
+	// the write lands no later than it would have if the caller waited. The
+	// cross-process lock goes with the write: another process that takes it
+	// next must find the new session stored.
 	renewed := false
+	unlock := release
+	release = func() {}
 	c.store.saveInBackgroundIf(func() bool {
 		if renewed = still(); renewed {
 			c.setSession(ns, "")
 		}
 		return renewed
 	}, ns, func(err error) {
+		unlock()
 		if err == nil {
 			return
 		}
@@ -460,9 +558,25 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		})
 	})
 	if !renewed {
+		unlock()
 		return current()
 	}
 	return ns, nil
+}
+
+// sameGrant is true when a and b are sessions of the same person with the
+// same method and server.
+func sameGrant(a, b *tokenstore.Session) bool {
+	return a.Method == b.Method && a.Server == b.Server && a.Subject == b.Subject
+}
+
+// sameTokens is true when a and b hold the same credential: the refresh
+// token, or the access token of a session that has none (Navidrome's JWT).
+func sameTokens(a, b *tokenstore.Session) bool {
+	if a.RefreshToken != "" || b.RefreshToken != "" {
+		return a.RefreshToken == b.RefreshToken
+	}
+	return a.AccessToken == b.AccessToken
 }
 
 // notStored records that the session could not be stored and says so.

@@ -31,6 +31,10 @@ type Env struct {
 	Getenv         func(string) string
 	Locator        config.Locator
 	Store          func() tokenstore.Store
+	// RenewLock keeps renewals of the stored session to one at a time
+	// across processes (the window's, other verbs'); nil: within this
+	// process only.
+	RenewLock app.RenewLock
 	// ProbeStore is a keyring entry doctor may write and remove.
 	ProbeStore func() tokenstore.Store
 	Now        func() time.Time // nil: time.Now
@@ -164,11 +168,12 @@ func open(env Env, explicit string) (*session, error) {
 		return nil, err
 	}
 	core := app.New(app.Deps{
-		Config:  cfg,
-		Store:   env.Store(),
-		Browser: launch.NewBrowser(cfg.BrowserCommand).Open,
-		Now:     env.Now,
-		Logger:  env.Logger,
+		Config:    cfg,
+		Store:     env.Store(),
+		RenewLock: env.RenewLock,
+		Browser:   launch.NewBrowser(cfg.BrowserCommand).Open,
+		Now:       env.Now,
+		Logger:    env.Logger,
 	})
 	return &session{env: env, cfg: cfg, core: core}, nil
 }

@@ -171,13 +171,17 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options, logger *slog.Logger) (*ui.UI, *app.Core) {
 	kiosk = kiosk || cfg.Kiosk.Enabled
 	var store tokenstore.Store = tokenstore.NewKeyring()
+	// The keyring's session is renewed by `ssotray token` too.
+	lock := renewLock(logger)
 	if kiosk && !cfg.Kiosk.Remember {
 		store = tokenstore.NewMemory() // nothing of a person outlives the process
+		lock = nil                     // and no other process sees it
 	}
 	browser := launch.NewBrowser(cfg.BrowserCommand)
 	core := app.New(app.Deps{
 		Config:        cfg,
 		Store:         store,
+		RenewLock:     lock,
 		Browser:       browser.Open,
 		Logger:        logger,
 		Kiosk:         kiosk,

@@ -10,8 +10,10 @@ import (
 	"syscall"
 
 	"github.com/pkg/browser"
+	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/renewlock"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"golang.org/x/term"
 )
@@ -45,9 +47,10 @@ func run() int {
 	}
 	return cli.Run(ctx, cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv:  os.Getenv,
-		Locator: config.DefaultLocator(),
-		Store:   func() tokenstore.Store { return tokenstore.NewKeyring() },
+		Getenv:    os.Getenv,
+		Locator:   config.DefaultLocator(),
+		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
+		RenewLock: renewLock(logger),
 		ProbeStore: func() tokenstore.Store {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},
@@ -58,4 +61,18 @@ func run() int {
 		Version: version,
 		Logger:  logger,
 	}, os.Args[1:])
+}
+
+// renewLock is the per-user lock that keeps renewals of the keyring's
+// session to one at a time across ssotray processes (the window and any
+// number of `ssotray token`): a file beside the instance socket. nil, with
+// a warning in the debug log, when the user has no private directory for
+// it: renewals are then one at a time within each process only.
+func renewLock(logger *slog.Logger) app.RenewLock {
+	path, err := renewlock.Path(os.Getenv)
+	if err != nil {
+		logger.Warn("session renewals are not coordinated with other ssotray processes", "err", err)
+		return nil
+	}
+	return renewlock.New(path)
 }

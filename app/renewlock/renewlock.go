@@ -1,0 +1,128 @@
+// Package renewlock holds the per-user lock that keeps renewals of the stored
+// session to one at a time across ssotray processes. Authentik rotates the
+// refresh token on every use and refuses a rotated one, so two processes
+// renewing with the same token at once would have the loser refused; under
+// this lock a process reloads the stored session, renews only if nobody else
+// has, and saves before it lets go.
+//
+// The lock is a file beside ssotray's instance socket (app/instance): in
+// XDG_RUNTIME_DIR, else in the user's own cache directory, never in a
+// directory other users can write to. On Unix it is an flock(2) on that file;
+// on Windows a LockFileEx on it; elsewhere there is none (see lock_other.go).
+// The kernel lets go of it when the process ends, however it ends.
+package renewlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// FileName is the lock file's name in XDG_RUNTIME_DIR; in the cache
+// directory it is in ssotray's own subdirectory.
+const FileName = "ssotray-renew.lock"
+
+// Path is where the lock lives for this user: XDG_RUNTIME_DIR when it is set
+// and private to the user, else the user's cache directory. It fails only
+// when neither exists.
+func Path(getenv func(string) string) (string, error) {
+	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" && private(dir) {
+		return filepath.Join(dir, FileName), nil
+	}
+	dir, err := os.UserCacheDir()
+	if err != nil {
+		return "", fmt.Errorf("no private directory for ssotray's renewal lock (%v); set XDG_RUNTIME_DIR or HOME", err)
+	}
+	return filepath.Join(dir, "ssotray", FileName), nil
+}
+
+// File is the lock at one path. Each Lock opens the file afresh, so two
+// Locks in one process exclude each other as two processes do.
+type File struct {
+	path string
+	// poll is how long to wait between attempts at a held lock.
+	poll time.Duration
+}
+
+// New returns the lock at path; nothing is created until Lock.
+func New(path string) *File { return &File{path: path, poll: 10 * time.Millisecond} }
+
+// Path is the lock file.
+func (l *File) Path() string { return l.path }
+
+// Lock waits until this process holds the lock, or until ctx ends: then the
+// error says who holds it (the holder's process id is in the file), for how
+// long this process waited, and where the lock is. The returned func lets go.
+func (l *File) Lock(ctx context.Context) (unlock func(), err error) {
+	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
+		return nil, fmt.Errorf("cannot create %s for the lock that keeps ssotray's renewals to one at a time: %w", filepath.Dir(l.path), err)
+	}
+	f, err := openLockFile(l.path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot open %s, the lock that keeps ssotray's renewals to one at a time: %w", l.path, err)
+	}
+	start := time.Now()
+	for {
+		got, err := tryLock(f)
+		if err != nil {
+			f.Close()
+			return nil, fmt.Errorf("cannot lock %s: %w", l.path, err)
+		}
+		if got {
+			// Who holds it, for the message of a process that waits in vain.
+			_ = f.Truncate(0)
+			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
+			return func() {
+				_ = f.Truncate(0)
+				_ = unlockFile(f)
+				f.Close()
+			}, nil
+		}
+		select {
+		case <-ctx.Done():
+			holder := holderOf(f)
+			f.Close()
+			return nil, &BusyError{Path: l.path, Holder: holder, Waited: time.Since(start), Err: ctx.Err()}
+		case <-time.After(l.poll):
+		}
+	}
+}
+
+// holderOf reads the process id the holder wrote, 0 if none.
+func holderOf(f *os.File) int {
+	b := make([]byte, 32)
+	n, _ := f.ReadAt(b, 0)
+	pid, err := strconv.Atoi(strings.TrimSpace(string(b[:n])))
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+// BusyError means the lock stayed with another process for as long as this
+// one could wait.
+type BusyError struct {
+	Path   string
+	Holder int // process id, 0 when unknown
+	Waited time.Duration
+	Err    error // context.DeadlineExceeded or context.Canceled
+}
+
+func (e *BusyError) Error() string {
+	who := "another ssotray process"
+	if e.Holder > 0 {
+		who = fmt.Sprintf("another ssotray process (pid %d)", e.Holder)
+	}
+	waited := e.Waited.Round(100 * time.Millisecond)
+	if errors.Is(e.Err, context.Canceled) {
+		return fmt.Sprintf("cancelled after waiting %s for %s, which is renewing the session (it holds %s)", waited, who, e.Path)
+	}
+	return fmt.Sprintf("waited %s for %s, which is renewing the session and still holds %s; the session is kept: try again, and if this repeats, end that process", waited, who, e.Path)
+}
+
+func (e *BusyError) Unwrap() error { return e.Err }

@@ -1,0 +1,137 @@
+package renewlock
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+func TestPath(t *testing.T) {
+	run := t.TempDir()
+	env := map[string]string{"XDG_RUNTIME_DIR": run}
+	if got, err := Path(func(k string) string { return env[k] }); err != nil || got != filepath.Join(run, FileName) {
+		t.Errorf("with XDG_RUNTIME_DIR: %s %v", got, err)
+	}
+	cache, _ := os.UserCacheDir()
+	want := filepath.Join(cache, "ssotray", FileName)
+	if got, _ := Path(func(string) string { return "" }); got != want {
+		t.Errorf("without XDG_RUNTIME_DIR: %s, want the user's own cache dir %s", got, want)
+	}
+	if runtime.GOOS == "windows" {
+		return
+	}
+	// A runtime dir others may write to is not used.
+	open := t.TempDir()
+	if err := os.Chmod(open, 0o777); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := Path(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": open}[k] }); got != want {
+		t.Errorf("with a world-writable XDG_RUNTIME_DIR: %s, want %s", got, want)
+	}
+}
+
+func TestOneHolderAtATime(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "sub", FileName)
+	a, b := New(path), New(path) // two processes, as far as the lock can tell
+	unlock, err := a.Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if runtime.GOOS != "windows" {
+		if info, err := os.Stat(path); err != nil || info.Mode().Perm() != 0o600 {
+			t.Errorf("lock file %v %v, want mode 0600", info, err)
+		}
+		if info, err := os.Stat(filepath.Dir(path)); err != nil || info.Mode().Perm() != 0o700 {
+			t.Errorf("lock dir %v %v, want mode 0700", info, err)
+		}
+	}
+	got := make(chan error, 1)
+	go func() {
+		u, err := b.Lock(context.Background())
+		if err == nil {
+			u()
+		}
+		got <- err
+	}()
+	select {
+	case err := <-got:
+		t.Fatalf("a second holder got the lock while the first held it: %v", err)
+	case <-time.After(100 * time.Millisecond):
+	}
+	unlock()
+	if err := <-got; err != nil {
+		t.Fatalf("after the first let go: %v", err)
+	}
+}
+
+func TestWaitEndsWithTheContextAndSaysWhy(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	unlock, err := New(path).Lock(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	_, err = New(path).Lock(ctx)
+	var busy *BusyError
+	if !errors.As(err, &busy) || !errors.Is(err, context.DeadlineExceeded) {
+		t.Fatalf("got %v, want a *BusyError for the deadline", err)
+	}
+	for _, want := range []string{"waited", "renewing the session", path, "the session is kept"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%q does not say %q", err, want)
+		}
+	}
+	if runtime.GOOS != "windows" && !strings.Contains(err.Error(), fmt.Sprintf("pid %d", os.Getpid())) {
+		t.Errorf("%q does not name the holder", err)
+	}
+
+	ctx, cancel = context.WithCancel(context.Background())
+	cancel()
+	if _, err := New(path).Lock(ctx); !errors.Is(err, context.Canceled) || !strings.Contains(err.Error(), "cancelled") {
+		t.Errorf("cancelled: %v", err)
+	}
+}
+
+// Many at once, each counting up a shared number with a read, a pause and a
+// write: only one at a time keeps every increment.
+func TestManyAtOnce(t *testing.T) {
+	path := filepath.Join(t.TempDir(), FileName)
+	var mu sync.Mutex // only for the race detector; the lock is under test
+	n, inside, most := 0, 0, 0
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			unlock, err := New(path).Lock(context.Background())
+			if err != nil {
+				t.Error(err)
+				return
+			}
+			defer unlock()
+			mu.Lock()
+			inside++
+			most = max(most, inside)
+			v := n
+			mu.Unlock()
+			time.Sleep(time.Millisecond)
+			mu.Lock()
+			n = v + 1
+			inside--
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	if n != 8 || most != 1 {
+		t.Errorf("count %d (want 8), at most %d holders at once (want 1)", n, most)
+	}
+}
