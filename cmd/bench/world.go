@@ -22,6 +22,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/renewlock"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/oidc"
 	"github.com/ssotray/ssotray/oidc/oidctest"
@@ -66,7 +67,12 @@ func newCore(path string, store tokenstore.Store, browser func(context.Context, 
 	if err != nil {
 		return nil, err
 	}
-	return app.New(app.Deps{Config: cfg, Store: store, Browser: browser}), nil
+	// The renewal lock as the product takes it: the refresh row includes it.
+	lockPath, err := renewlock.Path(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return app.New(app.Deps{Config: cfg, Store: store, Browser: browser, RenewLock: renewlock.New(lockPath)}), nil
 }
 
 // signIn makes a session for the config at path through ssotray's own
