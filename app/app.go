@@ -5,6 +5,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -698,7 +699,10 @@ type SignOutReport struct {
 }
 
 // String is the one line views show after a sign-out.
-func (r SignOutReport) String() string {
+func (r SignOutReport) String() string { return r.after("Signed out here.") }
+
+// after is reason (a sentence) followed by what was done.
+func (r SignOutReport) after(reason string) string {
 	var done []string
 	if r.Revoked {
 		done = append(done, "your tokens were revoked")
@@ -707,15 +711,16 @@ func (r SignOutReport) String() string {
 	case r.BrowsersClosed:
 		done = append(done, "the browser windows ssotray opened were closed")
 	case r.PageOpened:
-		done = append(done, "Authentik's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)")
+		done = append(done, "the identity provider's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)")
 	}
 	if r.Method == Navidrome {
 		done = append(done, "Navidrome has no sign-out: its token ends when it expires")
 	}
 	if len(done) == 0 {
-		return "Signed out here."
+		return reason
 	}
-	return "Signed out: " + strings.Join(done, "; ") + "."
+	lead := strings.TrimSuffix(strings.TrimSuffix(reason, "."), " here")
+	return lead + ": " + strings.Join(done, "; ") + "."
 }
 
 // SignOut forgets the session here, then revokes it at the server and ends
@@ -765,11 +770,14 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport,
 		c.deps.CloseBrowsers()
 		report.BrowsersClosed = true
 	}
-	// Unless someone signed in meanwhile, the sign-in screen says it too.
+	err := errors.Join(problems...)
+	// Unless someone signed in meanwhile, or the session is still in the
+	// keyring, the sign-in screen says it too.
+	var forget *ForgetError
 	c.change(func() {
-		if c.session == nil {
-			c.status.Notice = strings.TrimSpace(opts.Reason + " " + report.String())
+		if c.session == nil && !errors.As(err, &forget) {
+			c.status.Notice = report.after(cmp.Or(opts.Reason, "Signed out here."))
 		}
 	})
-	return report, errors.Join(problems...)
+	return report, err
 }

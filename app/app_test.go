@@ -304,7 +304,7 @@ func TestSignOutReport(t *testing.T) {
 		r    SignOutReport
 		want string
 	}{
-		{SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}, "Signed out: your tokens were revoked; Authentik's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)."},
+		{SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}, "Signed out: your tokens were revoked; the identity provider's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)."},
 		{SignOutReport{Method: Authentik, Revoked: true, PageOpened: true, BrowsersClosed: true}, "Signed out: your tokens were revoked; the browser windows ssotray opened were closed."},
 		{SignOutReport{Method: Authentik, Revoked: true}, "Signed out: your tokens were revoked."},
 		{SignOutReport{Method: Authentik}, "Signed out here."},
@@ -336,7 +336,7 @@ func TestSignOut(t *testing.T) {
 	if err != nil || len(f.signOuts) != 1 || f.signOuts[0] || c.Status().State != SignedOut {
 		t.Errorf("sign-out: %v, %v, %v", err, f.signOuts, c.Status().State)
 	}
-	if want := (SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}); r != want || c.Status().Notice != "Bye. "+want.String() {
+	if want := (SignOutReport{Method: Authentik, Revoked: true, PageOpened: true}); r != want || c.Status().Notice != "Bye: your tokens were revoked; the identity provider's sign-out page was opened in your browser (if it offers to log you out of authentik, do so to end your session there too)." {
 		t.Errorf("report %+v, notice %q", r, c.Status().Notice)
 	}
 	// A session made with another server never reaches this one's sign-out.
@@ -562,5 +562,25 @@ func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
 	c.Flush()
 	if s, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
 		t.Errorf("after the sign-out the store holds %v (%v)", s, err)
+	}
+}
+
+// keptStore keeps its session: every delete fails, as a locked keyring does.
+type keptStore struct{ *tokenstore.Memory }
+
+func (keptStore) Delete() error { return errors.New("locked collection") }
+
+func TestSignOutClaimsNothingWhileTheKeyringKeepsTheSession(t *testing.T) {
+	c, _, _ := newTestCore(t, keptStore{tokenstore.NewMemory()})
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := c.SignOut(context.Background(), SignOutOptions{})
+	var forget *ForgetError
+	if !errors.As(err, &forget) {
+		t.Fatalf("sign-out with a locked keyring: %v", err)
+	}
+	if n := c.Status().Notice; strings.Contains(n, "Signed out") {
+		t.Errorf("the notice claims a sign-out while the keyring keeps the session: %q", n)
 	}
 }

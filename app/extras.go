@@ -126,8 +126,10 @@ func isSelf(ap authentikapi.Application, a config.Authentik) bool {
 	if u.Hostname() != "localhost" && (ip == nil || !ip.IsLoopback()) {
 		return false
 	}
+	// With any port ([0]) the first redirect URI is the regex, whose text
+	// is no URL a browser could open: CheckURL drops it.
 	port, _ := strconv.Atoi(u.Port())
-	return slices.Contains(a.CallbackPorts, port) || slices.Contains(a.CallbackPorts, 0)
+	return port != 0 && slices.Contains(a.CallbackPorts, port)
 }
 
 // applyExtrasLocked puts the extras of the current person into the status.

@@ -20,7 +20,7 @@ func TestIsSelf(t *testing.T) {
 		{"ssotray's slug", authentikapi.Application{Slug: "ssotray", LaunchURL: "https://example.com/"}, fixed, true},
 		{"launch URL from the first strict redirect URI", authentikapi.Application{Slug: "desktop", LaunchURL: "http://127.0.0.1:38917"}, fixed, true},
 		{"another callback port", authentikapi.Application{Slug: "desktop", LaunchURL: "http://127.0.0.1:38919"}, fixed, true},
-		{"any port configured", authentikapi.Application{Slug: "desktop", LaunchURL: "http://127.0.0.1:51234"}, anyPort, true},
+		{"any port configured: a loopback app stays", authentikapi.Application{Slug: "grafana", LaunchURL: "http://127.0.0.1:3000"}, anyPort, false},
 		{"localhost", authentikapi.Application{Slug: "desktop", LaunchURL: "http://localhost:38918"}, fixed, true},
 		{"a loopback app on another port", authentikapi.Application{Slug: "grafana", LaunchURL: "http://127.0.0.1:3000"}, fixed, false},
 		{"a real app", authentikapi.Application{Slug: "photos", LaunchURL: "https://photos.example.com"}, anyPort, false},

@@ -107,11 +107,11 @@ func Discover(ctx context.Context, cfg Config) (*Client, error) {
 		return nil, err
 	}
 	want := cfg.ExpectedIssuer()
-	if cfg.DiscoveryURL == "" && meta.IssuerURL != want && sameURL(meta.IssuerURL, cfg.ServerURL) {
-		return nil, &GlobalIssuerError{Issuer: meta.IssuerURL, Want: want}
-	}
 	if strings.TrimSuffix(meta.IssuerURL, "/") != strings.TrimSuffix(want, "/") ||
 		(cfg.DiscoveryURL == "" && meta.IssuerURL != want) {
+		if cfg.DiscoveryURL == "" && strings.TrimSuffix(meta.IssuerURL, "/") == strings.TrimSuffix(cfg.ServerURL, "/") {
+			return nil, &GlobalIssuerError{Issuer: meta.IssuerURL, Want: want}
+		}
 		return nil, fmt.Errorf("discovery at %s names the issuer %q, but ssotray expected %q; check authentik.server_url and authentik.app_slug (they must be the address people use to reach Authentik, and the application's slug)", docURL, meta.IssuerURL, want)
 	}
 	if meta.AuthURL == "" || meta.TokenURL == "" {
@@ -157,10 +157,6 @@ func (e *GlobalIssuerError) Error() string {
 // IssuerModePerProvider is the Issuer mode ssotray needs, as Authentik's
 // admin interface names it.
 const IssuerModePerProvider = "Each provider has a different issuer, based on the application slug"
-
-func sameURL(a, b string) bool {
-	return a != "" && strings.TrimSuffix(a, "/") == strings.TrimSuffix(b, "/")
-}
 
 func fetchDiscovery(ctx context.Context, hc *http.Client, docURL string) (metadata, error) {
 	var meta metadata

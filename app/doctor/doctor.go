@@ -175,14 +175,21 @@ func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) [
 	fix := "in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): " + entries(register)
 	if slices.Contains(a.CallbackPorts, 0) {
 		return []Finding{{Level: Warn, Check: CheckRedirectURI, Register: register,
-			Detail: "not asked: with callback_ports [0] each sign-in uses a new port, and Authentik would save a probe's port as the only entry of an empty Redirect URIs list, refusing every real sign-in after it; make sure the list holds",
-			Fix:    "never leave Redirect URIs empty"}}
+			Detail: "not asked: with callback_ports [0] each sign-in uses a new port, and Authentik would save a probe's made-up port as the only entry of an empty Redirect URIs list, refusing every real sign-in after it. Register",
+			Fix:    "make sure the provider's Redirect URIs/Origins (RegEx) in Authentik holds that entry, of type Authorization, then run `ssotray login` to try it; never leave the list empty"}}
 	}
 	var fs []Finding
-	var accepted []string
+	var probed, accepted []string
 	refused := 0
 	for _, p := range a.CallbackPorts {
 		uri := oidc.RedirectURI(p)
+		if !portFree(p) {
+			// A sign-in now would skip it too, and send the next port first.
+			fs = append(fs, Finding{Level: Warn, Check: CheckRedirectURI, Detail: "not asked about " + uri + ": the port is in use now",
+				Fix: "run `ssotray doctor` again once the program holding the port has ended"})
+			continue
+		}
+		probed = append(probed, uri)
 		switch err := c.CheckRedirectURI(ctx, uri); {
 		case err == nil:
 			accepted = append(accepted, uri)
@@ -197,7 +204,7 @@ func redirectAccepted(ctx context.Context, c *oidc.Client, a config.Authentik) [
 	}
 	// Only the first accepted and the rest refused is what an empty list
 	// looks like once Authentik has filled it with the first URI it saw.
-	if len(accepted) == 1 && accepted[0] == oidc.RedirectURI(a.CallbackPorts[0]) && refused == len(a.CallbackPorts)-1 && refused > 0 {
+	if len(accepted) == 1 && accepted[0] == probed[0] && refused == len(probed)-1 && refused > 0 {
 		fs = append(fs, Finding{Level: Warn, Check: CheckRedirectURIs, Register: register,
 			Detail: "only " + accepted[0] + " is accepted: the list may have been empty, and Authentik fills an empty list with the first redirect URI it sees; register every entry",
 			Fix:    "never leave Redirect URIs empty"})
@@ -260,16 +267,27 @@ func encryption(ctx context.Context, c *oidc.Client) Finding {
 func callbackPorts(ports []int) Finding {
 	var busy []string
 	for _, p := range ports {
-		l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(p)))
-		if err != nil {
+		if !portFree(p) {
 			busy = append(busy, strconv.Itoa(p))
 			continue
 		}
-		l.Close()
-		return Finding{Level: OK, Check: "callback port", Detail: "127.0.0.1:" + strconv.Itoa(l.Addr().(*net.TCPAddr).Port) + " is free"}
+		if p == 0 {
+			return Finding{Level: OK, Check: "callback port", Detail: "a free port on 127.0.0.1 is found at each sign-in"}
+		}
+		return Finding{Level: OK, Check: "callback port", Detail: "127.0.0.1:" + strconv.Itoa(p) + " is free"}
 	}
 	return Finding{Level: Fail, Check: "callback port", Detail: "ports " + strings.Join(busy, ", ") + " on 127.0.0.1 are all in use",
 		Fix: "close the program using them, or change authentik.callback_ports and register the new redirect URIs"}
+}
+
+// portFree tells whether a sign-in could listen on port now.
+func portFree(port int) bool {
+	l, err := net.Listen("tcp", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return false
+	}
+	l.Close()
+	return true
 }
 
 // Navidrome checks that a Navidrome server answers at url.

@@ -163,6 +163,12 @@ func TestAuthentik(t *testing.T) {
 // an empty Redirect URIs list; doctor must never be what puts a URI there
 // that a real sign-in would not have sent first.
 func TestChangesNothing(t *testing.T) {
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	busyPort := busy.Addr().(*net.TCPAddr).Port
 	empty := oidctest.Client{ID: "ssotray"}
 	for _, tt := range []struct {
 		name     string
@@ -176,6 +182,10 @@ func TestChangesNothing(t *testing.T) {
 		{name: "any port", ports: []int{0}, check: CheckRedirectURI, level: Warn, want: "not asked"},
 		{name: "fixed ports", ports: []int{38917, 38918, 38919}, saved: []string{oidc.RedirectURI(38917)},
 			check: CheckRedirectURIs, level: Warn, want: "the list may have been empty"},
+		{name: "first port busy", ports: []int{busyPort, 38918}, saved: []string{oidc.RedirectURI(38918)},
+			check: CheckRedirectURI, level: Warn, want: "not asked about " + oidc.RedirectURI(busyPort) + ": the port is in use now"},
+		{name: "first port busy", ports: []int{busyPort, 38918}, saved: []string{oidc.RedirectURI(38918)},
+			check: CheckRedirectURI, level: Warn, want: "not asked about " + oidc.RedirectURI(busyPort) + ": the port is in use now"},
 		{name: "unknown client", ports: []int{38917}, clientID: "nobody", check: "client", level: Fail, want: "knows no client"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {

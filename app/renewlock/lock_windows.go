@@ -17,10 +17,16 @@ func openLockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 }
 
-// tryLock takes an exclusive LockFileEx lock on the first byte without
-// waiting; false when another holds it.
+// lockOffset is the byte locked: far past the holder's pid at the start of
+// the file, which other processes must still be able to read.
+const lockOffset = 1 << 20
+
+func lockRegion() *windows.Overlapped { return &windows.Overlapped{Offset: lockOffset} }
+
+// tryLock takes an exclusive LockFileEx lock on one byte without waiting;
+// false when another holds it.
 func tryLock(f *os.File) (bool, error) {
-	ol := new(windows.Overlapped)
+	ol := lockRegion()
 	err := windows.LockFileEx(windows.Handle(f.Fd()), windows.LOCKFILE_EXCLUSIVE_LOCK|windows.LOCKFILE_FAIL_IMMEDIATELY, 0, 1, 0, ol)
 	switch {
 	case err == nil:
@@ -32,5 +38,5 @@ func tryLock(f *os.File) (bool, error) {
 }
 
 func unlockFile(f *os.File) error {
-	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, new(windows.Overlapped))
+	return windows.UnlockFileEx(windows.Handle(f.Fd()), 0, 1, 0, lockRegion())
 }

@@ -472,7 +472,8 @@ func (u *UI) signOut() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
 		report, err := u.core.SignOut(ctx, app.SignOutOptions{})
-		if u.opts.Notify && !errors.Is(err, app.ErrNotSignedIn) {
+		var forget *app.ForgetError
+		if u.opts.Notify && !errors.Is(err, app.ErrNotSignedIn) && !errors.As(err, &forget) {
 			u.app.SendNotification(fyne.NewNotification(u.opts.Title, report.String()))
 		}
 		fyne.Do(func() {

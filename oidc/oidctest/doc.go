@@ -54,7 +54,8 @@
 //     authentik/core/models.py, OAuth2Provider.launch_url in
 //     authentik/providers/oauth2/models.py): no Launch URL means the
 //     provider's first redirect URI with its path removed, regex text
-//     included; "blank://blank" means none.
+//     included; a Launch URL "blank://blank" is reported as it is (only
+//     Authentik's own library page hides it).
 //   - APIPageSize (authentik/api/pagination.py, PAGE_SIZE 20,
 //     max_page_size 100): pages are cut before the per-user access filter
 //     (ApplicationViewSet.list in authentik/core/api/applications.py).

@@ -5,19 +5,14 @@ import (
 	"strings"
 )
 
-// blankLaunchURL is what an Authentik admin enters as Launch URL to say
-// that an application has none.
-const blankLaunchURL = "blank://blank"
-
 // launchURL is Application.get_launch_url (authentik/core/models.py): the
 // Launch URL if set, else the provider's guess (OAuth2Provider.launch_url
 // in authentik/providers/oauth2/models.py), which is the first redirect URI
 // entry with its path cut off -- for a regex entry, the regex text itself.
-// "" means no launch URL.
+// "" means no launch URL. "blank://blank" is reported as it is (Authentik's
+// own library page is what hides it).
 func (p *Provider) launchURL(a Application) string {
 	switch {
-	case a.LaunchURL == blankLaunchURL:
-		return ""
 	case a.LaunchURL != "":
 		return a.LaunchURL
 	case a.Provider == "" || !p.cfg.quirks.LaunchURLFromRedirectURI:
