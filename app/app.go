@@ -107,6 +107,11 @@ type RenewLock interface {
 	// Lock waits until this process holds the lock or ctx ends; its error
 	// then says who holds it and where. unlock lets go.
 	Lock(ctx context.Context) (unlock func(), err error)
+	// Stamp marks the last change of the stored session by any process;
+	// "" is unknown. Bump sets a new one after a change and returns it.
+	// Equal stamps spare a renewal reading the keyring again.
+	Stamp() string
+	Bump() string
 }
 
 // authenticator is one sign-in method.
@@ -149,6 +154,9 @@ type Core struct {
 	// renewMu lets one refresh run at a time: refresh tokens rotate, so a
 	// second refresh with the same token would be refused and sign out.
 	renewMu sync.Mutex
+	// stamp is the renewal lock's stamp that goes with the session held
+	// here (see RenewLock); "" when unknown.
+	stamp string
 	// notifyMu delivers statuses to observers in order, dropping any that a
 	// newer one has overtaken. Observers must not change the core from
 	// inside the callback (views hand the status to their own goroutine).
@@ -318,6 +326,9 @@ func (c *Core) current() (*tokenstore.Session, uint64) {
 // Restore picks up the stored session. A session whose access token is still
 // valid is used without any network; an expired one is refreshed silently.
 func (c *Core) Restore(ctx context.Context) error {
+	if c.deps.RenewLock != nil {
+		c.setStamp(c.deps.RenewLock.Stamp()) // before the load: never newer than it
+	}
 	s, err := c.store.Load()
 	var unavailable *tokenstore.UnavailableError
 	switch {
@@ -391,15 +402,16 @@ const renewLockWait = 45 * time.Second
 
 // renew runs step (a method's resume or refresh) on the current session,
 // one at a time in this process and, with Deps.RenewLock, across processes:
-// under that lock it reloads the stored session first, uses it when
-// another process has renewed it already, renews with its refresh token
-// otherwise, and lets go of the lock only once the renewed session is
-// stored. onlyIfStale skips the step when another caller has just renewed
-// the session. When the server refuses, the person is signed out with the
-// reason, unless the store by then holds a session renewed elsewhere: that
-// one is used and never deleted. Other failures leave the session alone. A
-// result that arrives after the session was replaced or signed out is
-// dropped.
+// under that lock a stale session is first compared with the stored one
+// (read again only when the lock's stamp says another process changed it),
+// taken over when another process has renewed it already, renewed with
+// the stored refresh token otherwise, and the lock is let go only once the
+// renewed session is stored. onlyIfStale skips the step when another
+// caller has just renewed the session. When the server refuses, the person
+// is signed out with the reason, unless the store by then holds a session
+// renewed elsewhere: that one is used and never deleted. Other failures
+// leave the session alone. A result that arrives after the session was
+// replaced or signed out is dropped.
 func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool) (*tokenstore.Session, error) {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
@@ -435,44 +447,46 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 
 	// A fresh session goes to no server that rotates anything (a resume
 	// that needs no network, a Navidrome ping): no lock for it.
-	release := func() {}
+	unlock := func() {}
+	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) {
+		u, err := c.lockRenewals(ctx)
+		if err != nil {
+			return failed(err)
+		}
+		unlock = u
+	}
+	saving := false // then the background save lets go of the lock
+	defer func() {
+		if !saving {
+			unlock()
+		}
+	}()
+
 	var ns *tokenstore.Session
 	var err error
-	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) {
-		lctx, cancel := context.WithTimeout(ctx, renewLockWait)
-		unlock, lerr := c.deps.RenewLock.Lock(lctx)
-		cancel()
-		if lerr != nil {
-			return failed(lerr)
+	adopted := false // ns is the stored session, renewed by another process
+	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) && c.storeChanged() {
+		var gone bool
+		if ns, s, gone = c.storedRenewal(s); gone && still() {
+			// Signed out by another ssotray (logout): so here too.
+			c.setSession(nil, "Signed out in another ssotray.")
+			return nil, ErrNotSignedIn
 		}
-		release = sync.OnceFunc(unlock)
-		defer func() { release() }() // unless handed to the background save
-		// Another process may have renewed it while this one waited.
-		if stored, lerr := c.store.Load(); lerr == nil && sameGrant(stored, s) && !sameTokens(stored, s) {
-			if fresh(stored, c.deps.Now()) {
-				ns = stored
-			} else {
-				s = stored // renew with the refresh token that is current
-			}
-		}
+		adopted = ns != nil
 	}
-	adopted := ns != nil // the stored session, renewed by another process
 	if !adopted {
 		ns, err = step(ctx, s)
-		for tries := 0; errors.Is(err, errSessionEnded) && tries < 2; tries++ {
-			// Refused: was it renewed elsewhere (the token used here rotated
-			// out by a process that did not take the lock)? Then the stored
-			// session is the one to use, or to renew.
-			stored, lerr := c.store.Load()
-			if lerr != nil || !sameGrant(stored, s) || sameTokens(stored, s) {
-				break
+		if errors.Is(err, errSessionEnded) {
+			// Refused: renewed meanwhile by a process that did not take
+			// the lock? Then the stored session is the one to use or renew.
+			var with *tokenstore.Session
+			if ns, with, _ = c.storedRenewal(s); ns != nil {
+				err, adopted = nil, true
+				c.setStamp("")
+			} else if with != s {
+				s = with
+				ns, err = step(ctx, s)
 			}
-			if fresh(stored, c.deps.Now()) {
-				ns, err, adopted = stored, nil, true
-				break
-			}
-			s = stored
-			ns, err = step(ctx, s)
 		}
 	}
 	if !still() {
@@ -492,6 +506,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 			case lerr == nil && !sameTokens(stored, s) && sameGrant(stored, s):
 				kept = stored // renewed elsewhere after all: use it
 				c.setSession(stored, "")
+				c.setStamp("")
 			case lerr == nil && !sameTokens(stored, s):
 				// Someone else's session now (another person or server):
 				// not this process's to delete.
@@ -500,6 +515,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 			default:
 				ended = true
 				_ = st.Delete()
+				c.bumpStamp()
 				c.setSession(nil, err.Error())
 			}
 		})
@@ -537,16 +553,15 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	// waits for it. The provider has already rotated the refresh token, so
 	// the write lands no later than it would have if the caller waited. The
 	// cross-process lock goes with the write: another process that takes it
-	// next must find the new session stored.
+	// next must find the new session stored, and a new stamp.
 	renewed := false
-	unlock := release
-	release = func() {}
 	c.store.saveInBackgroundIf(func() bool {
 		if renewed = still(); renewed {
 			c.setSession(ns, "")
 		}
 		return renewed
 	}, ns, func(err error) {
+		c.bumpStamp()
 		unlock()
 		if err == nil {
 			return
@@ -558,11 +573,67 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 			}
 		})
 	})
+	saving = renewed
 	if !renewed {
-		unlock()
 		return current()
 	}
 	return ns, nil
+}
+
+// lockRenewals takes the cross-process renewal lock, waiting at most
+// renewLockWait.
+func (c *Core) lockRenewals(ctx context.Context) (unlock func(), err error) {
+	ctx, cancel := context.WithTimeout(ctx, renewLockWait)
+	defer cancel()
+	return c.deps.RenewLock.Lock(ctx)
+}
+
+// storeChanged reads the renewal lock's stamp and tells whether another
+// process may have changed the stored session since this one last read or
+// wrote it; the session is then read again, so the stamp read now becomes
+// the one this process knows. Read before the session, a stamp can only
+// be older than what is read with it, never newer.
+func (c *Core) storeChanged() bool {
+	now := c.deps.RenewLock.Stamp()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	changed := now == "" || now != c.stamp
+	c.stamp = now
+	return changed
+}
+
+// setStamp records the stamp that goes with the session this process holds
+// ("" for unknown: the next renewal reads the store again).
+func (c *Core) setStamp(stamp string) {
+	c.mu.Lock()
+	c.stamp = stamp
+	c.mu.Unlock()
+}
+
+// bumpStamp tells other processes that the stored session changed.
+func (c *Core) bumpStamp() {
+	if c.deps.RenewLock != nil {
+		c.setStamp(c.deps.RenewLock.Bump())
+	}
+}
+
+// storedRenewal looks at the stored session: when another process has
+// renewed s (same person and server, other tokens), use is it if still
+// fresh, else it is what to renew with; otherwise renewWith is s. gone is
+// true when nothing is stored though this process's session was: another
+// process signed out.
+func (c *Core) storedRenewal(s *tokenstore.Session) (use, renewWith *tokenstore.Session, gone bool) {
+	stored, err := c.store.Load()
+	if errors.Is(err, tokenstore.ErrNotFound) {
+		return nil, s, c.Status().Remembered
+	}
+	if err != nil || !sameGrant(stored, s) || sameTokens(stored, s) {
+		return nil, s, false
+	}
+	if fresh(stored, c.deps.Now()) {
+		return stored, stored, false
+	}
+	return nil, stored, false
 }
 
 // sameGrant is true when a and b are sessions of the same person with the
@@ -654,6 +725,7 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		if err := saveOrForget(st, s); err != nil {
 			notice = c.notStored(err)
 		}
+		c.bumpStamp()
 		if s.Method == string(Authentik) && s.RefreshToken == "" && notice == "" {
 			notice = errNoRefreshToken.Error()
 		}
@@ -744,20 +816,41 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport,
 		}
 	}
 	report := SignOutReport{Method: Method(s.Method)}
+	// Between renewals of other processes (the window, `ssotray token`):
+	// one that is renewing now would store its new session after the
+	// delete. Waiting in vain is no reason not to sign out here.
+	unlock := func() {}
+	if c.deps.RenewLock != nil {
+		if u, err := c.lockRenewals(ctx); err == nil {
+			unlock = u
+		}
+	}
 	// Forget it locally first: whatever happens at the server, nobody finds
-	// this person signed in here afterwards.
+	// this person signed in here afterwards. What another process renewed
+	// last is what the server still honours.
 	var problems []error
+	newest := s
 	c.store.locked(func(st tokenstore.Store) {
+		if stored, err := st.Load(); err == nil && sameGrant(stored, s) {
+			newest = stored
+		}
 		if err := st.Delete(); err != nil {
 			problems = append(problems, &ForgetError{Err: err})
 		}
+		c.bumpStamp()
 		c.setSession(nil, opts.Reason)
 	})
+	unlock()
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
-		r, errs := m.signOut(ctx, s, opts.Local)
+		r, errs := m.signOut(ctx, newest, opts.Local)
 		report.Revoked, report.PageOpened = r.Revoked, r.PageOpened
 		problems = append(problems, errs...)
+		if !sameTokens(newest, s) || newest.AccessToken != s.AccessToken {
+			// This process's own tokens too (its access token still works).
+			_, errs := m.signOut(ctx, s, true)
+			problems = append(problems, errs...)
+		}
 	}
 	// After the end-session page (which needs the browser): nothing of this
 	// person's browsing stays open for the next one. EndSession returns once

@@ -27,6 +27,7 @@ type fakeMethod struct {
 	user       string // who signs in; "" is alice
 	used       map[string]bool
 	signOuts   []bool
+	revoked    []string // refresh tokens signed out
 	block      chan struct{}
 	// refreshStarted and refreshGo hold a refresh in the middle.
 	refreshStarted, refreshGo chan struct{}
@@ -85,8 +86,9 @@ func (f *fakeMethod) refresh(_ context.Context, s *tokenstore.Session) (*tokenst
 	return &ns, nil
 }
 
-func (f *fakeMethod) signOut(_ context.Context, _ *tokenstore.Session, local bool) (SignOutReport, []error) {
+func (f *fakeMethod) signOut(_ context.Context, s *tokenstore.Session, local bool) (SignOutReport, []error) {
 	f.signOuts = append(f.signOuts, local)
+	f.revoked = append(f.revoked, s.RefreshToken)
 	return SignOutReport{Revoked: true, PageOpened: !local}, nil
 }
 

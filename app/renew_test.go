@@ -3,6 +3,8 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -23,6 +25,22 @@ type fakeLock struct {
 	busy     bool
 	deadline time.Time // of the context the core waited with
 	unlocked chan struct{}
+	stamp    string
+	bumps    int
+}
+
+func (l *fakeLock) Stamp() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.stamp
+}
+
+func (l *fakeLock) Bump() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.bumps++
+	l.stamp = fmt.Sprintf("stamp-%d", l.bumps)
+	return l.stamp
 }
 
 func (l *fakeLock) Lock(ctx context.Context) (func(), error) {
@@ -97,7 +115,10 @@ func renewedElsewhere(t *testing.T, store tokenstore.Store, f *fakeMethod, expir
 func TestRenewalUsesTheSessionAnotherProcessRenewed(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, clk, lock := newLockedCore(t, store)
-	lock.beforeGrant = func() { renewedElsewhere(t, store, f, clk.now().Add(5*time.Minute)) }
+	lock.beforeGrant = func() {
+		renewedElsewhere(t, store, f, clk.now().Add(5*time.Minute))
+		lock.stamp = "stamp-other" // its Bump (the fake's lock is held here)
+	}
 	tok, err := c.AccessToken(context.Background())
 	if err != nil || tok != "at-other" {
 		t.Fatalf("got %q %v, want the token the other process stored", tok, err)
@@ -126,7 +147,10 @@ func TestRenewalUsesTheSessionAnotherProcessRenewed(t *testing.T) {
 func TestRenewalUsesTheStoredRefreshToken(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, f, clk, lock := newLockedCore(t, store)
-	lock.beforeGrant = func() { renewedElsewhere(t, store, f, clk.now().Add(-time.Minute)) }
+	lock.beforeGrant = func() {
+		renewedElsewhere(t, store, f, clk.now().Add(-time.Minute))
+		lock.stamp = "stamp-other"
+	}
 	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" {
 		t.Fatalf("got %q %v", tok, err)
 	}
@@ -297,5 +321,74 @@ func TestRenewLockHeldUntilTheSaveLands(t *testing.T) {
 	}
 	if s, err := store.Memory.Load(); err != nil || s.AccessToken != "at-refreshed" {
 		t.Errorf("store holds %v %v", s, err)
+	}
+}
+
+// sharedStore is a keyring every process sees: what is saved is remembered.
+type sharedStore struct{ *tokenstore.Memory }
+
+func (sharedStore) Remembers() bool { return true }
+
+// Nobody else changed the stored session since this process wrote it (the
+// stamp is its own): the renewal does not read the keyring again.
+func TestRenewalSkipsTheReloadWhenTheStampIsOurs(t *testing.T) {
+	store := &loadHookStore{Memory: tokenstore.NewMemory()}
+	c, f, _, _ := newLockedCore(t, store)
+	store.mu.Lock()
+	before := store.loads
+	store.mu.Unlock()
+	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" || f.refreshes != 1 {
+		t.Fatalf("got %q %v after %d refreshes", tok, err, f.refreshes)
+	}
+	c.Flush()
+	store.mu.Lock()
+	defer store.mu.Unlock()
+	if store.loads != before {
+		t.Errorf("the keyring was read %d times during the renewal, want 0", store.loads-before)
+	}
+}
+
+// Another process signed out (the stamp moved, nothing is stored): this one
+// signs out too, instead of renewing and storing the session again.
+func TestRenewalAfterALogoutElsewhere(t *testing.T) {
+	store := sharedStore{tokenstore.NewMemory()}
+	c, f, _, lock := newLockedCore(t, store)
+	lock.beforeGrant = func() {
+		_ = store.Delete()
+		lock.stamp = "stamp-logout"
+	}
+	if _, err := c.AccessToken(context.Background()); !errors.Is(err, ErrNotSignedIn) {
+		t.Errorf("got %v, want not signed in", err)
+	}
+	if st := c.Status(); st.State != SignedOut || st.Notice != "Signed out in another ssotray." || f.refreshes != 0 {
+		t.Errorf("status %+v after %d refreshes", st, f.refreshes)
+	}
+	c.Flush()
+	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("the session came back: %v", err)
+	}
+}
+
+// A logout waits for a renewal under way in another process and revokes
+// what that process stored, so the session does not come back.
+func TestSignOutBetweenRenewals(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, clk, lock := newLockedCore(t, store)
+	lock.beforeGrant = func() { renewedElsewhere(t, store, f, clk.now().Add(5*time.Minute)) }
+	bumps := lock.bumps
+	if _, err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if locks, unlocks := lock.counts(); locks != 1 || unlocks != 1 {
+		t.Errorf("lock taken %d times, released %d", locks, unlocks)
+	}
+	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("still stored: %v", err)
+	}
+	if !slices.Equal(f.revoked, []string{"rt-other", "rt1"}) {
+		t.Errorf("revoked %v, want the stored (newest) session's tokens, then this process's own", f.revoked)
+	}
+	if lock.bumps != bumps+1 {
+		t.Errorf("the sign-out bumped the stamp %d times, want once", lock.bumps-bumps)
 	}
 }

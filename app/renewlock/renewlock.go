@@ -14,6 +14,7 @@ package renewlock
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"os"
@@ -91,6 +92,47 @@ func (l *File) Lock(ctx context.Context) (unlock func(), err error) {
 		case <-time.After(l.poll):
 		}
 	}
+}
+
+// stampPath is the file beside the lock that marks changes of the stored
+// session.
+func (l *File) stampPath() string { return l.path + ".stamp" }
+
+// Stamp is the mark of the stored session's last change by any ssotray
+// process (see Bump); "" when there is none or it cannot be read, which
+// matches nothing: the reader then reads the keyring again.
+func (l *File) Stamp() string {
+	b, err := os.ReadFile(l.stampPath())
+	if err != nil || len(b) > maxStamp {
+		return ""
+	}
+	return string(b)
+}
+
+// maxStamp bounds what Stamp reads; a stamp is rand.Text's 26 characters.
+const maxStamp = 64
+
+// Bump marks a change of the stored session with a new random stamp and
+// returns it. The stamp replaces the old one in one rename, so a reader
+// sees one or the other. When it cannot be written, the old stamp is
+// removed ("" then for everyone) and "" returned.
+func (l *File) Bump() string {
+	path := l.stampPath()
+	stamp := rand.Text()
+	tmp := path + "." + strconv.Itoa(os.Getpid())
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
+	if err == nil {
+		err = os.WriteFile(tmp, []byte(stamp), 0o600)
+	}
+	if err == nil {
+		err = os.Rename(tmp, path)
+	}
+	if err != nil {
+		_ = os.Remove(tmp)
+		_ = os.Remove(path)
+		return ""
+	}
+	return stamp
 }
 
 // holderOf reads the process id the holder wrote, 0 if none.

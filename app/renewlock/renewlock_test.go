@@ -135,3 +135,30 @@ func TestManyAtOnce(t *testing.T) {
 		t.Errorf("count %d (want 8), at most %d holders at once (want 1)", n, most)
 	}
 }
+
+func TestStamp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ssotray")
+	l := New(filepath.Join(dir, FileName))
+	if s := l.Stamp(); s != "" {
+		t.Errorf("before any change: %q", s)
+	}
+	a := l.Bump()
+	other := New(filepath.Join(dir, FileName)) // another process
+	if a == "" || other.Stamp() != a {
+		t.Errorf("after a change: %q, another process reads %q", a, other.Stamp())
+	}
+	if b := other.Bump(); b == a || l.Stamp() != b {
+		t.Errorf("a second change: %q, read %q", b, l.Stamp())
+	}
+	if fi, err := os.Stat(l.stampPath()); err != nil || (runtime.GOOS != "windows" && fi.Mode().Perm() != 0o600) {
+		t.Errorf("stamp file: %v %v", fi, err)
+	}
+	// A stamp that cannot be written is removed: every reader reads again.
+	if runtime.GOOS != "windows" && os.Getuid() != 0 {
+		_ = os.Chmod(dir, 0o500)
+		defer os.Chmod(dir, 0o700)
+		if s := l.Bump(); s != "" {
+			t.Errorf("bump in a read-only directory: %q", s)
+		}
+	}
+}
