@@ -22,11 +22,12 @@ type fakeLock struct {
 	beforeGrant func()
 	// busy: the lock never comes; Lock reports the holder once the
 	// deadline the core set would have passed.
-	busy     bool
-	deadline time.Time // of the context the core waited with
-	unlocked chan struct{}
-	stamp    string
-	bumps    int
+	busy      bool
+	deadline  time.Time // of the context the core waited with
+	unlocked  chan struct{}
+	stamp     string
+	bumps     int
+	bumpDelay time.Duration // a slow file system
 }
 
 func (l *fakeLock) Stamp() string {
@@ -36,6 +37,7 @@ func (l *fakeLock) Stamp() string {
 }
 
 func (l *fakeLock) Bump() string {
+	time.Sleep(l.bumpDelay) // set before use, read-only after
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.bumps++
@@ -390,5 +392,28 @@ func TestSignOutBetweenRenewals(t *testing.T) {
 	}
 	if lock.bumps != bumps+1 {
 		t.Errorf("the sign-out bumped the stamp %d times, want once", lock.bumps-bumps)
+	}
+}
+
+// Flush, which a verb calls before it exits, returns only once the renewed
+// session is stored, the stamp moved and the lock let go: a process that
+// ends right after must not leave the next one a stamp that hides its save.
+func TestFlushCoversTheStampAndTheLock(t *testing.T) {
+	for range 3 {
+		store := tokenstore.NewMemory()
+		c, _, _, lock := newLockedCore(t, store)
+		lock.bumpDelay = 20 * time.Millisecond
+		bumps := lock.bumps
+		if _, err := c.AccessToken(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		c.Flush()
+		locks, unlocks := lock.counts()
+		lock.mu.Lock()
+		moved := lock.bumps - bumps
+		lock.mu.Unlock()
+		if locks != 1 || unlocks != 1 || moved != 1 {
+			t.Fatalf("after Flush: lock taken %d, released %d, stamp moved %d times", locks, unlocks, moved)
+		}
 	}
 }

@@ -39,7 +39,9 @@ func (s *serialStore) locked(f func(st tokenstore.Store)) {
 
 // saveInBackgroundIf takes the store to itself, runs first, and only if
 // that says so saves x without making the caller wait, telling done the
-// outcome; the store stays in line behind the save until it lands.
+// outcome; the store stays in line behind the save and done, so Wait
+// covers both (a process that exits after Wait has finished them). done
+// must not use the store.
 func (s *serialStore) saveInBackgroundIf(first func() bool, x *tokenstore.Session, done func(error)) {
 	s.mu.Lock()
 	if !first() {
@@ -47,9 +49,8 @@ func (s *serialStore) saveInBackgroundIf(first func() bool, x *tokenstore.Sessio
 		return
 	}
 	go func() {
-		err := saveOrForget(s.st, x)
-		s.mu.Unlock()
-		done(err)
+		defer s.mu.Unlock()
+		done(saveOrForget(s.st, x))
 	}()
 }
 
