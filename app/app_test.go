@@ -537,9 +537,14 @@ func (g *gatedStore) Save(s *tokenstore.Session) error {
 // A renewal hands out the new token without waiting for the keyring, and
 // the write still lands before anything asked for after it: a sign-out's
 // delete is not undone by a late write of the renewed session.
-func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
+// renewedBehindAGate is a core over a gatedStore (lock its renewal lock,
+// nil for none), signed in (its own save let through) and renewed: the
+// renewed session's save waits at the gate.
+func renewedBehindAGate(t *testing.T, lock RenewLock) (*Core, *gatedStore) {
+	t.Helper()
 	store := &gatedStore{Memory: tokenstore.NewMemory(), gate: make(chan struct{})}
 	c, _, clk := newTestCore(t, store)
+	c.deps.RenewLock = lock
 	signedIn := make(chan error)
 	go func() { signedIn <- c.SignIn(context.Background(), Authentik, SignInOptions{}) }()
 	store.gate <- struct{}{} // the sign-in's own save
@@ -550,6 +555,11 @@ func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
 	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" {
 		t.Fatalf("renewal while the keyring is slow: %q %v", tok, err)
 	}
+	return c, store
+}
+
+func TestRenewalDoesNotWaitForTheKeyring(t *testing.T) {
+	c, store := renewedBehindAGate(t, nil)
 	signedOut := make(chan error)
 	go func() { _, err := c.SignOut(context.Background(), SignOutOptions{}); signedOut <- err }()
 	select {

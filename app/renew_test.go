@@ -298,20 +298,8 @@ func TestRenewLockTimeoutKeepsTheSession(t *testing.T) {
 // lock is let go only after it: another process that takes it next loads
 // the new session, not the one whose refresh token was just rotated out.
 func TestRenewLockHeldUntilTheSaveLands(t *testing.T) {
-	store := &gatedStore{Memory: tokenstore.NewMemory(), gate: make(chan struct{})}
-	c, _, clk := newTestCore(t, store)
 	lock := &fakeLock{unlocked: make(chan struct{})}
-	c.deps.RenewLock = lock
-	signedIn := make(chan error)
-	go func() { signedIn <- c.SignIn(context.Background(), Authentik, SignInOptions{}) }()
-	store.gate <- struct{}{} // the sign-in's own save
-	if err := <-signedIn; err != nil {
-		t.Fatal(err)
-	}
-	clk.advance(10 * time.Minute)
-	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" {
-		t.Fatalf("renewal while the keyring is slow: %q %v", tok, err)
-	}
+	_, store := renewedBehindAGate(t, lock)
 	if _, unlocks := lock.counts(); unlocks != 0 {
 		t.Fatal("the lock was let go before the renewed session was stored")
 	}

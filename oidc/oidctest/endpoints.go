@@ -266,16 +266,8 @@ func (p *Provider) handleIntrospect(w http.ResponseWriter, r *http.Request) {
 	if st, t := p.accessToken(token); st == TokenActive {
 		info := new(oidc.UserInfo)
 		if err := p.store.fillUserinfo(info, t.subject, t.scopes); err == nil {
-			resp.SetUserInfo(info)
+			t.introspect(resp, info, p.cfg.issuer)
 			resp.Active = true
-			resp.Scope = t.scopes
-			resp.ClientID = t.clientID
-			resp.TokenType = oidc.BearerToken
-			resp.Expiration = oidc.FromTime(t.expires)
-			resp.IssuedAt = oidc.FromTime(t.issued)
-			resp.AuthTime = oidc.FromTime(t.authTime)
-			resp.Audience = []string{t.clientID}
-			resp.Issuer = p.cfg.issuer
 		}
 	}
 	writeJSON(w, http.StatusOK, resp)

@@ -773,6 +773,12 @@ func (s *store) SetIntrospectionFromToken(_ context.Context, resp *oidc.Introspe
 	if err := s.fillUserinfo(info, subject, t.scopes); err != nil {
 		return err
 	}
+	t.introspect(resp, info, s.cfg.issuer)
+	return nil
+}
+
+// introspect describes the access token t of the person info describes.
+func (t *tokenRecord) introspect(resp *oidc.IntrospectionResponse, info *oidc.UserInfo, issuer string) {
 	resp.SetUserInfo(info)
 	resp.Scope = t.scopes
 	resp.ClientID = t.clientID
@@ -781,8 +787,7 @@ func (s *store) SetIntrospectionFromToken(_ context.Context, resp *oidc.Introspe
 	resp.IssuedAt = oidc.FromTime(t.issued)
 	resp.AuthTime = oidc.FromTime(t.authTime)
 	resp.Audience = []string{t.clientID}
-	resp.Issuer = s.cfg.issuer
-	return nil
+	resp.Issuer = issuer
 }
 
 func (s *store) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
