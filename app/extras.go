@@ -13,6 +13,7 @@ import (
 	"github.com/ssotray/ssotray/app/authentikapi"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/picture"
 )
 
 // extras are what Authentik's API adds to a session: the avatar, the
@@ -68,7 +69,7 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 	}
 	x := &extras{subject: s.Subject, groups: me.Groups}
 	if me.Avatar != "" {
-		x.avatar, _ = api.Fetch(ctx, me.Avatar, token, maxAvatar) // initials do without it
+		x.avatar = c.vetted(api.Fetch(ctx, me.Avatar, token, maxAvatar)) // initials do without it
 	}
 	if a.ImportApps {
 		list, err := api.Applications(ctx, token)
@@ -95,7 +96,7 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 				defer wg.Done()
 				slots <- struct{}{}
 				defer func() { <-slots }()
-				x.apps[i].Icon, _ = api.Fetch(ctx, url, token, maxIcon) // a letter does without it
+				x.apps[i].Icon = c.vetted(api.Fetch(ctx, url, token, maxIcon)) // a letter does without it
 			}()
 		}
 		wg.Wait()
@@ -108,6 +109,20 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 		c.applyExtrasLocked()
 	})
 	return nil
+}
+
+// vetted keeps a fetched picture only if its header promises a size worth
+// decoding (see package picture); the bytes limit alone lets a small file
+// declare a picture of gigabytes.
+func (c *Core) vetted(b []byte, err error) []byte {
+	if err != nil {
+		return nil
+	}
+	if err := picture.Check(b, picture.MaxPixels); err != nil {
+		c.deps.Logger.Debug("a picture from Authentik's API is not shown", "err", err)
+		return nil
+	}
+	return b
 }
 
 // isSelf tells ssotray's own application in Authentik's list: its slug, or

@@ -1,10 +1,20 @@
 package app
 
 import (
+	"bytes"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/json"
+	"hash/crc32"
+	"image"
+	"image/png"
+	"net/http"
+	"net/http/httptest"
 	"testing"
 
 	"github.com/ssotray/ssotray/app/authentikapi"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
 func TestIsSelf(t *testing.T) {
@@ -29,6 +39,63 @@ func TestIsSelf(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			if got := isSelf(tt.app, tt.cfg); got != tt.want {
 				t.Errorf("isSelf(%+v) = %v, want %v", tt.app, got, tt.want)
+			}
+		})
+	}
+}
+
+// testPNG is a real w×h PNG whose header then claims claimW×claimH (with a
+// valid checksum): with claims larger than the picture, a decompression
+// bomb of a few dozen bytes.
+func testPNG(t *testing.T, w, h int, claimW, claimH uint32) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	if err := png.Encode(&buf, image.NewGray(image.Rect(0, 0, w, h))); err != nil {
+		t.Fatal(err)
+	}
+	b := buf.Bytes()
+	binary.BigEndian.PutUint32(b[16:], claimW)
+	binary.BigEndian.PutUint32(b[20:], claimH)
+	binary.BigEndian.PutUint32(b[29:], crc32.ChecksumIEEE(b[12:29]))
+	return b
+}
+
+// TestExtrasRefusePixelBombs: an avatar that fits the byte limit but
+// declares 20000×20000 pixels never reaches the status (and so never a
+// decoder); a plain one does.
+func TestExtrasRefusePixelBombs(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		avatar []byte
+		shown  bool
+	}{
+		{"a 96×96 avatar", testPNG(t, 96, 96, 96, 96), true},
+		{"a tiny PNG declaring 20000×20000", testPNG(t, 1, 1, 20000, 20000), false},
+		{"not a picture", []byte("MZ\x90\x00 not an image"), false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			api := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path != "/api/v3/core/users/me/" {
+					http.NotFound(w, r)
+					return
+				}
+				w.Header().Set("Content-Type", "application/json")
+				_ = json.NewEncoder(w).Encode(map[string]any{"user": map[string]any{
+					"username": "alice", "avatar": "data:image/png;base64," + base64.StdEncoding.EncodeToString(tc.avatar),
+				}})
+			}))
+			defer api.Close()
+			c, _, _ := newTestCore(t, tokenstore.NewMemory())
+			a := &c.deps.Config.Authentik
+			a.Enabled, a.ServerURL, a.Scopes = true, api.URL, append(a.Scopes, config.APIScope)
+			if err := c.SignIn(t.Context(), Authentik, SignInOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			if err := c.LoadExtras(t.Context()); err != nil {
+				t.Fatal(err)
+			}
+			if got := c.Status().Avatar != nil; got != tc.shown {
+				t.Errorf("avatar shown = %v, want %v", got, tc.shown)
 			}
 		})
 	}
