@@ -5,6 +5,7 @@
 package doctor
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -97,26 +98,76 @@ func Failed(fs []Finding) bool {
 
 // Deps are the machine facts the checks touch.
 type Deps struct {
+	// HTTPClient makes every request; nil: a client whose requests each
+	// end after RequestTimeout. A client without a timeout of its own gets
+	// RequestTimeout too: a server that accepts and never answers must not
+	// hold doctor forever.
 	HTTPClient *http.Client
+	// RequestTimeout bounds each request; 0 means 15 s.
+	RequestTimeout time.Duration
+	// Timeout bounds the whole run; 0 means 2 minutes. Checks still under
+	// way then are reported as failed, naming the timeout.
+	Timeout time.Duration
 	// Keyring is probed with a throwaway entry; nil skips the check.
 	Keyring tokenstore.Store
 	// LookPath finds programs (exec.LookPath).
 	LookPath func(string) (string, error)
 }
 
-// Run checks the whole configuration.
+// runTimeout bounds a whole Run when Deps.Timeout is 0: a provider and a
+// Navidrome that each take every request to its limit, and a keyring that
+// waits at an unlock prompt, still end in time to read the findings.
+const runTimeout = 2 * time.Minute
+
+// Run checks the whole configuration, within d.Timeout.
 func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
+	limit := cmp.Or(d.Timeout, runTimeout)
+	ctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	hc := boundedClient(d.HTTPClient, cmp.Or(d.RequestTimeout, probeTimeout))
 	fs := []Finding{{Level: OK, Check: "configuration", Detail: "read " + cfg.Path}}
 	if cfg.Authentik.Enabled {
-		fs = append(fs, Authentik(ctx, cfg.Authentik, d.HTTPClient)...)
+		fs = append(fs, within(ctx, limit, "provider", func() []Finding { return Authentik(ctx, cfg.Authentik, hc) })...)
 	}
 	if cfg.Navidrome.Enabled {
-		fs = append(fs, Navidrome(ctx, cfg.Navidrome.ServerURL, d.HTTPClient))
+		fs = append(fs, within(ctx, limit, "navidrome", func() []Finding { return []Finding{Navidrome(ctx, cfg.Navidrome.ServerURL, hc)} })...)
 	}
 	if d.Keyring != nil {
-		fs = append(fs, Keyring(d.Keyring))
+		// The keyring takes no context: a locked one waits at its prompt.
+		fs = append(fs, within(ctx, limit, "keyring", func() []Finding { return []Finding{Keyring(d.Keyring)} })...)
 	}
 	return append(fs, Browser(cfg.BrowserCommand, d.LookPath))
+}
+
+// boundedClient is hc with a timeout on each request: hc itself when it has
+// one, a copy with timeout when it has none, a new client when it is nil.
+func boundedClient(hc *http.Client, timeout time.Duration) *http.Client {
+	if hc == nil {
+		return &http.Client{Timeout: timeout}
+	}
+	if hc.Timeout > 0 {
+		return hc
+	}
+	own := *hc
+	own.Timeout = timeout
+	return &own
+}
+
+// within runs check and returns its findings, or, once ctx ends first, one
+// failure that says the check did not finish in time. The check's goroutine
+// is left to end on its own (requests end with ctx; a keyring call within
+// its own timeout).
+func within(ctx context.Context, limit time.Duration, name string, check func() []Finding) []Finding {
+	done := make(chan []Finding, 1)
+	go func() { done <- check() }()
+	select {
+	case fs := <-done:
+		return fs
+	case <-ctx.Done():
+		return []Finding{{Level: Fail, Check: name,
+			Detail: fmt.Sprintf("the check did not finish within doctor's %s limit (%v)", limit, context.Cause(ctx)),
+			Fix:    "something is not answering: run `ssotray doctor` again, and check the server URLs, the network and whether the keyring is waiting at an unlock prompt"}}
+	}
 }
 
 // Authentik checks the provider: health, discovery and issuer, signing
