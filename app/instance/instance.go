@@ -10,8 +10,9 @@ import (
 	"net"
 	"os"
 	"path/filepath"
-	"strconv"
 	"time"
+
+	"github.com/ssotray/ssotray/app/rundir"
 )
 
 // ErrRunning means another instance is running and has been asked to show itself.
@@ -23,17 +24,20 @@ type Instance struct {
 	show chan struct{}
 }
 
-// SocketPath is the per-user socket: in XDG_RUNTIME_DIR (private to the
-// user) when there is one, else in the user's own cache directory, never in
-// a directory other users can write to.
-func SocketPath(getenv func(string) string) string {
-	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" {
-		return filepath.Join(dir, "ssotray.sock")
+// SocketName is the socket's name in the private directory (app/rundir).
+const SocketName = "ssotray.sock"
+
+// SocketPath is the per-user socket in the directory rundir finds: private
+// to the user, never a shared one like /tmp, where another user could
+// create the socket or its lock first. The error (a *rundir.NoneError) says
+// why no directory would do; the caller then runs without the one-window
+// check rather than not at all.
+func SocketPath(getenv func(string) string) (string, error) {
+	dir, err := rundir.Default(getenv).Find()
+	if err != nil {
+		return "", err
 	}
-	if dir, err := os.UserCacheDir(); err == nil {
-		return filepath.Join(dir, "ssotray", "ssotray.sock")
-	}
-	return filepath.Join(os.TempDir(), "ssotray-"+strconv.Itoa(os.Getuid())+".sock")
+	return filepath.Join(dir, SocketName), nil
 }
 
 // Claim becomes the first instance at path, or returns ErrRunning after

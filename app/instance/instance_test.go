@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"runtime"
 	"testing"
 	"time"
 )
@@ -48,14 +49,60 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 }
 
 func TestSocketPath(t *testing.T) {
-	env := map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000"}
-	if got := SocketPath(func(k string) string { return env[k] }); got != "/run/user/1000/ssotray.sock" {
-		t.Errorf("got %s", got)
+	run := t.TempDir()
+	if got, err := SocketPath(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": run}[k] }); err != nil || got != filepath.Join(run, SocketName) {
+		t.Errorf("with XDG_RUNTIME_DIR: %s %v", got, err)
 	}
 	cache, _ := os.UserCacheDir()
-	if got := SocketPath(func(string) string { return "" }); got != filepath.Join(cache, "ssotray", "ssotray.sock") {
-		t.Errorf("without XDG_RUNTIME_DIR: %s, want the user's own cache dir", got)
+	if got, err := SocketPath(func(string) string { return "" }); err != nil || got != filepath.Join(cache, "ssotray", SocketName) {
+		t.Errorf("without XDG_RUNTIME_DIR: %s %v, want the user's own cache dir", got, err)
 	}
+}
+
+// TestHostileSocketIsNotUsed: another user made a directory, put a
+// listening socket and a lock in it, and pointed XDG_RUNTIME_DIR at it (or
+// the old fallback in /tmp would have found them there). ssotray claims its
+// socket elsewhere, in a directory of its own, and starts. Runs as root
+// here: the directory is given to nobody.
+func TestHostileSocketIsNotUsed(t *testing.T) {
+	if runtime.GOOS == "windows" || os.Getuid() != 0 {
+		t.Skip("needs root to give a directory to another user")
+	}
+	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // not the real user's, where a real ssotray may run
+	hostile := t.TempDir()
+	l, err := net.Listen("unix", filepath.Join(hostile, SocketName))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	go func() { // the impostor takes every request and answers as ssotray would
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			c.Write([]byte("ok\n"))
+			c.Close()
+		}
+	}()
+	if err := os.WriteFile(filepath.Join(hostile, SocketName+".lock"), nil, 0o666); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chown(hostile, 65534, 65534); err != nil {
+		t.Fatal(err)
+	}
+	path, err := SocketPath(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": hostile}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Dir(path) == hostile {
+		t.Fatalf("the socket would be %s, in another user's directory", path)
+	}
+	in, err := Claim(path)
+	if err != nil {
+		t.Fatalf("Claim(%s) = %v; the impostor kept ssotray from starting", path, err)
+	}
+	in.Close()
 }
 
 func TestSimultaneousStartsLeaveOneInstance(t *testing.T) {

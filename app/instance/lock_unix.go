@@ -8,9 +8,10 @@ import (
 	"syscall"
 )
 
-// lockFile takes an exclusive lock on path until the returned func runs.
+// lockFile takes an exclusive lock on path until the returned func runs;
+// never through a symbolic link.
 func lockFile(path string) (func(), error) {
-	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDWR|syscall.O_NOFOLLOW|syscall.O_CLOEXEC, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", path, err)
 	}

@@ -9,8 +9,6 @@ import "os"
 // a process only, and the core still never deletes a session that another
 // process has renewed.
 
-func private(string) bool { return false }
-
 func openLockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 }

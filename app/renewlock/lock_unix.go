@@ -8,17 +8,6 @@ import (
 	"syscall"
 )
 
-// private is true when dir belongs to this user and no one else may write
-// to it, as XDG_RUNTIME_DIR must be.
-func private(dir string) bool {
-	info, err := os.Stat(dir)
-	if err != nil {
-		return os.IsNotExist(err) // created 0700 at the first Lock
-	}
-	st, ok := info.Sys().(*syscall.Stat_t)
-	return info.IsDir() && info.Mode().Perm()&0o022 == 0 && (!ok || int(st.Uid) == os.Getuid())
-}
-
 // openLockFile opens (or creates, 0600) the lock file, never through a
 // symbolic link.
 func openLockFile(path string) (*os.File, error) {

@@ -9,10 +9,6 @@ import (
 	"golang.org/x/sys/windows"
 )
 
-// private: on Windows the runtime directory is not used (XDG_RUNTIME_DIR is
-// a Unix convention); the user's cache directory (%LocalAppData%) is private.
-func private(string) bool { return false }
-
 func openLockFile(path string) (*os.File, error) {
 	return os.OpenFile(path, os.O_CREATE|os.O_RDWR, 0o600)
 }

@@ -22,24 +22,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ssotray/ssotray/app/rundir"
 )
 
 // FileName is the lock file's name in XDG_RUNTIME_DIR; in the cache
 // directory it is in ssotray's own subdirectory.
 const FileName = "ssotray-renew.lock"
 
-// Path is where the lock lives for this user: XDG_RUNTIME_DIR when it is set
-// and private to the user, else the user's cache directory. It fails only
-// when neither exists.
+// Path is where the lock lives for this user: in the private directory
+// app/rundir finds (XDG_RUNTIME_DIR when it is the user's alone, else
+// ssotray's own directory in the user's cache or home directory). It fails
+// when no private directory can be had; renewals are then coordinated
+// within each process only.
 func Path(getenv func(string) string) (string, error) {
-	if dir := getenv("XDG_RUNTIME_DIR"); dir != "" && private(dir) {
-		return filepath.Join(dir, FileName), nil
-	}
-	dir, err := os.UserCacheDir()
+	dir, err := rundir.Default(getenv).Find()
 	if err != nil {
-		return "", fmt.Errorf("no private directory for ssotray's renewal lock (%v); set XDG_RUNTIME_DIR or HOME", err)
+		return "", err
 	}
-	return filepath.Join(dir, "ssotray", FileName), nil
+	return filepath.Join(dir, FileName), nil
 }
 
 // File is the lock at one path. Each Lock opens the file afresh, so two

@@ -40,15 +40,17 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	// Quit from the tray ends Run; the background work ends with it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	inst, err := instance.Claim(instance.SocketPath(os.Getenv))
+	inst, err := claimInstance()
 	if errors.Is(err, instance.ErrRunning) {
 		fmt.Fprintln(os.Stderr, "ssotray: "+err.Error())
 		return nil
 	}
 	if err != nil {
-		return err
+		// The window matters more than the one-window check.
+		fmt.Fprintln(os.Stderr, "ssotray: warning: running without the check for a second window: "+err.Error())
+	} else {
+		defer inst.Close()
 	}
-	defer inst.Close()
 
 	locator := config.DefaultLocator()
 	var cfg *config.Config
@@ -141,6 +143,9 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 		}
 	})
 	go func() {
+		if inst == nil {
+			return
+		}
 		for range inst.ShowRequests() {
 			fyne.Do(func() {
 				if u != nil {
@@ -164,6 +169,15 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 		core.Flush() // a renewed session may still be on its way to the keyring
 	}
 	return nil
+}
+
+// claimInstance claims the per-user socket in a private directory.
+func claimInstance() (*instance.Instance, error) {
+	path, err := instance.SocketPath(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return instance.Claim(path)
 }
 
 // startMain builds the core for cfg and the window and tray around it, and
