@@ -7,6 +7,7 @@ import (
 	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -57,6 +58,24 @@ type Keyring struct {
 	Account  string        // "session"
 	MaxEntry int           // bytes in one entry before the session is split; 0 means SmallEntry
 	Timeout  time.Duration // a locked keyring may prompt and wait; 0 means 30s
+	// PendingWait is how long Delete waits for earlier writes that timed
+	// out to finish; 0 means 5s. A write that lands later still is
+	// followed by the latest Save or Delete again (see landed).
+	PendingWait time.Duration
+
+	op      sync.Mutex // one Save or Delete (or follow-up) at a time in this process
+	mu      sync.Mutex // guards the fields below
+	seq     uint64     // counts Saves and Deletes, in the order they began
+	last    *Session   // what the last of them wrote; nil after a Delete
+	pending map[*pendingWrite]struct{}
+}
+
+// pendingWrite is a keyring write that timed out but may still land: the
+// Secret Service goes on waiting at its unlock prompt after ssotray has
+// given up, and writes when the person unlocks it.
+type pendingWrite struct {
+	landed chan struct{} // closed once the write has returned
+	seq    uint64        // of the Save it belongs to
 }
 
 // NewKeyring stores the session in the system keyring as service "ssotray".
@@ -91,19 +110,82 @@ func (k *Keyring) Remembers() bool { return true }
 
 // call bounds a keyring call: a locked collection makes the Secret Service
 // show an unlock prompt and wait for the person.
-func (k *Keyring) call(f func() error) error {
+func (k *Keyring) call(f func() error) error { return k.bounded(f, false) }
+
+// write is call for a write, which is remembered as pending when it times
+// out, so that a later Delete can make sure it does not land after it.
+func (k *Keyring) write(f func() error) error { return k.bounded(f, true) }
+
+func (k *Keyring) bounded(f func() error, write bool) error {
 	timeout := k.Timeout
 	if timeout == 0 {
 		timeout = 30 * time.Second
 	}
+	var (
+		mu       sync.Mutex
+		finished bool
+		pw       *pendingWrite // set when the call timed out
+	)
 	done := make(chan error, 1)
-	go func() { done <- f() }()
+	go func() {
+		err := f()
+		mu.Lock()
+		finished = true
+		late := pw
+		mu.Unlock()
+		if late != nil {
+			k.landed(late)
+		}
+		done <- err
+	}()
+	timer := time.NewTimer(timeout)
+	defer timer.Stop()
 	select {
 	case err := <-done:
 		return err
-	case <-time.After(timeout):
-		return fmt.Errorf("the keyring did not answer within %s (is an unlock prompt waiting?)", timeout)
+	case <-timer.C:
 	}
+	mu.Lock()
+	defer mu.Unlock()
+	if finished { // it returned just as time ran out
+		return <-done
+	}
+	if write {
+		k.mu.Lock()
+		pw = &pendingWrite{landed: make(chan struct{}), seq: k.seq}
+		if k.pending == nil {
+			k.pending = map[*pendingWrite]struct{}{}
+		}
+		k.pending[pw] = struct{}{}
+		k.mu.Unlock()
+	}
+	return fmt.Errorf("the keyring did not answer within %s (is an unlock prompt waiting?)", timeout)
+}
+
+// landed is told that a write that had timed out has returned after all.
+// If a Save or Delete began after the one it belongs to, the late write may
+// have put back what that later one removed or replaced (a signed-out
+// session above all): the latest one is done again, in the background.
+func (k *Keyring) landed(pw *pendingWrite) {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	delete(k.pending, pw)
+	close(pw.landed)
+	if pw.seq == k.seq {
+		return
+	}
+	go func() {
+		k.op.Lock()
+		defer k.op.Unlock()
+		k.mu.Lock()
+		last := k.last
+		k.mu.Unlock()
+		if last == nil {
+			_ = k.remove()
+		} else {
+			_ = k.save(last)
+		}
+	}()
 }
 
 func (k *Keyring) get(account string) (string, error) {
@@ -191,6 +273,16 @@ func (k *Keyring) read() (string, error) {
 
 // Save writes s, in parts when it is larger than k.MaxEntry.
 func (k *Keyring) Save(s *Session) error {
+	k.op.Lock()
+	defer k.op.Unlock()
+	k.mu.Lock()
+	k.seq++
+	k.last = s
+	k.mu.Unlock()
+	return k.save(s)
+}
+
+func (k *Keyring) save(s *Session) error {
 	data, err := json.Marshal(s)
 	if err != nil {
 		return err
@@ -211,14 +303,14 @@ func (k *Keyring) Save(s *Session) error {
 			slot = slots[1]
 		}
 		for i, p := range pieces {
-			if err := k.call(func() error { return k.Backend.Set(k.Service, k.part(slot, i+1), p) }); err != nil {
+			if err := k.write(func() error { return k.Backend.Set(k.Service, k.part(slot, i+1), p) }); err != nil {
 				k.sweep(slot)
 				return &UnavailableError{Err: err}
 			}
 		}
 		head = partsPrefix + strconv.Itoa(len(pieces)) + ":" + slot
 	}
-	if err := k.call(func() error { return k.Backend.Set(k.Service, k.Account, head) }); err != nil {
+	if err := k.write(func() error { return k.Backend.Set(k.Service, k.Account, head) }); err != nil {
 		return &UnavailableError{Err: err}
 	}
 	for i := 1; i <= oldN; i++ {
@@ -253,8 +345,50 @@ func (k *Keyring) sweep(slot string) {
 }
 
 // Delete removes the session and every part, including parts a crash left
-// behind without a head.
+// behind without a head. A write of this Keyring that timed out earlier
+// could still land afterwards and bring the session back: Delete first
+// waits for such writes (up to PendingWait), and one that lands later
+// still is followed by another delete (or by the Save that came after).
 func (k *Keyring) Delete() error {
+	k.op.Lock()
+	defer k.op.Unlock()
+	k.waitPending()
+	k.mu.Lock()
+	k.seq++
+	k.last = nil
+	k.mu.Unlock()
+	return k.remove()
+}
+
+// waitPending waits until the writes pending now have landed, or
+// PendingWait has passed.
+func (k *Keyring) waitPending() {
+	k.mu.Lock()
+	var waits []chan struct{}
+	for pw := range k.pending {
+		waits = append(waits, pw.landed)
+	}
+	k.mu.Unlock()
+	if len(waits) == 0 {
+		return
+	}
+	wait := k.PendingWait
+	if wait == 0 {
+		wait = 5 * time.Second
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	for _, w := range waits {
+		select {
+		case <-w:
+		case <-timer.C:
+			return
+		}
+	}
+}
+
+// remove deletes the head and both slots' parts.
+func (k *Keyring) remove() error {
 	err := k.call(func() error { return k.Backend.Delete(k.Service, k.Account) })
 	if err != nil && !errors.Is(err, keyring.ErrNotFound) {
 		return &UnavailableError{Err: err}
