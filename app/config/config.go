@@ -14,6 +14,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/ssotray/ssotray/app/fsperm"
 )
 
 // Config is the whole configuration file.
@@ -223,6 +225,10 @@ type Locator struct {
 	Getenv        func(string) string
 	UserConfigDir func() (string, error)
 	SystemDir     string // "/etc/ssotray" on Unix
+	// Trust returns nil when the user ssotray runs as cannot change the
+	// file at path (see Open: a kiosk reads only such a file); nil means
+	// fsperm.Current().UserCanChange.
+	Trust func(path string) error
 }
 
 // Find returns the first existing file of: explicit (--config), $SSOTRAY_CONFIG,
@@ -252,7 +258,13 @@ func (l Locator) Find(explicit string) (string, error) {
 	return "", &NotFoundError{Tried: tried}
 }
 
-// DefaultLocator searches the real environment.
+// DefaultLocator searches the real environment. Where file owners and
+// modes cannot be checked (Windows), a kiosk's file is trusted as it is:
+// protect it with the file's permissions there.
 func DefaultLocator() Locator {
-	return Locator{Getenv: os.Getenv, UserConfigDir: os.UserConfigDir, SystemDir: "/etc/ssotray"}
+	l := Locator{Getenv: os.Getenv, UserConfigDir: os.UserConfigDir, SystemDir: "/etc/ssotray"}
+	if !fsperm.Supported {
+		l.Trust = func(string) error { return nil }
+	}
+	return l
 }

@@ -53,18 +53,17 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	}
 
 	locator := config.DefaultLocator()
-	var cfg *config.Config
-	path, err := locator.Find(configPath)
+	// Whether this is a kiosk is decided with the file it may read (only
+	// one its user cannot change): see config.Locator.Open.
+	cfg, err := locator.Open(configPath, kiosk)
 	var notFound *config.NotFoundError
 	switch {
-	case errors.As(err, &notFound) && configPath == "":
+	case errors.As(err, &notFound) && configPath == "" && !kiosk:
 		// First run: the setup window writes the configuration.
 	case err != nil:
 		return err
 	default:
-		if cfg, err = config.Load(path, os.Getenv); err != nil {
-			return err
-		}
+		kiosk = cfg.Kiosk.Enabled
 	}
 
 	a := fyneapp.NewWithID("io.github.ssotray")
@@ -94,7 +93,7 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	)
 	// Autostarted at login, ssotray waits in the tray; the window shows
 	// anyway once it is known that no tray host would show the icon.
-	background := o.Background && !kiosk && (cfg == nil || !cfg.Kiosk.Enabled)
+	background := o.Background && !kiosk
 	if cfg != nil {
 		u, core = startMain(ctx, shell, cfg, kiosk, !background, opts, logger)
 	} else {
@@ -112,9 +111,9 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
 				return
 			}
-			if placeholder && cfg.Kiosk.Enabled {
-				// The tray holding its place offers Quit, which a kiosk must not.
-				sw.ShowError(errors.New("the configuration was saved with kiosk mode on; start ssotray again to run as a kiosk"))
+			if cfg.Kiosk.Enabled {
+				// A kiosk reads only a file its user cannot change, which this one is not.
+				sw.ShowError(fmt.Errorf("the configuration was saved with kiosk mode on, but a kiosk takes its configuration only from a file its user cannot change: as root, install -o root -g root -m 644 %s /etc/ssotray/config.yaml, then start ssotray again", path))
 				return
 			}
 			u, core = startMain(ctx, shell, cfg, kiosk, true, opts, logger)
