@@ -387,7 +387,7 @@ func TestLoginCancelAndStrayRequests(t *testing.T) {
 			// Before the person signs in, something else hits the callback
 			// with a wrong or missing state, and a forged error.
 			for _, q := range []string{"?code=forged&state=wrong", "?code=forged", "?error=access_denied&state=wrong"} {
-				resp, err := http.Get(strings.TrimSuffix(u, "/") + "/callback" + q)
+				resp, err := http.Get(origin(t, u) + oidc.CallbackPath + q)
 				if err != nil {
 					return err
 				}
@@ -419,6 +419,103 @@ func TestLoginCancelAndStrayRequests(t *testing.T) {
 			t.Errorf("shown %q, browser error %v", u, err)
 		}
 	})
+}
+
+// origin is scheme://host:port of u.
+func origin(t *testing.T, u string) string {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Scheme + "://" + pu.Host
+}
+
+// TestLoginStartPathIsOneTime: another local account polls the callback
+// port. It finds nothing at "/", nothing at the start path once the
+// person's browser used it, and a callback it brings from its own browser
+// (with the right state, as if it had learned it) is refused: the sign-in
+// completes as the person who started it.
+func TestLoginStartPathIsOneTime(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	alice, bob := newFormBrowser("alice", "alice-pw"), newFormBrowser("bob", "bob-pw")
+
+	type result struct {
+		s   *oidc.Session
+		err error
+	}
+	startc, shownc, done := make(chan string, 1), make(chan string, 1), make(chan result, 1)
+	go func() {
+		s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 20 * time.Second,
+			OpenBrowser: func(_ context.Context, u string) error { startc <- u; return nil },
+			ShowURL:     func(u string) { shownc <- u }})
+		done <- result{s, err}
+	}()
+	var start string
+	select {
+	case start = <-startc:
+	case r := <-done:
+		t.Fatalf("sign-in ended before the browser was opened: %v", r.err)
+	}
+	if shown := <-shownc; shown != start || !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/start/[A-Za-z0-9_-]{43}$`).MatchString(start) {
+		t.Fatalf("the browser got %q and the person was shown %q, want the same one-time start URL", start, shown)
+	}
+	noFollow := func(b *formBrowser) *http.Client {
+		c := *b.client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return &c
+	}
+	get := func(hc *http.Client, u string) *http.Response {
+		t.Helper()
+		resp, err := hc.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+
+	// The attacker's poll before the person's browser came: "/" is nothing.
+	if resp := get(noFollow(bob), origin(t, start)+"/"); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+		t.Errorf("GET / answered %s, Location %q; want 404", resp.Status, resp.Header.Get("Location"))
+	}
+	// The person's browser takes the start path (its cookie lands in
+	// alice's jar) ...
+	first := get(noFollow(alice), start)
+	authorize := first.Header.Get("Location")
+	if first.StatusCode != http.StatusFound || !strings.HasPrefix(authorize, p.URL()) || !strings.Contains(authorize, "code_challenge_method=S256") {
+		t.Fatalf("start path answered %s to %q; want a redirect to the authorize URL", first.Status, authorize)
+	}
+	// ... and after it, the attacker finds nothing there either.
+	for _, u := range []string{start, origin(t, start) + "/", origin(t, start) + "/start/"} {
+		if resp := get(noFollow(bob), u); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+			t.Errorf("the attacker's GET %s answered %s, Location %q; want 404", u, resp.Status, resp.Header.Get("Location"))
+		}
+	}
+	// Even holding the authorize URL (the state), the attacker's own sign-in
+	// comes back through a browser without the cookie and is turned away.
+	_ = bob.open(context.Background(), authorize)
+	if page := bob.lastPage(t); !strings.Contains(page, "started in another browser") {
+		t.Errorf("the attacker's callback was not refused; its browser shows %q", page)
+	}
+	// The person finishes in their browser and is signed in as themselves.
+	_ = alice.open(context.Background(), authorize)
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("the person's sign-in failed: %v", r.err)
+		}
+		if r.s.Profile.Username != "alice" {
+			t.Errorf("signed in as %q, want alice", r.s.Profile.Username)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sign-in did not complete")
+	}
+	if n := len(events(p, "token")); n != 1 {
+		t.Errorf("%d token requests, want only the person's", n)
+	}
 }
 
 func TestRefresh(t *testing.T) {
