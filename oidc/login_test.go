@@ -628,6 +628,54 @@ func testRevokeAndEndSession(t *testing.T, flow oidctest.InvalidationFlow, ended
 	})
 }
 
+// TestEndSessionOutlivesAnotherClient: another local account fetches the
+// sign-out address (it is on the browser's command line) before the
+// person's browser does; the browser still reaches the provider's
+// end-session.
+func TestEndSessionOutlivesAnotherClient(t *testing.T) {
+	p := startProviderWith(t, func(o *oidctest.Options) { o.InvalidationFlow = oidctest.UserLogoutInvalidation })
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	s, err := login(t, c, b, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.lastPage(t)
+	attacker := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var local string
+	open := func(_ context.Context, u string) error {
+		local = u
+		resp, err := attacker.Get(u)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.EndSession(ctx, s.Tokens.IDToken, open); err != nil {
+		t.Fatal(err)
+	}
+	// EndSession returned on the first fetch; the person's browser comes
+	// later and still gets the redirect.
+	_ = b.open(ctx, local)
+	if page := b.lastPage(t); strings.HasPrefix(page, "error:") {
+		t.Fatalf("the person's browser could not reach the sign-out address: %s", page)
+	}
+	if n := len(events(p, "end_session")); n != 1 {
+		t.Errorf("%d end-session requests reached the provider, want the browser's 1", n)
+	}
+	// The provider's session in the browser ended: the next sign-in asks
+	// for the password again.
+	if _, err := login(t, c, b, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if forms := len(events(p, "login_form")); forms != 2 {
+		t.Errorf("%d login forms, want 2 (the browser session was not ended)", forms)
+	}
+}
+
 func TestTokensNeverPrint(t *testing.T) {
 	tk := oidc.Tokens{AccessToken: "AT-SECRET", RefreshToken: "RT-SECRET", IDToken: "ID-SECRET"}
 	for _, s := range []string{fmt.Sprint(tk), fmt.Sprintf("%+v", tk), fmt.Sprintf("%#v", tk), fmt.Sprint(oidc.Session{Tokens: tk})} {
