@@ -230,7 +230,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 		}
 		return nil, c.tokenEndpointError("completing the sign-in", err)
 	}
-	idt, err := c.verifyIDToken(ctx, tokensOf(tok).IDToken)
+	idt, err := c.verifyIDToken(ctx, c.tokensOf(tok).IDToken)
 	if err != nil {
 		return nil, err
 	}
@@ -249,7 +249,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if opts.FreshLogin && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
 		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
-	return &Session{Tokens: tokensOf(tok), Profile: p}, nil
+	return &Session{Tokens: c.tokensOf(tok), Profile: p}, nil
 }
 
 func randomString() string {

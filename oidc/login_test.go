@@ -261,6 +261,9 @@ func TestLoginFailures(t *testing.T) {
 		{name: "wrong audience", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongAudience}, want: []string{"ID token was refused", "another client", "authentik.client_id"}},
 		{name: "expired ID token", faults: oidctest.Faults{IDToken: oidctest.IDTokenExpired}, want: []string{"ID token was refused", "expired", "clock"}},
 		{name: "nonce mismatch", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongNonce}, want: []string{"ID token was refused", "nonce"}},
+		{name: "several audiences without azp", faults: oidctest.Faults{IDToken: oidctest.IDTokenManyAudiencesNoAZP}, want: []string{"ID token was refused", "several clients (ssotray, another-app)", "azp"}},
+		{name: "several audiences, azp another client", faults: oidctest.Faults{IDToken: oidctest.IDTokenManyAudiencesOtherAZP}, want: []string{"ID token was refused", `issued to the client "another-app"`, "authentik.client_id"}},
+		{name: "issued in the future", faults: oidctest.Faults{IDToken: oidctest.IDTokenFutureIAT}, want: []string{"ID token was refused", "in the future", "clock"}},
 		{name: "alg none", faults: oidctest.Faults{IDToken: oidctest.IDTokenAlgNone}, want: []string{"ID token was refused", "not signed at all"}},
 		{name: "userinfo for another subject", faults: oidctest.Faults{UserinfoSubject: "someone-else"}, want: []string{"userinfo answer was refused", "different user"}},
 		{name: "error redirect", faults: oidctest.Faults{AuthorizeError: "access_denied"}, want: []string{"refused the sign-in: access_denied", "policy bindings"}},
@@ -518,6 +521,11 @@ func TestLoginStartPathIsOneTime(t *testing.T) {
 	}
 }
 
+// previous is what a refresh of s must agree with.
+func previous(s *oidc.Session) oidc.Previous {
+	return oidc.Previous{Subject: s.Profile.Subject, AuthTime: s.Profile.AuthTime, IDToken: s.Tokens.IDToken}
+}
+
 func TestRefresh(t *testing.T) {
 	p := startProvider(t)
 	c := discover(t, config(p))
@@ -525,32 +533,98 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject)
+	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Tokens.AccessToken == s.Tokens.AccessToken || r.Tokens.RefreshToken == s.Tokens.RefreshToken || r.Profile.Username != "alice" {
 		t.Errorf("refresh did not rotate: %v", r.Tokens)
 	}
-	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("reused rotated-out refresh token: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{OmitRefreshToken: true})
-	r2, err := c.Refresh(context.Background(), r.Tokens.RefreshToken, s.Profile.Subject)
+	r2, err := c.Refresh(context.Background(), r.Tokens.RefreshToken, previous(s))
 	if err != nil || r2.Tokens.RefreshToken != r.Tokens.RefreshToken {
 		t.Errorf("omitted refresh token not kept: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{RefuseRefresh: true})
-	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("refused refresh: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{})
-	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, "another-subject"); err == nil || !strings.Contains(err.Error(), "different user") {
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, oidc.Previous{Subject: "another-subject"}); err == nil || !strings.Contains(err.Error(), "different user") {
 		t.Errorf("refresh for another subject: %v", err)
 	}
+}
+
+// TestRefreshKeepsTheSignIn: a refreshed ID token must belong to the same
+// sign-in as the session (OpenID Connect Core 12.2) and pass the same
+// checks as the first one.
+func TestRefreshKeepsTheSignIn(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	for _, tt := range []struct {
+		fault oidctest.IDTokenFault
+		want  string // "" = the refresh is accepted
+	}{
+		{oidctest.IDTokenOK, ""},
+		{oidctest.IDTokenOtherAuthTime, "reports a login at"},
+		{oidctest.IDTokenNoAZP, `issued to "" (azp), but the session's to "ssotray"`},
+		{oidctest.IDTokenManyAudiencesNoAZP, "without naming the one it was issued to"},
+		{oidctest.IDTokenFutureIAT, "in the future"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			p.SetFaults(oidctest.Faults{})
+			s, err := login(t, c, b, 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.lastPage(t)
+			p.SetFaults(oidctest.Faults{IDToken: tt.fault})
+			r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refresh refused: %v", err)
+			case tt.want == "" && r.Profile.AuthTime != s.Profile.AuthTime:
+				t.Errorf("auth_time %v after refresh, want %v", r.Profile.AuthTime, s.Profile.AuthTime)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "was refused")):
+				t.Errorf("refresh: %v, want a refusal saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoExpiresIn: an access token issued without expires_in counts as
+// expiring DefaultAccessTokenLifetime after issue, at sign-in and at every
+// refresh, so it is renewed instead of trusted forever.
+func TestNoExpiresIn(t *testing.T) {
+	p := startProvider(t)
+	p.SetFaults(oidctest.Faults{OmitExpiresIn: true})
+	c := discover(t, config(p))
+	within := func(what string, before time.Time, got time.Time) {
+		t.Helper()
+		lo, hi := before.Add(oidc.DefaultAccessTokenLifetime), time.Now().Add(oidc.DefaultAccessTokenLifetime)
+		if got.Before(lo) || got.After(hi) {
+			t.Errorf("%s: expiry %v, want between %v and %v", what, got, lo, hi)
+		}
+	}
+	before := time.Now()
+	s, err := login(t, c, newFormBrowser("alice", "alice-pw"), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	within("sign-in", before, s.Tokens.Expiry)
+	before = time.Now()
+	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	within("refresh", before, r.Tokens.Expiry)
 }
 
 func TestRevokeAndEndSession(t *testing.T) {
@@ -586,7 +660,7 @@ func testRevokeAndEndSession(t *testing.T, flow oidctest.InvalidationFlow, ended
 			t.Errorf("%s is %v after revocation", tk.hint, st)
 		}
 	}
-	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("refresh after revocation: %v", err)
 	}
 
