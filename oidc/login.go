@@ -10,6 +10,8 @@ import (
 	"html"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -189,7 +191,8 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if opts.FreshLogin {
 		authOpts = append(authOpts, oauth2.SetAuthURLParam("max_age", strconv.Itoa(FreshLoginMaxAge)))
 	}
-	guard := &callbackGuard{state: state, startPath: startPathPrefix + randomString(), binding: randomString(), bindingAge: opts.Timeout}
+	guard := &callbackGuard{state: state, startPath: startPathPrefix + randomString(), binding: randomString(), bindingAge: opts.Timeout,
+		uid: os.Getuid(), peerUID: requestPeerUID}
 	ready := make(chan string, 1)
 	go func() {
 		select {
@@ -269,6 +272,8 @@ const bindingCookie = "ssotray_signin"
 // would redirect anyone asking for "/" to the full authorize URL (state,
 // nonce, PKCE challenge) and end the whole flow on a callback with a wrong
 // state. Every local account can reach 127.0.0.1, so the guard:
+//   - refuses connections from other users' programs where the system says
+//     who owns them (Linux);
 //   - answers "/" with 404; the authorize URL is reached only through a
 //     one-time, unguessable start path, and only by its first request;
 //   - sets a cookie on that first request and accepts a callback only with
@@ -280,6 +285,10 @@ type callbackGuard struct {
 	startPath  string        // "/start/<random>"
 	binding    string        // the cookie's value
 	bindingAge time.Duration // how long the cookie lives in the browser
+	uid        int           // this process's user
+	// peerUID says which user's program sent r; known is false where the
+	// system cannot tell.
+	peerUID func(r *http.Request) (uid int, known bool)
 
 	mu      sync.Mutex
 	started bool // the start path was used
@@ -295,6 +304,13 @@ func (g *callbackGuard) startURL(index string) string {
 
 func (g *callbackGuard) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// The start path is on the browser's command line, which other
+		// users can read; one who fetched it first would get the authorize
+		// URL and the cookie, and could sign the person in as themselves.
+		if uid, known := g.peerUID(r); known && uid != g.uid {
+			refuse(w, http.StatusForbidden, "This sign-in belongs to another user", "ssotray answers only the browser of the user who started the sign-in. Sign in from your own account.")
+			return
+		}
 		switch {
 		case r.URL.Path == g.startPath && r.Method == http.MethodGet:
 			if !g.claimStart() {
@@ -335,6 +351,20 @@ func (g *callbackGuard) callback(next http.Handler, w http.ResponseWriter, r *ht
 	}
 	g.mu.Unlock()
 	next.ServeHTTP(w, r)
+}
+
+// requestPeerUID is the user owning the client end of r's connection.
+func requestPeerUID(r *http.Request) (int, bool) {
+	la, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if la == nil {
+		return 0, false
+	}
+	local, err1 := netip.ParseAddrPort(la.String())
+	remote, err2 := netip.ParseAddrPort(r.RemoteAddr)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return loopbackPeerUID(local, remote)
 }
 
 // claimStart reports whether this is the first use of the start path.
