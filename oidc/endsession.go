@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
 	"time"
 )
@@ -55,6 +56,12 @@ func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx c
 	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {
 			http.NotFound(w, r)
+			return
+		}
+		// The redirect carries the ID token: not for other users' programs,
+		// where the system says who owns the connection (Linux).
+		if uid, known := requestPeerUID(r); known && uid != os.Getuid() {
+			refuse(w, http.StatusForbidden, "This sign-out belongs to another user", "ssotray answers only the browser of the user who is signing out.")
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
