@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -720,7 +721,16 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	}
 	// The save and the new session in one step, so a renewal of the last
 	// session finishing meanwhile cannot overwrite either.
+	replaced := []*tokenstore.Session{}
+	if mine, _ := c.current(); mine != nil {
+		replaced = append(replaced, mine)
+	}
 	c.store.locked(func(st tokenstore.Store) {
+		// What the keyring held is what the provider still honours (another
+		// process may have renewed it), and all that `ssotray login` knows.
+		if stored, err := st.Load(); err == nil {
+			replaced = append(replaced, stored)
+		}
 		notice := ""
 		if err := saveOrForget(st, s); err != nil {
 			notice = c.notStored(err)
@@ -731,7 +741,36 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		}
 		c.setSession(s, notice)
 	})
+	c.revokeReplaced(ctx, s, replaced)
 	return nil
+}
+
+// replacedRevokeWait bounds the revocation of a replaced session, which
+// delays the end of a sign-in.
+const replacedRevokeWait = 10 * time.Second
+
+// revokeReplaced takes back, at the provider, the tokens of the sessions a
+// new sign-in replaced: forgotten here, they would otherwise stay valid
+// there (a refresh token for 30 days) for whoever copied them. Best effort:
+// the new session is already in place, so a failure is only logged.
+func (c *Core) revokeReplaced(ctx context.Context, now *tokenstore.Session, replaced []*tokenstore.Session) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), replacedRevokeWait)
+	defer cancel()
+	var done []*tokenstore.Session
+	for _, old := range replaced {
+		if sameTokens(old, now) || slices.ContainsFunc(done, func(d *tokenstore.Session) bool { return sameTokens(d, old) && d.AccessToken == old.AccessToken }) {
+			continue
+		}
+		done = append(done, old)
+		// A session made with another server stays away from this one's endpoints.
+		m, ok := c.methods[Method(old.Method)]
+		if !ok || m.server() != old.Server {
+			continue
+		}
+		if _, errs := m.signOut(ctx, old, true); len(errs) > 0 {
+			c.deps.Logger.Warn("the session replaced by this sign-in could not be revoked at the provider; it stays valid there until it expires", "err", errors.Join(errs...))
+		}
+	}
 }
 
 // SignOutOptions adjust a sign-out.

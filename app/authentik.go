@@ -100,7 +100,7 @@ func (m *authentikMethod) refresh(ctx context.Context, old *tokenstore.Session) 
 	if err != nil {
 		return nil, err
 	}
-	r, err := c.Refresh(ctx, old.RefreshToken, old.Subject)
+	r, err := c.Refresh(ctx, old.RefreshToken, oidc.Previous{Subject: old.Subject, AuthTime: old.AuthTime, IDToken: old.IDToken})
 	if errors.Is(err, oidc.ErrSessionEnded) {
 		return nil, fmt.Errorf("%w (the identity provider refused to renew it)", errSessionEnded)
 	}

@@ -7,18 +7,30 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"sync"
+	"time"
 )
 
 // CanEndSession reports whether the provider advertises an end-session endpoint.
 func (c *Client) CanEndSession() bool { return c.meta.EndSessionEndpoint != "" }
 
+// maxEndSessionWindow bounds how long the loopback sign-out address
+// answers when ctx has no deadline.
+const maxEndSessionWindow = 2 * time.Minute
+
 // EndSession ends the person's browser session at the provider by opening
 // its end-session endpoint with id_token_hint. The browser is sent to a
-// one-shot loopback address that redirects there, so the ID token never
-// appears in a process's arguments (where other users of the machine could
-// read it). It returns once the browser has fetched the page, or with an
-// error when ctx ends first.
+// loopback address with an unguessable path that redirects there, so the ID
+// token never appears in a process's arguments (where other users of the
+// machine could read it). It returns once the address was first fetched, or
+// with an error when ctx ends first.
+//
+// The address keeps answering until ctx's deadline (at most
+// maxEndSessionWindow), not only its first request: its path is on the
+// browser's command line, and another local account that fetched it first
+// must not leave the person's browser with a dead address and the provider's
+// session alive.
 func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx context.Context, url string) error) error {
 	if c.meta.EndSessionEndpoint == "" {
 		return nil
@@ -41,25 +53,44 @@ func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx c
 	path := "/sign-out/" + randomString()
 	visited := make(chan struct{})
 	var once sync.Once
-	srv := &http.Server{Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv := &http.Server{ReadHeaderTimeout: 10 * time.Second, Handler: http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != path {
 			http.NotFound(w, r)
 			return
 		}
+		// The redirect carries the ID token: not for other users' programs,
+		// where the system says who owns the connection (Linux).
+		if uid, known := requestPeerUID(r); known && uid != os.Getuid() {
+			refuse(w, http.StatusForbidden, "This sign-out belongs to another user", "ssotray answers only the browser of the user who is signing out.")
+			return
+		}
+		w.Header().Set("Cache-Control", "no-store")
 		http.Redirect(w, r, target.String(), http.StatusFound)
 		once.Do(func() { close(visited) })
 	})}
 	go func() { _ = srv.Serve(l) }()
-	defer srv.Close()
+	window := maxEndSessionWindow
+	if d, ok := ctx.Deadline(); ok {
+		window = min(window, time.Until(d))
+	}
+	// Detached from ctx: callers cancel it as soon as EndSession returns,
+	// which is when the address must go on answering.
+	stop := time.AfterFunc(window, func() { _ = srv.Close() })
+	closeNow := func() {
+		stop.Stop()
+		_ = srv.Close()
+	}
 
 	local := "http://" + l.Addr().String() + path
 	if err := open(ctx, local); err != nil {
+		closeNow()
 		return &EndSessionError{URL: c.meta.EndSessionEndpoint, Err: err}
 	}
 	select {
 	case <-visited:
 		return nil
 	case <-ctx.Done():
+		closeNow()
 		return &EndSessionError{URL: c.meta.EndSessionEndpoint, Err: errors.New("the browser did not open the sign-out page in time")}
 	}
 }

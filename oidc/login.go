@@ -3,12 +3,15 @@ package oidc
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"html"
 	"net"
 	"net/http"
+	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"sync"
@@ -188,11 +191,16 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if opts.FreshLogin {
 		authOpts = append(authOpts, oauth2.SetAuthURLParam("max_age", strconv.Itoa(FreshLoginMaxAge)))
 	}
-	guard := &callbackGuard{state: state}
+	guard := &callbackGuard{state: state, startPath: startPathPrefix + randomString(), binding: randomString(), bindingAge: opts.Timeout,
+		uid: os.Getuid(), peerUID: requestPeerUID}
 	ready := make(chan string, 1)
 	go func() {
 		select {
-		case u := <-ready:
+		case index := <-ready:
+			// oauth2cli offers its index "/", which redirects to the authorize
+			// URL for anyone who asks; the person gets the one-time start path
+			// instead, and "/" answers 404 (see callbackGuard).
+			u := guard.startURL(index)
 			if opts.ShowURL != nil {
 				opts.ShowURL(u)
 			}
@@ -225,7 +233,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 		}
 		return nil, c.tokenEndpointError("completing the sign-in", err)
 	}
-	idt, err := c.verifyIDToken(ctx, tokensOf(tok).IDToken)
+	idt, err := c.verifyIDToken(ctx, c.tokensOf(tok).IDToken)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +252,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if opts.FreshLogin && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
 		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
-	return &Session{Tokens: tokensOf(tok), Profile: p}, nil
+	return &Session{Tokens: c.tokensOf(tok), Profile: p}, nil
 }
 
 func randomString() string {
@@ -253,38 +261,126 @@ func randomString() string {
 	return base64.RawURLEncoding.EncodeToString(b)
 }
 
-// callbackGuard stands in front of oauth2cli's handler: oauth2cli ends the
-// whole flow on a callback with a wrong state, so a stray or forged request
-// (another tab, a local port scanner) could abort a sign-in. Such requests
-// are answered here and never reach it.
+// startPathPrefix begins the one-time path the browser is sent to.
+const startPathPrefix = "/start/"
+
+// bindingCookie ties the callback to the browser that opened the start
+// path.
+const bindingCookie = "ssotray_signin"
+
+// callbackGuard stands in front of oauth2cli's handler, which on its own
+// would redirect anyone asking for "/" to the full authorize URL (state,
+// nonce, PKCE challenge) and end the whole flow on a callback with a wrong
+// state. Every local account can reach 127.0.0.1, so the guard:
+//   - refuses connections from other users' programs where the system says
+//     who owns them (Linux);
+//   - answers "/" with 404; the authorize URL is reached only through a
+//     one-time, unguessable start path, and only by its first request;
+//   - sets a cookie on that first request and accepts a callback only with
+//     it, so a code that comes back through another browser (someone who
+//     learned the state) cannot sign the person in as someone else;
+//   - answers stray callbacks itself, so they cannot abort the sign-in.
 type callbackGuard struct {
-	state  string
-	mu     sync.Mutex
-	perr   error
-	arrive bool // a callback with the right state came
+	state      string
+	startPath  string        // "/start/<random>"
+	binding    string        // the cookie's value
+	bindingAge time.Duration // how long the cookie lives in the browser
+	uid        int           // this process's user
+	// peerUID says which user's program sent r; known is false where the
+	// system cannot tell.
+	peerUID func(r *http.Request) (uid int, known bool)
+
+	mu      sync.Mutex
+	started bool // the start path was used
+	perr    error
+	arrive  bool // a callback with the right state came
+}
+
+// startURL is the one-time start URL on the listener behind index (oauth2cli's
+// "http://127.0.0.1:PORT/").
+func (g *callbackGuard) startURL(index string) string {
+	return strings.TrimSuffix(index, "/") + g.startPath
 }
 
 func (g *callbackGuard) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if r.URL.Path != CallbackPath {
-			next.ServeHTTP(w, r)
+		// The start path is on the browser's command line, which other
+		// users can read; one who fetched it first would get the authorize
+		// URL and the cookie, and could sign the person in as themselves.
+		if uid, known := g.peerUID(r); known && uid != g.uid {
+			refuse(w, http.StatusForbidden, "This sign-in belongs to another user", "ssotray answers only the browser of the user who started the sign-in. Sign in from your own account.")
 			return
 		}
-		q := r.URL.Query()
-		if q.Get("state") != g.state {
-			w.Header().Set("Content-Type", "text/html; charset=utf-8")
-			w.WriteHeader(http.StatusBadRequest)
-			fmt.Fprint(w, page("This link is not for the current sign-in", "ssotray ignored it and is still waiting for the sign-in it started. Go back to the sign-in tab, or start again from ssotray."))
-			return
+		switch {
+		case r.URL.Path == g.startPath && r.Method == http.MethodGet:
+			if !g.claimStart() {
+				// The person's own browser never asks twice: a second request
+				// is a reload, a copy of the link or another program.
+				refuse(w, http.StatusNotFound, "This sign-in link was already used", "Each sign-in link works once. If you did not just open it, another program on this computer got to it first: cancel the sign-in in ssotray and start again.")
+				return
+			}
+			http.SetCookie(w, &http.Cookie{Name: bindingCookie, Value: g.binding, Path: CallbackPath, MaxAge: int(g.bindingAge.Seconds()),
+				HttpOnly: true, SameSite: http.SameSiteLaxMode})
+			// oauth2cli's index builds the authorize URL from its config, so
+			// it stays the one source of it.
+			index := r.Clone(r.Context())
+			index.URL.Path, index.URL.RawPath = "/", ""
+			next.ServeHTTP(w, index)
+		case r.URL.Path == CallbackPath:
+			g.callback(next, w, r)
+		default:
+			refuse(w, http.StatusNotFound, "Nothing here", "This address only answers the sign-in ssotray started. Start the sign-in from ssotray.")
 		}
-		g.mu.Lock()
-		g.arrive = true
-		if code := q.Get("error"); code != "" {
-			g.perr = &ProviderError{Code: code, Description: q.Get("error_description")}
-		}
-		g.mu.Unlock()
-		next.ServeHTTP(w, r)
 	})
+}
+
+func (g *callbackGuard) callback(next http.Handler, w http.ResponseWriter, r *http.Request) {
+	q := r.URL.Query()
+	if subtle.ConstantTimeCompare([]byte(q.Get("state")), []byte(g.state)) != 1 {
+		refuse(w, http.StatusBadRequest, "This link is not for the current sign-in", "ssotray ignored it and is still waiting for the sign-in it started. Go back to the sign-in tab, or start again from ssotray.")
+		return
+	}
+	if c, err := r.Cookie(bindingCookie); err != nil || subtle.ConstantTimeCompare([]byte(c.Value), []byte(g.binding)) != 1 {
+		refuse(w, http.StatusBadRequest, "This sign-in was started in another browser", "ssotray accepts the sign-in only in the browser that opened its sign-in link, and ignored this one. Finish signing in in that browser, or start again from ssotray.")
+		return
+	}
+	g.mu.Lock()
+	g.arrive = true
+	if code := q.Get("error"); code != "" {
+		g.perr = &ProviderError{Code: code, Description: q.Get("error_description")}
+	}
+	g.mu.Unlock()
+	next.ServeHTTP(w, r)
+}
+
+// requestPeerUID is the user owning the client end of r's connection.
+func requestPeerUID(r *http.Request) (int, bool) {
+	la, _ := r.Context().Value(http.LocalAddrContextKey).(net.Addr)
+	if la == nil {
+		return 0, false
+	}
+	local, err1 := netip.ParseAddrPort(la.String())
+	remote, err2 := netip.ParseAddrPort(r.RemoteAddr)
+	if err1 != nil || err2 != nil {
+		return 0, false
+	}
+	return loopbackPeerUID(local, remote)
+}
+
+// claimStart reports whether this is the first use of the start path.
+func (g *callbackGuard) claimStart() bool {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	first := !g.started
+	g.started = true
+	return first
+}
+
+func refuse(w http.ResponseWriter, status int, title, text string) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	fmt.Fprint(w, page(title, text))
 }
 
 func (g *callbackGuard) called() bool {

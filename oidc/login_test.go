@@ -261,6 +261,9 @@ func TestLoginFailures(t *testing.T) {
 		{name: "wrong audience", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongAudience}, want: []string{"ID token was refused", "another client", "authentik.client_id"}},
 		{name: "expired ID token", faults: oidctest.Faults{IDToken: oidctest.IDTokenExpired}, want: []string{"ID token was refused", "expired", "clock"}},
 		{name: "nonce mismatch", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongNonce}, want: []string{"ID token was refused", "nonce"}},
+		{name: "several audiences without azp", faults: oidctest.Faults{IDToken: oidctest.IDTokenManyAudiencesNoAZP}, want: []string{"ID token was refused", "several clients (ssotray, another-app)", "azp"}},
+		{name: "several audiences, azp another client", faults: oidctest.Faults{IDToken: oidctest.IDTokenManyAudiencesOtherAZP}, want: []string{"ID token was refused", `issued to the client "another-app"`, "authentik.client_id"}},
+		{name: "issued in the future", faults: oidctest.Faults{IDToken: oidctest.IDTokenFutureIAT}, want: []string{"ID token was refused", "in the future", "clock"}},
 		{name: "alg none", faults: oidctest.Faults{IDToken: oidctest.IDTokenAlgNone}, want: []string{"ID token was refused", "not signed at all"}},
 		{name: "userinfo for another subject", faults: oidctest.Faults{UserinfoSubject: "someone-else"}, want: []string{"userinfo answer was refused", "different user"}},
 		{name: "error redirect", faults: oidctest.Faults{AuthorizeError: "access_denied"}, want: []string{"refused the sign-in: access_denied", "policy bindings"}},
@@ -387,7 +390,7 @@ func TestLoginCancelAndStrayRequests(t *testing.T) {
 			// Before the person signs in, something else hits the callback
 			// with a wrong or missing state, and a forged error.
 			for _, q := range []string{"?code=forged&state=wrong", "?code=forged", "?error=access_denied&state=wrong"} {
-				resp, err := http.Get(strings.TrimSuffix(u, "/") + "/callback" + q)
+				resp, err := http.Get(origin(t, u) + oidc.CallbackPath + q)
 				if err != nil {
 					return err
 				}
@@ -421,6 +424,108 @@ func TestLoginCancelAndStrayRequests(t *testing.T) {
 	})
 }
 
+// origin is scheme://host:port of u.
+func origin(t *testing.T, u string) string {
+	t.Helper()
+	pu, err := url.Parse(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pu.Scheme + "://" + pu.Host
+}
+
+// TestLoginStartPathIsOneTime: another local account polls the callback
+// port. It finds nothing at "/", nothing at the start path once the
+// person's browser used it, and a callback it brings from its own browser
+// (with the right state, as if it had learned it) is refused: the sign-in
+// completes as the person who started it.
+func TestLoginStartPathIsOneTime(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	alice, bob := newFormBrowser("alice", "alice-pw"), newFormBrowser("bob", "bob-pw")
+
+	type result struct {
+		s   *oidc.Session
+		err error
+	}
+	startc, shownc, done := make(chan string, 1), make(chan string, 1), make(chan result, 1)
+	go func() {
+		s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 20 * time.Second,
+			OpenBrowser: func(_ context.Context, u string) error { startc <- u; return nil },
+			ShowURL:     func(u string) { shownc <- u }})
+		done <- result{s, err}
+	}()
+	var start string
+	select {
+	case start = <-startc:
+	case r := <-done:
+		t.Fatalf("sign-in ended before the browser was opened: %v", r.err)
+	}
+	if shown := <-shownc; shown != start || !regexp.MustCompile(`^http://127\.0\.0\.1:\d+/start/[A-Za-z0-9_-]{43}$`).MatchString(start) {
+		t.Fatalf("the browser got %q and the person was shown %q, want the same one-time start URL", start, shown)
+	}
+	noFollow := func(b *formBrowser) *http.Client {
+		c := *b.client
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+		return &c
+	}
+	get := func(hc *http.Client, u string) *http.Response {
+		t.Helper()
+		resp, err := hc.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, _ = io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		return resp
+	}
+
+	// The attacker's poll before the person's browser came: "/" is nothing.
+	if resp := get(noFollow(bob), origin(t, start)+"/"); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+		t.Errorf("GET / answered %s, Location %q; want 404", resp.Status, resp.Header.Get("Location"))
+	}
+	// The person's browser takes the start path (its cookie lands in
+	// alice's jar) ...
+	first := get(noFollow(alice), start)
+	authorize := first.Header.Get("Location")
+	if first.StatusCode != http.StatusFound || !strings.HasPrefix(authorize, p.URL()) || !strings.Contains(authorize, "code_challenge_method=S256") {
+		t.Fatalf("start path answered %s to %q; want a redirect to the authorize URL", first.Status, authorize)
+	}
+	// ... and after it, the attacker finds nothing there either.
+	for _, u := range []string{start, origin(t, start) + "/", origin(t, start) + "/start/"} {
+		if resp := get(noFollow(bob), u); resp.StatusCode != http.StatusNotFound || resp.Header.Get("Location") != "" {
+			t.Errorf("the attacker's GET %s answered %s, Location %q; want 404", u, resp.Status, resp.Header.Get("Location"))
+		}
+	}
+	// Even holding the authorize URL (the state), the attacker's own sign-in
+	// comes back through a browser without the cookie and is turned away.
+	_ = bob.open(context.Background(), authorize)
+	if page := bob.lastPage(t); !strings.Contains(page, "started in another browser") {
+		t.Errorf("the attacker's callback was not refused; its browser shows %q", page)
+	}
+	// The person finishes in their browser and is signed in as themselves.
+	_ = alice.open(context.Background(), authorize)
+	select {
+	case r := <-done:
+		if r.err != nil {
+			t.Fatalf("the person's sign-in failed: %v", r.err)
+		}
+		if r.s.Profile.Username != "alice" {
+			t.Errorf("signed in as %q, want alice", r.s.Profile.Username)
+		}
+	case <-time.After(20 * time.Second):
+		t.Fatal("the sign-in did not complete")
+	}
+	if n := len(events(p, "token")); n != 1 {
+		t.Errorf("%d token requests, want only the person's", n)
+	}
+}
+
+// previous is what a refresh of s must agree with.
+func previous(s *oidc.Session) oidc.Previous {
+	return oidc.Previous{Subject: s.Profile.Subject, AuthTime: s.Profile.AuthTime, IDToken: s.Tokens.IDToken}
+}
+
 func TestRefresh(t *testing.T) {
 	p := startProvider(t)
 	c := discover(t, config(p))
@@ -428,32 +533,98 @@ func TestRefresh(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject)
+	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if r.Tokens.AccessToken == s.Tokens.AccessToken || r.Tokens.RefreshToken == s.Tokens.RefreshToken || r.Profile.Username != "alice" {
 		t.Errorf("refresh did not rotate: %v", r.Tokens)
 	}
-	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("reused rotated-out refresh token: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{OmitRefreshToken: true})
-	r2, err := c.Refresh(context.Background(), r.Tokens.RefreshToken, s.Profile.Subject)
+	r2, err := c.Refresh(context.Background(), r.Tokens.RefreshToken, previous(s))
 	if err != nil || r2.Tokens.RefreshToken != r.Tokens.RefreshToken {
 		t.Errorf("omitted refresh token not kept: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{RefuseRefresh: true})
-	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("refused refresh: %v", err)
 	}
 
 	p.SetFaults(oidctest.Faults{})
-	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, "another-subject"); err == nil || !strings.Contains(err.Error(), "different user") {
+	if _, err := c.Refresh(context.Background(), r2.Tokens.RefreshToken, oidc.Previous{Subject: "another-subject"}); err == nil || !strings.Contains(err.Error(), "different user") {
 		t.Errorf("refresh for another subject: %v", err)
 	}
+}
+
+// TestRefreshKeepsTheSignIn: a refreshed ID token must belong to the same
+// sign-in as the session (OpenID Connect Core 12.2) and pass the same
+// checks as the first one.
+func TestRefreshKeepsTheSignIn(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	for _, tt := range []struct {
+		fault oidctest.IDTokenFault
+		want  string // "" = the refresh is accepted
+	}{
+		{oidctest.IDTokenOK, ""},
+		{oidctest.IDTokenOtherAuthTime, "reports a login at"},
+		{oidctest.IDTokenNoAZP, `issued to "" (azp), but the session's to "ssotray"`},
+		{oidctest.IDTokenManyAudiencesNoAZP, "without naming the one it was issued to"},
+		{oidctest.IDTokenFutureIAT, "in the future"},
+	} {
+		t.Run(tt.fault.String(), func(t *testing.T) {
+			p.SetFaults(oidctest.Faults{})
+			s, err := login(t, c, b, 10*time.Second)
+			if err != nil {
+				t.Fatal(err)
+			}
+			b.lastPage(t)
+			p.SetFaults(oidctest.Faults{IDToken: tt.fault})
+			r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
+			switch {
+			case tt.want == "" && err != nil:
+				t.Fatalf("refresh refused: %v", err)
+			case tt.want == "" && r.Profile.AuthTime != s.Profile.AuthTime:
+				t.Errorf("auth_time %v after refresh, want %v", r.Profile.AuthTime, s.Profile.AuthTime)
+			case tt.want != "" && (err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "was refused")):
+				t.Errorf("refresh: %v, want a refusal saying %q", err, tt.want)
+			}
+		})
+	}
+}
+
+// TestNoExpiresIn: an access token issued without expires_in counts as
+// expiring DefaultAccessTokenLifetime after issue, at sign-in and at every
+// refresh, so it is renewed instead of trusted forever.
+func TestNoExpiresIn(t *testing.T) {
+	p := startProvider(t)
+	p.SetFaults(oidctest.Faults{OmitExpiresIn: true})
+	c := discover(t, config(p))
+	within := func(what string, before time.Time, got time.Time) {
+		t.Helper()
+		lo, hi := before.Add(oidc.DefaultAccessTokenLifetime), time.Now().Add(oidc.DefaultAccessTokenLifetime)
+		if got.Before(lo) || got.After(hi) {
+			t.Errorf("%s: expiry %v, want between %v and %v", what, got, lo, hi)
+		}
+	}
+	before := time.Now()
+	s, err := login(t, c, newFormBrowser("alice", "alice-pw"), 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	within("sign-in", before, s.Tokens.Expiry)
+	before = time.Now()
+	r, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
+	if err != nil {
+		t.Fatal(err)
+	}
+	within("refresh", before, r.Tokens.Expiry)
 }
 
 func TestRevokeAndEndSession(t *testing.T) {
@@ -489,7 +660,7 @@ func testRevokeAndEndSession(t *testing.T, flow oidctest.InvalidationFlow, ended
 			t.Errorf("%s is %v after revocation", tk.hint, st)
 		}
 	}
-	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, s.Profile.Subject); !errors.Is(err, oidc.ErrSessionEnded) {
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); !errors.Is(err, oidc.ErrSessionEnded) {
 		t.Errorf("refresh after revocation: %v", err)
 	}
 
@@ -529,6 +700,54 @@ func testRevokeAndEndSession(t *testing.T, flow oidctest.InvalidationFlow, ended
 			t.Errorf("end-session without a browser: %v", err)
 		}
 	})
+}
+
+// TestEndSessionOutlivesAnotherClient: another local account fetches the
+// sign-out address (it is on the browser's command line) before the
+// person's browser does; the browser still reaches the provider's
+// end-session.
+func TestEndSessionOutlivesAnotherClient(t *testing.T) {
+	p := startProviderWith(t, func(o *oidctest.Options) { o.InvalidationFlow = oidctest.UserLogoutInvalidation })
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	s, err := login(t, c, b, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.lastPage(t)
+	attacker := &http.Client{Timeout: 5 * time.Second, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var local string
+	open := func(_ context.Context, u string) error {
+		local = u
+		resp, err := attacker.Get(u)
+		if err != nil {
+			return err
+		}
+		resp.Body.Close()
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	if err := c.EndSession(ctx, s.Tokens.IDToken, open); err != nil {
+		t.Fatal(err)
+	}
+	// EndSession returned on the first fetch; the person's browser comes
+	// later and still gets the redirect.
+	_ = b.open(ctx, local)
+	if page := b.lastPage(t); strings.HasPrefix(page, "error:") {
+		t.Fatalf("the person's browser could not reach the sign-out address: %s", page)
+	}
+	if n := len(events(p, "end_session")); n != 1 {
+		t.Errorf("%d end-session requests reached the provider, want the browser's 1", n)
+	}
+	// The provider's session in the browser ended: the next sign-in asks
+	// for the password again.
+	if _, err := login(t, c, b, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if forms := len(events(p, "login_form")); forms != 2 {
+		t.Errorf("%d login forms, want 2 (the browser session was not ended)", forms)
+	}
 }
 
 func TestTokensNeverPrint(t *testing.T) {

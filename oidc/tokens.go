@@ -20,7 +20,9 @@ type Tokens struct {
 	AccessToken  string
 	RefreshToken string
 	IDToken      string
-	Expiry       time.Time // of the access token; zero if the provider did not say
+	// Expiry of the access token; DefaultAccessTokenLifetime after issue
+	// when the provider did not say.
+	Expiry time.Time
 }
 
 func (t Tokens) String() string {
@@ -76,6 +78,7 @@ type claims struct {
 	Email             string   `json:"email"`
 	Groups            []string `json:"groups"`
 	AuthTime          int64    `json:"auth_time"`
+	AZP               string   `json:"azp"`
 }
 
 func (c *Client) verifier() *gooidc.IDTokenVerifier {
@@ -93,7 +96,7 @@ func (c *Client) verifyIDToken(ctx context.Context, raw string) (*gooidc.IDToken
 	}
 	idt, err := c.verifier().Verify(c.ctx(ctx), raw)
 	if err == nil {
-		return idt, nil
+		return idt, c.checkIssued(idt)
 	}
 	msg := err.Error()
 	var expired *gooidc.TokenExpiredError
@@ -116,6 +119,30 @@ func (c *Client) verifyIDToken(ctx context.Context, raw string) (*gooidc.IDToken
 		return nil, &RejectedError{What: "ID token", Why: "its signature does not match the provider's published keys"}
 	}
 	return nil, &RejectedError{What: "ID token", Why: msg}
+}
+
+// iatSkew is how far ahead of this computer's clock the provider's may be
+// when an ID token says when it was issued.
+const iatSkew = 5 * time.Minute
+
+// checkIssued adds the ID-token checks of OpenID Connect Core 3.1.3.7 that
+// go-oidc leaves to the caller, on claims go-oidc has verified: with several
+// audiences azp must name this client (and if present it must anyway), and
+// the token must not be issued in the future.
+func (c *Client) checkIssued(idt *gooidc.IDToken) error {
+	var ic claims
+	if err := idt.Claims(&ic); err != nil {
+		return &RejectedError{What: "ID token", Why: "its claims cannot be read: " + err.Error()}
+	}
+	switch {
+	case len(idt.Audience) > 1 && ic.AZP == "":
+		return &RejectedError{What: "ID token", Why: fmt.Sprintf("it is meant for several clients (%s) without naming the one it was issued to (azp)", strings.Join(idt.Audience, ", "))}
+	case ic.AZP != "" && ic.AZP != c.cfg.ClientID:
+		return &RejectedError{What: "ID token", Why: fmt.Sprintf("it was issued to the client %q (azp), not to %q; check authentik.client_id", ic.AZP, c.cfg.ClientID)}
+	case idt.IssuedAt.After(c.cfg.Now().Add(iatSkew)):
+		return &RejectedError{What: "ID token", Why: fmt.Sprintf("it says it was issued at %s, in the future; if this computer's clock is wrong, correct it", idt.IssuedAt.Format(time.RFC3339))}
+	}
+	return nil
 }
 
 func (c *Client) hmacOnly() bool {
@@ -187,10 +214,19 @@ func fill(dst *string, v string) {
 	}
 }
 
+// Previous is the session a refresh continues. A refreshed ID token must
+// name the same user, the same authorized party (azp) and the same original
+// authentication (auth_time) as it (OpenID Connect Core 12.2): anything else
+// is a token for another sign-in.
+type Previous struct {
+	Subject  string
+	AuthTime time.Time // of the session; zero when the provider sent none
+	IDToken  string    // the session's ID token, whose azp is compared
+}
+
 // Refresh exchanges the refresh token for new tokens. A refused refresh
-// returns ErrSessionEnded; subject is the signed-in user, which a new ID
-// token must still name.
-func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Session, error) {
+// returns ErrSessionEnded.
+func (c *Client) Refresh(ctx context.Context, refreshToken string, prev Previous) (*Session, error) {
 	if refreshToken == "" {
 		return nil, ErrSessionEnded
 	}
@@ -206,14 +242,17 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Se
 	}
 	// When the response leaves the refresh token out (Authentik does when it
 	// does not rotate), x/oauth2 keeps the one sent.
-	out := &Session{Tokens: tokensOf(tok)}
+	out := &Session{Tokens: c.tokensOf(tok)}
 	if out.Tokens.IDToken != "" {
 		idt, err := c.verifyIDToken(ctx, out.Tokens.IDToken)
 		if err != nil {
 			return nil, err
 		}
-		if idt.Subject != subject {
+		if idt.Subject != prev.Subject {
 			return nil, &RejectedError{What: "refreshed ID token", Why: "it names a different user than the one signed in"}
+		}
+		if err := c.sameSignIn(ctx, idt, prev); err != nil {
+			return nil, err
 		}
 		p, err := c.profile(ctx, idt, nil)
 		if err != nil {
@@ -224,9 +263,49 @@ func (c *Client) Refresh(ctx context.Context, refreshToken, subject string) (*Se
 	return out, nil
 }
 
-func tokensOf(tok *oauth2.Token) Tokens {
+// sameSignIn compares a refreshed ID token with the session it renews.
+func (c *Client) sameSignIn(ctx context.Context, idt *gooidc.IDToken, prev Previous) error {
+	var now claims
+	if err := idt.Claims(&now); err != nil {
+		return &RejectedError{What: "refreshed ID token", Why: "its claims cannot be read: " + err.Error()}
+	}
+	if !prev.AuthTime.IsZero() && now.AuthTime != 0 && now.AuthTime != prev.AuthTime.Unix() {
+		return &RejectedError{What: "refreshed ID token", Why: fmt.Sprintf("it reports a login at %s, but the session's was at %s (a token from another sign-in)",
+			time.Unix(now.AuthTime, 0).Format(time.RFC3339), prev.AuthTime.Format(time.RFC3339))}
+	}
+	if prev.IDToken == "" {
+		return nil
+	}
+	// The session's ID token was verified when it was stored; go-oidc reads
+	// it again (expired by now, which is fine). If the provider has since
+	// rotated its keys it cannot be read, and the new token's azp was
+	// checked against the client ID already.
+	old, err := c.provider.Verifier(&gooidc.Config{ClientID: c.cfg.ClientID, Now: c.cfg.Now, SkipExpiryCheck: true}).Verify(c.ctx(ctx), prev.IDToken)
+	if err != nil {
+		return nil
+	}
+	var was claims
+	if err := old.Claims(&was); err != nil {
+		return nil
+	}
+	if was.AZP != now.AZP {
+		return &RejectedError{What: "refreshed ID token", Why: fmt.Sprintf("it was issued to %q (azp), but the session's to %q (a token from another sign-in)", now.AZP, was.AZP)}
+	}
+	return nil
+}
+
+// DefaultAccessTokenLifetime is assumed for an access token the provider
+// issued without expires_in: such a token is renewed (or, without a refresh
+// token, given up) this soon, instead of being trusted forever.
+const DefaultAccessTokenLifetime = 5 * time.Minute
+
+func (c *Client) tokensOf(tok *oauth2.Token) Tokens {
 	id, _ := tok.Extra("id_token").(string)
-	return Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: id, Expiry: tok.Expiry}
+	expiry := tok.Expiry
+	if expiry.IsZero() {
+		expiry = c.cfg.Now().Add(DefaultAccessTokenLifetime)
+	}
+	return Tokens{AccessToken: tok.AccessToken, RefreshToken: tok.RefreshToken, IDToken: id, Expiry: expiry}
 }
 
 // tokenEndpointError explains a failed token request.

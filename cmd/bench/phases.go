@@ -229,7 +229,7 @@ func (b *bench) refresh(ctx context.Context) {
 				rt, err = d.refresh(ctx, rt)
 			case "oidc":
 				var s *oidc.Session
-				if s, err = oc.Refresh(ctx, chain.RefreshToken, chain.Subject); err == nil {
+				if s, err = oc.Refresh(ctx, chain.RefreshToken, oidc.Previous{Subject: chain.Subject, AuthTime: chain.AuthTime, IDToken: chain.IDToken}); err == nil {
 					chain.RefreshToken, chain.AccessToken, chain.IDToken = s.Tokens.RefreshToken, s.Tokens.AccessToken, s.Tokens.IDToken
 				}
 			case "keyring":

@@ -54,7 +54,7 @@ func BenchmarkRefresh(b *testing.B) {
 	ctx := context.Background()
 	rt := s.RefreshToken
 	for b.Loop() {
-		ns, err := c.Refresh(ctx, rt, s.Subject)
+		ns, err := c.Refresh(ctx, rt, oidc.Previous{Subject: s.Subject, AuthTime: s.AuthTime, IDToken: s.IDToken})
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -199,6 +199,9 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 	// The library counts down from the moment the token was stored; Authentik
 	// reports the configured validity.
 	body["expires_in"] = int64(p.cfg.accessTokenLifetime.Seconds())
+	if f.OmitExpiresIn {
+		delete(body, "expires_in")
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Pragma", "no-cache")

@@ -35,6 +35,9 @@ type Faults struct {
 	IDToken IDTokenFault
 	// UserinfoSubject, if set, is the "sub" userinfo answers with.
 	UserinfoSubject string
+	// OmitExpiresIn leaves expires_in out of token responses, as generic
+	// providers may (RFC 6749 only recommends it).
+	OmitExpiresIn bool
 	// AuthorizeError, if set, is sent back to the (valid) redirect_uri as
 	// error=<this> with error_description and state, without a login form.
 	AuthorizeError string
@@ -51,6 +54,15 @@ const (
 	IDTokenExpired                    // exp an hour ago
 	IDTokenWrongNonce                 // nonce that the client never sent
 	IDTokenAlgNone                    // header alg "none", empty signature
+	// IDTokenManyAudiencesNoAZP: aud names the client and another one, and
+	// azp is missing.
+	IDTokenManyAudiencesNoAZP
+	// IDTokenManyAudiencesOtherAZP: aud names the client and another one,
+	// and azp names the other one.
+	IDTokenManyAudiencesOtherAZP
+	IDTokenNoAZP         // azp left out (one audience: still a valid token)
+	IDTokenFutureIAT     // iat an hour ahead (exp after it)
+	IDTokenOtherAuthTime // auth_time an hour before the real one
 )
 
 func (f IDTokenFault) String() string {
@@ -69,6 +81,16 @@ func (f IDTokenFault) String() string {
 		return "wrong-nonce"
 	case IDTokenAlgNone:
 		return "alg-none"
+	case IDTokenManyAudiencesNoAZP:
+		return "many-audiences-no-azp"
+	case IDTokenManyAudiencesOtherAZP:
+		return "many-audiences-other-azp"
+	case IDTokenNoAZP:
+		return "no-azp"
+	case IDTokenFutureIAT:
+		return "future-iat"
+	case IDTokenOtherAuthTime:
+		return "other-auth-time"
 	default:
 		return fmt.Sprintf("IDTokenFault(%d)", int(f))
 	}
@@ -118,6 +140,23 @@ func (p *Provider) remintIDToken(raw string, f Faults, accessToken string) (stri
 		claims["auth_time"] = now.Add(-2 * time.Hour).Unix()
 	case IDTokenWrongNonce:
 		claims["nonce"] = "not-your-nonce-" + randomID()
+	case IDTokenManyAudiencesNoAZP:
+		claims["aud"] = []string{clientID, "another-app"}
+		delete(claims, "azp")
+	case IDTokenManyAudiencesOtherAZP:
+		claims["aud"] = []string{clientID, "another-app"}
+		claims["azp"] = "another-app"
+	case IDTokenNoAZP:
+		delete(claims, "azp")
+	case IDTokenFutureIAT:
+		claims["iat"] = now.Add(time.Hour).Unix()
+		claims["exp"] = now.Add(time.Hour + p.cfg.idTokenLifetime).Unix()
+	case IDTokenOtherAuthTime:
+		if n, ok := claims["auth_time"].(json.Number); ok {
+			if at, err := n.Int64(); err == nil {
+				claims["auth_time"] = at - int64(time.Hour.Seconds())
+			}
+		}
 	}
 	payload, err = json.Marshal(claims)
 	if err != nil {
