@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/navidrome"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/oidc"
@@ -115,6 +116,11 @@ func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
 	}
 	if d.Keyring != nil {
 		fs = append(fs, Keyring(d.Keyring))
+	}
+	if cfg.Kiosk.Enabled && launch.KioskBrowser(cfg.BrowserCommand) != nil {
+		// The desktop's opener would do for a person's own machine, not for
+		// a shared one (see launch.KioskBrowser).
+		return append(fs, Finding{Level: Fail, Check: "browser", Detail: launch.KioskBrowserProblem, Fix: launch.KioskBrowserFix})
 	}
 	return append(fs, Browser(cfg.BrowserCommand, d.LookPath))
 }
