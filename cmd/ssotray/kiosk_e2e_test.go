@@ -246,3 +246,36 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		t.Errorf("doctor --kiosk without browser_command: %+v", r)
 	}
 }
+
+// TestStartedProgramsGetNoSsotrayVariables: the desktop's opener (here a
+// stand-in xdg-open that writes down its environment) never sees the
+// SSOTRAY_* variables, the client secret above all; ssotray itself still
+// reads them.
+func TestStartedProgramsGetNoSsotrayVariables(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	cfg, _ := os.ReadFile(w.config)
+	cfg = regexp.MustCompile(`(?m)^browser_command: .*\n`).ReplaceAll(cfg, nil)
+	cfg = regexp.MustCompile(`(?m)^  client_id: .*\n`).ReplaceAll(cfg, nil) // from the environment
+	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	dump := filepath.Join(dir, "env")
+	if err := os.WriteFile(filepath.Join(dir, "xdg-open"), []byte("#!/bin/sh\nenv > "+dump+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	r := w.run([]string{"PATH=" + dir + ":" + os.Getenv("PATH"), "SSOTRAY_AUTHENTIK_CLIENT_ID=ssotray", "SSOTRAY_AUTHENTIK_CLIENT_SECRET=not-for-the-browser"}, "login", "--timeout", "3s")
+	env, err := os.ReadFile(dump)
+	if err != nil {
+		t.Fatalf("xdg-open was not run: %v\n%+v", err, r)
+	}
+	if strings.Contains(string(env), "SSOTRAY_") || strings.Contains(string(env), "not-for-the-browser") {
+		t.Errorf("xdg-open got ssotray's variables:\n%s", env)
+	}
+	if len(w.events("authorize")) != 0 {
+		t.Errorf("nobody opened the page, yet: %v", w.events("authorize"))
+	}
+	if !strings.Contains(r.stderr, "no sign-in arrived from the browser within 3s") {
+		t.Errorf("login without a browser: %+v (the client ID from the environment was not used?)", r)
+	}
+}
