@@ -6,7 +6,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
@@ -126,7 +125,9 @@ func TestCloseAllEndsOrphansOfAnExitedLauncher(t *testing.T) {
 	t.Cleanup(func() {
 		for _, p := range got {
 			if pid, err := strconv.Atoi(p); err == nil && alive(p) {
-				_ = syscall.Kill(pid, syscall.SIGKILL)
+				if proc, err := os.FindProcess(pid); err == nil {
+					_ = proc.Kill()
+				}
 			}
 		}
 	})
