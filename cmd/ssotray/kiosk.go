@@ -3,6 +3,7 @@ package main
 import (
 	"log/slog"
 	"os"
+	"runtime"
 
 	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/proctree"
@@ -12,7 +13,13 @@ import (
 // followed as a tree (with ssotray as the child subreaper, so orphans stay
 // its descendants) and recorded in the user's runtime directory; what a
 // crashed kiosk left running is closed first.
+//
+// Elsewhere than Linux (no /proc) the browser's own process group is ended,
+// as before.
 func kioskBrowser(command []string, getenv func(string) string, logger *slog.Logger) *launch.Browser {
+	if runtime.GOOS != "linux" {
+		return launch.NewBrowser(command)
+	}
 	t := &proctree.Tracker{Table: proctree.ProcFS{}, Kill: proctree.OS{}}
 	if err := proctree.BecomeSubreaper(); err != nil {
 		logger.Warn("kiosk: browsers are followed by process group and parent only", "err", err)
