@@ -91,9 +91,11 @@ type Deps struct {
 	Logger     *slog.Logger // nil means discard
 	// Kiosk applies the shared-machine rules: every Authentik sign-in asks
 	// for the password again, and sign-out closes the browsers ssotray
-	// started (CloseBrowsers).
-	Kiosk         bool
-	CloseBrowsers func()
+	// started (CloseBrowsers) before anything else.
+	Kiosk bool
+	// CloseBrowsers ends every process of the browsers ssotray started and
+	// returns once none runs; its error says what still runs.
+	CloseBrowsers func() error
 	// RenewLock keeps renewals of the stored session to one at a time
 	// across processes (app/renewlock). nil: one at a time within this
 	// process only, which is right for a store no other process sees (the
@@ -781,9 +783,10 @@ type SignOutOptions struct {
 	Reason string
 }
 
-// browserGrace is how long a kiosk sign-out leaves the browser to finish the
-// provider's end-session page before closing it.
-const browserGrace = 3 * time.Second
+// kioskRevokeWait bounds a kiosk sign-out's revocation: the screen is back
+// and the browsers are closed already, so a slow provider must not hold a
+// kiosk that the signals end, nor keep the tokens' fate unknown for long.
+const kioskRevokeWait = 5 * time.Second
 
 // ForgetError means the session could not be removed from the keyring: the
 // person would still be signed in at the next start.
@@ -838,9 +841,22 @@ func (r SignOutReport) after(reason string) string {
 // the browser session there, and reports what was done. A *ForgetError
 // means it is still stored here; other errors are what could not be done at
 // the server.
+//
+// In a kiosk the browsers are closed right after the session is forgotten,
+// before the provider is asked anything: with private windows the browser
+// session dies with them, whatever the provider's invalidation flow, so no
+// end-session page is opened. The revocation that follows is bounded by
+// kioskRevokeWait and does not hold up the next person's sign-in.
 func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport, error) {
 	c.signOutMu.Lock()
-	defer c.signOutMu.Unlock()
+	held := true
+	release := func() {
+		if held {
+			held = false
+			c.signOutMu.Unlock()
+		}
+	}
+	defer release()
 	s, _ := c.current()
 	if s == nil {
 		// Sign-out needs no Restore (which might refresh first).
@@ -880,6 +896,27 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport,
 		c.setSession(nil, opts.Reason)
 	})
 	unlock()
+	c.mu.Lock()
+	gen := c.gen
+	c.mu.Unlock()
+	if c.deps.Kiosk {
+		if c.deps.CloseBrowsers != nil {
+			began := c.deps.Now()
+			c.deps.Logger.Info("kiosk sign-out: closing the browsers")
+			if err := c.deps.CloseBrowsers(); err != nil {
+				c.deps.Logger.Error("kiosk sign-out: browsers left running", "err", err)
+				problems = append(problems, err)
+			} else {
+				report.BrowsersClosed = true
+				c.deps.Logger.Info("kiosk sign-out: browsers closed", "took", c.deps.Now().Sub(began))
+			}
+		}
+		release() // the next person may sign in: what is left is the last one's tokens
+		opts.Local = true
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, kioskRevokeWait)
+		defer cancel()
+	}
 	// A session made with another server stays away from this one's endpoints.
 	if m, ok := c.methods[Method(s.Method)]; ok && m.server() == s.Server {
 		r, errs := m.signOut(ctx, newest, opts.Local)
@@ -891,23 +928,12 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport,
 			problems = append(problems, errs...)
 		}
 	}
-	// After the end-session page (which needs the browser): nothing of this
-	// person's browsing stays open for the next one. EndSession returns once
-	// the browser has taken the redirect; the grace lets it reach the
-	// provider before it is closed.
-	if c.deps.Kiosk && c.deps.CloseBrowsers != nil {
-		if !opts.Local {
-			<-c.deps.After(browserGrace)
-		}
-		c.deps.CloseBrowsers()
-		report.BrowsersClosed = true
-	}
 	err := errors.Join(problems...)
-	// Unless someone signed in meanwhile, or the session is still in the
-	// keyring, the sign-in screen says it too.
+	// Unless someone signed in (or began to) meanwhile, or the session is
+	// still in the keyring, the sign-in screen says it too.
 	var forget *ForgetError
 	c.change(func() {
-		if c.session == nil && !errors.As(err, &forget) {
+		if c.session == nil && c.gen == gen && c.status.State == SignedOut && !errors.As(err, &forget) {
 			c.status.Notice = report.after(cmp.Or(opts.Reason, "Signed out here."))
 		}
 	})

@@ -32,7 +32,11 @@ type fakeMethod struct {
 	// refreshStarted and refreshGo hold a refresh in the middle.
 	refreshStarted, refreshGo chan struct{}
 	expiresIn                 time.Duration
-	now                       func() time.Time
+	// signOutStarted, when set, gets the context of each sign-out at the
+	// server, which then hangs until that context ends.
+	signOutStarted chan context.Context
+	signOutGo      chan struct{}
+	now            func() time.Time
 }
 
 func (f *fakeMethod) server() string { return f.srv }
@@ -86,7 +90,14 @@ func (f *fakeMethod) refresh(_ context.Context, s *tokenstore.Session) (*tokenst
 	return &ns, nil
 }
 
-func (f *fakeMethod) signOut(_ context.Context, s *tokenstore.Session, local bool) (SignOutReport, []error) {
+func (f *fakeMethod) signOut(ctx context.Context, s *tokenstore.Session, local bool) (SignOutReport, []error) {
+	if f.signOutStarted != nil {
+		f.signOutStarted <- ctx
+		select { // a provider that does not answer, until the test lets it
+		case <-ctx.Done():
+		case <-f.signOutGo:
+		}
+	}
 	f.signOuts = append(f.signOuts, local)
 	f.revoked = append(f.revoked, s.RefreshToken)
 	return SignOutReport{Revoked: true, PageOpened: !local}, nil
@@ -462,43 +473,102 @@ func TestExtrasNeverOutliveTheirPerson(t *testing.T) {
 	}
 }
 
-func TestKioskSignOutClosesBrowsers(t *testing.T) {
+// A kiosk sign-out closes the browsers first, opens no end-session page
+// (the private windows it would need are gone), and the desktop sign-out
+// closes nothing.
+func TestKioskSignOutClosesBrowsersFirst(t *testing.T) {
 	for _, kiosk := range []bool{false, true} {
 		c, f, _ := newTestCore(t, tokenstore.NewMemory())
 		var order []string
 		c.deps.Kiosk = kiosk
-		graces := 0
 		c.deps.After = func(d time.Duration) <-chan time.Time {
-			graces++
-			ch := make(chan time.Time, 1)
-			ch <- time.Time{}
-			return ch
+			t.Errorf("kiosk %v: the sign-out waited %s for something", kiosk, d)
+			return nil
 		}
-		c.deps.CloseBrowsers = func() { order = append(order, fmt.Sprintf("close after %d sign-outs", len(f.signOuts))) }
+		c.deps.CloseBrowsers = func() error {
+			order = append(order, fmt.Sprintf("close after %d sign-outs at the server, state %v", len(f.signOuts), c.Status().State))
+			return nil
+		}
 		_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
-		if _, err := c.SignOut(context.Background(), SignOutOptions{}); err != nil {
+		report, err := c.SignOut(context.Background(), SignOutOptions{})
+		if err != nil {
 			t.Fatal(err)
 		}
-		want := ""
+		want, local := "", false
 		if kiosk {
-			want = "close after 1 sign-outs" // the end-session page needs the browser first
+			want, local = "close after 0 sign-outs at the server, state signed out", true
 		}
 		if got := strings.Join(order, ","); got != want {
 			t.Errorf("kiosk %v: %q, want %q", kiosk, got, want)
 		}
-		if kiosk && graces != 1 {
-			t.Errorf("kiosk sign-out gave the browser %d grace periods, want 1", graces)
+		if len(f.signOuts) != 1 || f.signOuts[0] != local {
+			t.Errorf("kiosk %v: sign-outs at the server (local?) %v, want [%v]", kiosk, f.signOuts, local)
 		}
+		if report.BrowsersClosed != kiosk {
+			t.Errorf("kiosk %v: report %+v", kiosk, report)
+		}
+	}
+}
+
+// A kiosk whose browsers would not end says so rather than claim it.
+func TestKioskSignOutSaysWhenBrowsersStayOpen(t *testing.T) {
+	c, _, _ := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.CloseBrowsers = func() error { return errors.New("browser processes 4242 still run 2.5s after they were told to end") }
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	report, err := c.SignOut(context.Background(), SignOutOptions{})
+	if report.BrowsersClosed || err == nil || !strings.Contains(err.Error(), "4242 still run") {
+		t.Errorf("report %+v, err %v", report, err)
+	}
+}
+
+// The revocation of a kiosk sign-out has a short deadline, and the next
+// person's sign-in does not wait for it.
+func TestKioskRevocationIsShortAndHoldsNobody(t *testing.T) {
+	c, f, _ := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.CloseBrowsers = func() error { return nil }
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	f.signOutStarted, f.signOutGo = make(chan context.Context, 1), make(chan struct{})
+	signedOut := make(chan struct{})
+	go func() { _, _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
+	ctx := <-f.signOutStarted
+	if d, ok := ctx.Deadline(); !ok || time.Until(d) > kioskRevokeWait {
+		t.Errorf("the revocation's deadline is %v (%v), want within %s", d, ok, kioskRevokeWait)
+	}
+	if st := c.Status().State; st != SignedOut {
+		t.Errorf("the screen waits for the revocation: state %v", st)
+	}
+	f.user = "bob"
+	f.signOutStarted = nil
+	done := make(chan error, 1)
+	go func() { done <- c.SignIn(context.Background(), Authentik, SignInOptions{}) }()
+	select {
+	case err := <-done:
+		if err != nil || c.Status().Profile.Username != "bob" {
+			t.Errorf("the next sign-in: %v, %+v", err, c.Status())
+		}
+	case <-time.After(kioskRevokeWait / 2):
+		t.Error("the next sign-in waited for the last person's revocation")
+	}
+	close(f.signOutGo)
+	<-signedOut
+	// The revocation ending later does not cover the new person's screen.
+	if st := c.Status(); st.State != SignedIn || st.Notice != "" {
+		t.Errorf("after the late revocation: %+v", st)
 	}
 }
 
 func TestSignInWaitsForASignOutUnderWay(t *testing.T) {
 	c, f, _ := newTestCore(t, tokenstore.NewMemory())
 	c.deps.Kiosk = true
-	grace := make(chan time.Time)
-	c.deps.After = func(time.Duration) <-chan time.Time { return grace }
+	closing := make(chan struct{})
 	var closedAt []int
-	c.deps.CloseBrowsers = func() { closedAt = append(closedAt, len(f.signOuts)) }
+	c.deps.CloseBrowsers = func() error {
+		<-closing
+		closedAt = append(closedAt, len(f.signOuts))
+		return nil
+	}
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 	signedOut := make(chan struct{})
 	go func() { _, _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
@@ -514,7 +584,7 @@ func TestSignInWaitsForASignOutUnderWay(t *testing.T) {
 		t.Fatal("the sign-in ran during the sign-out")
 	case <-time.After(100 * time.Millisecond):
 	}
-	grace <- time.Time{}
+	close(closing)
 	<-signedOut
 	<-signedIn
 	if len(closedAt) != 1 || c.Status().State != SignedIn {

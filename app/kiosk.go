@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 )
@@ -22,8 +23,13 @@ const kioskTick = time.Second
 // after kiosk.session_limit, for as long as ctx lives. In the last 30 s
 // before an idle sign-out Status.Countdown says how long is left; StillHere
 // starts the wait again.
+//
+// When idle cannot be read, the watch fails closed: it counts input in
+// ssotray's own window (WindowInput) until the display answers again, so a
+// broken idle source can never keep a session open for good.
 func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 	k := c.deps.Config.Kiosk
+	failing := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -41,11 +47,20 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out: a session on this machine lasts at most %s.", limit)})
 			continue
 		}
-		reading, err := idle.Idle()
-		if err != nil {
-			continue // no idle time: the session limit still applies
+		var idleFor time.Duration
+		if reading, err := idle.Idle(); err == nil {
+			if failing {
+				failing = false
+				c.deps.Logger.Info("kiosk: the display tells its idle time again")
+			}
+			idleFor = c.idleSince(reading)
+		} else {
+			if !failing {
+				failing = true
+				c.deps.Logger.Warn("kiosk: the display's idle time cannot be read; only input in ssotray's window counts until it can", "err", err)
+			}
+			idleFor, _ = c.WindowInput().Idle()
 		}
-		idleFor := c.idleSince(reading)
 		timeout := time.Duration(k.IdleTimeout)
 		if idleFor >= timeout {
 			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out after %s without activity.", timeout)})
@@ -112,4 +127,20 @@ func (w windowInput) Idle() (time.Duration, error) {
 	}
 	c.mu.Unlock()
 	return c.deps.Now().Sub(last), nil
+}
+
+// EndKiosk is a kiosk's last act before the process exits (a signal, the
+// session ending): the person is signed out as by the button, and the
+// browsers are closed even when nobody is signed in (a sign-in left
+// half-way). Outside a kiosk it does nothing.
+func (c *Core) EndKiosk(ctx context.Context) {
+	if !c.deps.Kiosk {
+		return
+	}
+	_, err := c.SignOut(ctx, SignOutOptions{Reason: "Signed out: ssotray was closed."})
+	if errors.Is(err, ErrNotSignedIn) && c.deps.CloseBrowsers != nil {
+		if err := c.deps.CloseBrowsers(); err != nil {
+			c.deps.Logger.Error("kiosk: browsers left running at exit", "err", err)
+		}
+	}
 }

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -118,5 +119,118 @@ func TestWatchKioskOnWindowInput(t *testing.T) {
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
 	if st := check(time.Minute); st.State != SignedIn || st.Countdown != 0 {
 		t.Errorf("a minute after the next sign-in: %+v", st)
+	}
+}
+
+// brokenIdle is an idle source that fails until told otherwise.
+type brokenIdle struct {
+	fakeIdle
+	broken bool
+}
+
+func (b *brokenIdle) Idle() (time.Duration, error) {
+	b.mu.Lock()
+	broken := b.broken
+	b.mu.Unlock()
+	if broken {
+		return 0, errors.New("reading the X idle time: connection closed")
+	}
+	return b.fakeIdle.Idle()
+}
+
+func (b *brokenIdle) fail(on bool) { b.mu.Lock(); b.broken = on; b.mu.Unlock() }
+
+// When the display's idle time cannot be read, the idle sign-out still
+// comes (fail closed): input in ssotray's window is what counts then.
+func TestWatchKioskFailsClosed(t *testing.T) {
+	tests := []struct {
+		name string
+		// input: input in the window this long after the sign-in (0: none).
+		input     time.Duration
+		advance   []time.Duration // the checks, after the sign-in
+		wantState State
+		countdown time.Duration // after the last check
+	}{
+		{name: "broken from the start, no input", advance: []time.Duration{4 * time.Minute, time.Minute}, wantState: SignedOut},
+		{name: "countdown from window input", advance: []time.Duration{4*time.Minute + 40*time.Second}, wantState: SignedIn, countdown: 20 * time.Second},
+		{name: "window input keeps the session", input: 3 * time.Minute, advance: []time.Duration{3 * time.Minute, time.Minute}, wantState: SignedIn},
+		{name: "window input, then none", input: time.Minute, advance: []time.Duration{time.Minute, 4 * time.Minute, time.Minute}, wantState: SignedOut},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, _, clk := newTestCore(t, tokenstore.NewMemory())
+			c.deps.Kiosk = true
+			c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
+			idle := &brokenIdle{broken: true}
+			check := watchKiosk(t, c, clk, idle)
+			_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+			var st Status
+			elapsed := time.Duration(0)
+			for _, d := range tt.advance {
+				if tt.input > 0 && elapsed < tt.input && elapsed+d >= tt.input {
+					clk.advance(tt.input - elapsed)
+					c.NoteInput()
+					d -= tt.input - elapsed
+					elapsed = tt.input
+				}
+				st = check(d)
+				elapsed += d
+			}
+			if st.State != tt.wantState || st.Countdown != tt.countdown {
+				t.Errorf("state %v countdown %v, want %v %v (%+v)", st.State, st.Countdown, tt.wantState, tt.countdown, st)
+			}
+			if tt.wantState == SignedOut && !strings.Contains(st.Notice, "without activity") {
+				t.Errorf("notice %q", st.Notice)
+			}
+		})
+	}
+}
+
+// A source that fails once and recovers goes back to the display's time.
+func TestWatchKioskBackToTheDisplay(t *testing.T) {
+	c, _, clk := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
+	idle := &brokenIdle{broken: true}
+	check := watchKiosk(t, c, clk, idle)
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	if st := check(4*time.Minute + 50*time.Second); st.Countdown != 10*time.Second {
+		t.Fatalf("broken source, 4m50s without window input: %+v", st)
+	}
+	// The display answers again: the person was busy in the browser.
+	idle.fail(false)
+	idle.set(5 * time.Second)
+	if st := check(time.Minute); st.State != SignedIn || st.Countdown != 0 {
+		t.Errorf("the display says 5 s idle: %+v", st)
+	}
+}
+
+// At exit a kiosk signs out and closes the browsers, also those of a
+// sign-in left half-way; a desktop ssotray leaves both alone.
+func TestEndKiosk(t *testing.T) {
+	tests := []struct {
+		kiosk, signedIn bool
+		wantClosed      int
+		wantSignOuts    int
+	}{
+		{kiosk: true, signedIn: true, wantClosed: 1, wantSignOuts: 1},
+		{kiosk: true, signedIn: false, wantClosed: 1},
+		{kiosk: false, signedIn: true},
+	}
+	for _, tt := range tests {
+		c, f, _ := newTestCore(t, tokenstore.NewMemory())
+		c.deps.Kiosk = tt.kiosk
+		closed := 0
+		c.deps.CloseBrowsers = func() error { closed++; return nil }
+		if tt.signedIn {
+			_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+		}
+		c.EndKiosk(context.Background())
+		if closed != tt.wantClosed || len(f.signOuts) != tt.wantSignOuts {
+			t.Errorf("kiosk %v signed in %v: closed %d times, %d sign-outs; want %d, %d", tt.kiosk, tt.signedIn, closed, len(f.signOuts), tt.wantClosed, tt.wantSignOuts)
+		}
+		if want := !tt.kiosk && tt.signedIn; (c.Status().State == SignedIn) != want {
+			t.Errorf("kiosk %v: state %v after EndKiosk", tt.kiosk, c.Status().State)
+		}
 	}
 }

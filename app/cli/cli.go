@@ -133,7 +133,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
 		return nil
 	case "doctor":
-		return doctorVerb(ctx, env, *configPath, rest)
+		return doctorVerb(ctx, env, *configPath, *kiosk, rest)
 	}
 	verbs := map[string]func(context.Context, *session, []string) error{
 		"login": login, "status": status, "token": token, "logout": logout,
@@ -524,7 +524,7 @@ func openApp(ctx context.Context, s *session, args []string) error {
 	return s.core.OpenApp(ctx, fs.Arg(0))
 }
 
-func doctorVerb(ctx context.Context, env Env, configPath string, args []string) error {
+func doctorVerb(ctx context.Context, env Env, configPath string, kiosk bool, args []string) error {
 	if err := parse(newFlags("doctor"), args); err != nil {
 		return err
 	}
@@ -537,6 +537,7 @@ func doctorVerb(ctx context.Context, env Env, configPath string, args []string) 
 		fmt.Fprintln(env.Stdout, doctor.Finding{Level: doctor.Fail, Check: "configuration", Detail: oneLine(err)})
 		return &exitError{code: 1, err: errors.New("")}
 	}
+	cfg.Kiosk.Enabled = cfg.Kiosk.Enabled || kiosk // checked as the window would run
 	findings := doctor.Run(ctx, cfg, doctor.Deps{Keyring: env.ProbeStore()})
 	for _, f := range findings {
 		fmt.Fprintln(env.Stdout, f)

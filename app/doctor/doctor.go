@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/navidrome"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/oidc"
@@ -135,6 +136,11 @@ func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
 	if d.Keyring != nil {
 		// The keyring takes no context: a locked one waits at its prompt.
 		fs = append(fs, within(ctx, limit, "keyring", func() []Finding { return []Finding{Keyring(d.Keyring)} })...)
+	}
+	if cfg.Kiosk.Enabled && launch.KioskBrowser(cfg.BrowserCommand) != nil {
+		// The desktop's opener would do for a person's own machine, not for
+		// a shared one (see launch.KioskBrowser).
+		return append(fs, Finding{Level: Fail, Check: "browser", Detail: launch.KioskBrowserProblem, Fix: launch.KioskBrowserFix})
 	}
 	return append(fs, Browser(cfg.BrowserCommand, d.LookPath))
 }

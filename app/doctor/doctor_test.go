@@ -264,3 +264,31 @@ func TestKeyringAndBrowser(t *testing.T) {
 		}
 	}
 }
+
+// In kiosk mode the desktop's opener is no browser at all: ssotray could
+// not close what it opens.
+func TestKioskNeedsBrowserCommand(t *testing.T) {
+	tests := []struct {
+		kiosk   bool
+		command []string
+		want    Level
+	}{
+		{kiosk: false, command: nil, want: OK},
+		{kiosk: true, command: nil, want: Fail},
+		{kiosk: true, command: []string{"chromium", "--incognito"}, want: OK},
+	}
+	for _, tt := range tests {
+		cfg := config.Default()
+		cfg.Authentik.Enabled = false
+		cfg.Kiosk.Enabled = tt.kiosk
+		cfg.BrowserCommand = tt.command
+		fs := Run(context.Background(), &cfg, Deps{LookPath: func(n string) (string, error) { return "/usr/bin/" + n, nil }})
+		f := fs[len(fs)-1]
+		if f.Check != "browser" || f.Level != tt.want {
+			t.Errorf("kiosk %v, browser_command %v: %s", tt.kiosk, tt.command, f)
+		}
+		if f.Level == Fail && (!strings.Contains(f.Detail, "browser_command is not set") || !strings.Contains(f.Fix, "[chromium, --incognito, --new-window")) {
+			t.Errorf("the finding does not say what to set: %s", f)
+		}
+	}
+}

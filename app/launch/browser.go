@@ -5,11 +5,15 @@ package launch
 import (
 	"context"
 	"fmt"
+	"os"
 	"os/exec"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/pkg/browser"
+
+	"github.com/ssotray/ssotray/app/proctree"
 )
 
 // Browser opens URLs. With a Command (argv, the URL appended last) it runs
@@ -17,13 +21,35 @@ import (
 // scripted browser; without one it asks the desktop (xdg-open and friends).
 type Browser struct {
 	Command []string
+	// Tracker, when set (a kiosk), follows each started browser as a whole
+	// process tree until it is empty, so CloseAll finds every window even
+	// after the launcher has exited.
+	Tracker *proctree.Tracker
+	// WatchEvery is how often the Tracker looks for new processes of the
+	// trees while any lives (0: every 500 ms).
+	WatchEvery time.Duration
 
-	mu      sync.Mutex
-	running map[*exec.Cmd]chan struct{} // closed when the command has exited
+	mu       sync.Mutex
+	running  map[*exec.Cmd]chan struct{} // closed when the command has exited
+	watching bool
 }
 
 // NewBrowser opens URLs with command (argv), or the desktop's browser when empty.
 func NewBrowser(command []string) *Browser { return &Browser{Command: command} }
+
+// Environ is this process's environment without ssotray's own SSOTRAY_*
+// variables (the client secret among them): what every program ssotray
+// starts gets.
+func Environ() []string {
+	env := os.Environ()
+	out := env[:0:0]
+	for _, kv := range env {
+		if !strings.HasPrefix(strings.ToUpper(kv), "SSOTRAY_") {
+			out = append(out, kv)
+		}
+	}
+	return out
+}
 
 // Open starts the browser on url. With a Command it returns once the program
 // has started; the program may keep running (a browser usually does).
@@ -31,7 +57,8 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 	if len(b.Command) == 0 {
 		// pkg/browser waits for xdg-open, which usually returns once the
 		// browser has the URL, but is not bound by ctx: wait for it only as
-		// long as ctx allows.
+		// long as ctx allows. (It passes on this process's environment,
+		// which main has already cleared of SSOTRAY_* variables.)
 		done := make(chan error, 1)
 		go func() { done <- browser.OpenURL(url) }()
 		select {
@@ -45,9 +72,15 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 		}
 	}
 	cmd := exec.Command(b.Command[0], append(b.Command[1:len(b.Command):len(b.Command)], url)...)
+	cmd.Env = Environ()
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("browser_command %q cannot be started (%v); fix browser_command in the configuration", b.Command[0], err)
+	}
+	if b.Tracker != nil {
+		// Before the Wait below can reap it: until then it is in the table.
+		_ = b.Tracker.Add(cmd.Process.Pid)
+		b.watch()
 	}
 	exited := make(chan struct{})
 	b.mu.Lock()
@@ -66,10 +99,43 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 	return nil
 }
 
-// CloseAll ends every browser_command this Browser started that still runs,
-// with all the processes it started (its process group): on a shared
-// machine the next person must not find the last one's browser windows.
-func (b *Browser) CloseAll() {
+// watch looks at the trees while any lives, so that a process whose parent
+// exits is already known (one goroutine at most).
+func (b *Browser) watch() {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	if b.watching {
+		return
+	}
+	b.watching = true
+	every := b.WatchEvery
+	if every == 0 {
+		every = 500 * time.Millisecond
+	}
+	go func() {
+		for {
+			time.Sleep(every)
+			_, _ = b.Tracker.Scan()
+			b.mu.Lock()
+			if !b.Tracker.Live() {
+				b.watching = false
+				b.mu.Unlock()
+				return
+			}
+			b.mu.Unlock()
+		}
+	}()
+}
+
+// CloseAll ends every browser this Browser started, with all the processes
+// they started: on a shared machine the next person must not find the last
+// one's browser windows. With a Tracker it returns once none runs (at most
+// proctree.CloseWait), or says what still runs. Without one it ends the
+// process groups of the commands still running.
+func (b *Browser) CloseAll() error {
+	if b.Tracker != nil {
+		return b.Tracker.CloseAll()
+	}
 	b.mu.Lock()
 	running := make(map[*exec.Cmd]chan struct{}, len(b.running))
 	for cmd, exited := range b.running {
@@ -84,4 +150,5 @@ func (b *Browser) CloseAll() {
 		}
 		endGroup(cmd, true) // whatever of the group is left, or ignored the polite ask
 	}
+	return nil
 }

@@ -4,9 +4,12 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/app/proctree"
 )
 
 func TestBrowserCommandGetsURLLast(t *testing.T) {
@@ -77,6 +80,127 @@ func TestCloseAllEndsTheWholeBrowser(t *testing.T) {
 		}
 		if alive(pid) {
 			t.Errorf("process %s of the browser still runs after CloseAll", pid)
+		}
+	}
+}
+
+// alive tells whether pid runs (a zombie has ended; it only waits to be reaped).
+func alive(pid string) bool {
+	stat, err := os.ReadFile("/proc/" + pid + "/stat")
+	return err == nil && !strings.Contains(string(stat), ") Z ")
+}
+
+// A kiosk's browser whose launcher exits at once, leaving its children:
+// one in its process group, one that made a session of its own. The
+// Tracker still finds and ends both.
+func TestCloseAllEndsOrphansOfAnExitedLauncher(t *testing.T) {
+	if _, err := os.Stat("/proc/self/stat"); err != nil {
+		t.Skip("needs /proc")
+	}
+	dir := t.TempDir()
+	pids := filepath.Join(dir, "pids")
+	script := filepath.Join(dir, "browser.sh")
+	// The launcher exits at once; the helper that starts the second child
+	// lingers a little (the Tracker looks every 20 ms), then leaves it
+	// orphaned, re-parented to init: no group, no parent tells it belongs.
+	// (An orphan never seen is found through the child subreaper, which
+	// the kiosk end-to-end test covers.)
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nsleep 60 & echo $! >> "+pids+"\n(setsid sh -c 'echo $$ >> "+pids+"; exec sleep 60' & sleep 0.3) &\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser([]string{script})
+	b.Tracker = &proctree.Tracker{Table: proctree.ProcFS{}, Kill: proctree.OS{}}
+	b.WatchEvery = 20 * time.Millisecond
+	if err := b.Open(context.Background(), "http://127.0.0.1/"); err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for deadline := time.Now().Add(5 * time.Second); len(got) < 2 && time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		data, _ := os.ReadFile(pids)
+		got = strings.Fields(string(data))
+	}
+	if len(got) != 2 {
+		t.Fatalf("the browser did not start its children: %q", got)
+	}
+	t.Cleanup(func() {
+		for _, p := range got {
+			if pid, err := strconv.Atoi(p); err == nil && alive(p) {
+				if proc, err := os.FindProcess(pid); err == nil {
+					_ = proc.Kill()
+				}
+			}
+		}
+	})
+	time.Sleep(time.Second) // the launcher and the helper have exited
+	start := time.Now()
+	if err := b.CloseAll(); err != nil {
+		t.Error(err)
+	}
+	if took := time.Since(start); took > proctree.CloseWait {
+		t.Errorf("CloseAll took %s", took)
+	}
+	for _, pid := range got {
+		for deadline := time.Now().Add(2 * time.Second); alive(pid) && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		}
+		if alive(pid) {
+			t.Errorf("process %s of the browser still runs after CloseAll", pid)
+		}
+	}
+}
+
+// Programs ssotray starts never see its SSOTRAY_* variables (the client
+// secret among them); the rest of the environment they get.
+func TestBrowserGetsNoSsotrayVariables(t *testing.T) {
+	t.Setenv("SSOTRAY_AUTHENTIK_CLIENT_SECRET", "s3cret")
+	t.Setenv("ssotray_config", "/x")
+	t.Setenv("SSOTRAY_TEST_KEEP_NOT", "1")
+	t.Setenv("NOT_SSOTRAY_VAR", "kept")
+	dir := t.TempDir()
+	out := filepath.Join(dir, "env")
+	script := filepath.Join(dir, "printenv.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nenv > "+out+".tmp && mv "+out+".tmp "+out+"\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := NewBrowser([]string{script}).Open(context.Background(), "http://127.0.0.1/"); err != nil {
+		t.Fatal(err)
+	}
+	var env string
+	for deadline := time.Now().Add(5 * time.Second); env == "" && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		data, _ := os.ReadFile(out)
+		env = string(data)
+	}
+	if env == "" {
+		t.Fatal("the program did not print its environment")
+	}
+	if strings.Contains(strings.ToUpper(env), "\nSSOTRAY_") || strings.HasPrefix(strings.ToUpper(env), "SSOTRAY_") || strings.Contains(env, "s3cret") {
+		t.Errorf("the started program got ssotray's variables:\n%s", env)
+	}
+	if !strings.Contains(env, "NOT_SSOTRAY_VAR=kept") || !strings.Contains(env, "PATH=") {
+		t.Errorf("the started program lost the rest of the environment:\n%s", env)
+	}
+}
+
+func TestKioskBrowser(t *testing.T) {
+	tests := []struct {
+		command []string
+		ok      bool
+	}{
+		{nil, false},
+		{[]string{}, false},
+		{[]string{"chromium", "--incognito", "--new-window"}, true},
+		{[]string{"firefox", "--private-window"}, true},
+	}
+	for _, tt := range tests {
+		err := KioskBrowser(tt.command)
+		if (err == nil) != tt.ok {
+			t.Errorf("KioskBrowser(%q) = %v", tt.command, err)
+		}
+		if err != nil {
+			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", "--user-data-dir", "[firefox, --private-window]", "foreground"} {
+				if !strings.Contains(err.Error(), want) {
+					t.Errorf("the error does not say %q: %v", want, err)
+				}
+			}
 		}
 	}
 }

@@ -67,10 +67,12 @@ type Options struct {
 	// be nil.
 	Icon, WindowIcon, TraySignedIn, TraySignedOut fyne.Resource
 	// Notify sends desktop notifications on sign-in, on sign-out and when
-	// the session ends by itself.
+	// the session ends by itself; never in a kiosk.
 	Notify bool
 	// Kiosk makes the window full-screen with no way to close it: a shared
-	// machine's sign-in screen, ended only by the system.
+	// machine's sign-in screen, ended only by the system. It sends no
+	// notifications (they name the person and stay in the desktop's
+	// history) and empties the clipboard at each sign-out.
 	Kiosk bool
 	// TrayHost reports whether a tray host shows the icon right now (the
 	// desktop's panel may start after ssotray, or restart); closing the
@@ -144,6 +146,9 @@ type note struct {
 func New(a fyne.App, core Core, opts Options) *UI {
 	if opts.Title == "" {
 		opts.Title = "ssotray"
+	}
+	if opts.Kiosk {
+		opts.Notify = false // the next person would read the last one's in the history
 	}
 	u := &UI{app: a, core: core, opts: opts, methods: core.Methods()}
 	u.win = a.NewWindow(opts.Title)
@@ -280,6 +285,11 @@ func (u *UI) apply(st app.Status, apps []launch.App) {
 		u.note = note{}
 	}
 	u.notify(prev, st)
+	if u.opts.Kiosk && isSignedIn(prev) && !isSignedIn(st) {
+		// What the last person copied (an address, a password from the
+		// browser) is not for the next one.
+		u.app.Clipboard().SetContent("")
+	}
 	u.render()
 	u.signedIn.setCountdown(st.Countdown)
 	if st.Countdown > 0 && prev.Countdown == 0 {

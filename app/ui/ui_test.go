@@ -725,3 +725,43 @@ func TestWindowInputReachesTheKioskIdleWatch(t *testing.T) {
 		}
 	}
 }
+
+// A kiosk leaves nothing of a person on the desktop: no notification
+// (they name the person and stay in the desktop's history), and the
+// clipboard is emptied when they are signed out, by the button or by the
+// core (idle timeout). A desktop ssotray notifies and leaves the clipboard.
+func TestKioskLeavesNoNotificationsOrClipboard(t *testing.T) {
+	for _, kiosk := range []bool{false, true} {
+		for _, byButton := range []bool{true, false} {
+			core := newFakeCore(app.Authentik)
+			u := newTestUI(t, core, Options{Notify: true, Kiosk: kiosk})
+			var signedIn, signedOut *fyne.Notification
+			if !kiosk {
+				signedIn = fyne.NewNotification("ssotray", "Signed in as Alice Liddell")
+				signedOut = fyne.NewNotification("ssotray", signedOutReport.String())
+			}
+			test.AssertNotificationSent(t, signedIn, func() {
+				core.tap(u.signIn.authentik)
+				u.waitIdle()
+			})
+			core.ui(func() { u.app.Clipboard().SetContent("alice's copied password") })
+			if !kiosk && !byButton {
+				signedOut = fyne.NewNotification("ssotray", "Signed out after 5m0s without activity.")
+			}
+			test.AssertNotificationSent(t, signedOut, func() {
+				if byButton {
+					core.tap(u.signedIn.signOut)
+				} else {
+					core.set(app.Status{State: app.SignedOut, Notice: "Signed out after 5m0s without activity."})
+				}
+				u.waitIdle()
+			})
+			waitFor(t, func() bool { return u.win.Content() == u.signIn.root })
+			var clip string
+			core.ui(func() { clip = u.app.Clipboard().Content() })
+			if want := map[bool]string{false: "alice's copied password", true: ""}[kiosk]; clip != want {
+				t.Errorf("kiosk %v, by button %v: clipboard %q after sign-out, want %q", kiosk, byButton, clip, want)
+			}
+		}
+	}
+}

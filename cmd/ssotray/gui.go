@@ -31,7 +31,8 @@ import (
 
 // runGUI starts the window and the tray: the wiring of the real Fyne app,
 // keyring, browser and single-instance socket around the core and app/ui.
-func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
+// getenv sees the SSOTRAY_* variables that main took out of the environment.
+func runGUI(ctx context.Context, o cli.GUIOptions, getenv func(string) string, logger *slog.Logger) error {
 	configPath, kiosk := o.ConfigPath, o.Kiosk
 	// Until the window is up the garbage collector runs half as often:
 	// start-up allocates a lot at once (fonts above all), and on a desktop's
@@ -53,6 +54,7 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	}
 
 	locator := config.DefaultLocator()
+	locator.Getenv = getenv
 	// Whether this is a kiosk is decided with the file it may read (only
 	// one its user cannot change): see config.Locator.Open.
 	cfg, err := locator.Open(configPath, kiosk)
@@ -64,6 +66,11 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 		return err
 	default:
 		kiosk = cfg.Kiosk.Enabled
+		if kiosk {
+			if err := launch.KioskBrowser(cfg.BrowserCommand); err != nil {
+				return err
+			}
+		}
 	}
 
 	a := fyneapp.NewWithID("io.github.ssotray")
@@ -95,7 +102,7 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 	// anyway once it is known that no tray host would show the icon.
 	background := o.Background && !kiosk
 	if cfg != nil {
-		u, core = startMain(ctx, shell, cfg, kiosk, !background, opts, logger)
+		u, core = startMain(ctx, shell, cfg, kiosk, !background, opts, getenv, logger)
 	} else {
 		// Fyne starts a tray only if it has one when Run begins, and the main
 		// window's real tray comes after the setup, so hold its place.
@@ -106,7 +113,10 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 		}
 		svc := setup.Service{HTTPClient: &http.Client{Timeout: 10 * time.Second}, Locator: locator}
 		sw = ui.NewSetup(shell, svc, opts, func(path string) {
-			cfg, err := config.Load(path, os.Getenv)
+			cfg, err := config.Load(path, getenv)
+			if err == nil && (kiosk || cfg.Kiosk.Enabled) {
+				err = launch.KioskBrowser(cfg.BrowserCommand)
+			}
 			if err != nil {
 				sw.ShowError(fmt.Errorf("the configuration was saved, but cannot be used: %w; correct it and start ssotray again", err))
 				return
@@ -116,7 +126,7 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 				sw.ShowError(fmt.Errorf("the configuration was saved with kiosk mode on, but a kiosk takes its configuration only from a file its user cannot change: as root, install -o root -g root -m 644 %s /etc/ssotray/config.yaml, then start ssotray again", path))
 				return
 			}
-			u, core = startMain(ctx, shell, cfg, kiosk, true, opts, logger)
+			u, core = startMain(ctx, shell, cfg, kiosk, true, opts, getenv, logger)
 			sw.Window().Close()
 			sw = nil
 		})
@@ -165,6 +175,9 @@ func runGUI(ctx context.Context, o cli.GUIOptions, logger *slog.Logger) error {
 		u.Close()
 	}
 	if core != nil {
+		// A kiosk ended by a signal signs out first (closes the browsers,
+		// revokes briefly); then any renewed session reaches the keyring.
+		core.EndKiosk(context.Background())
 		core.Flush() // a renewed session may still be on its way to the keyring
 	}
 	return nil
@@ -181,7 +194,7 @@ func claimInstance() (*instance.Instance, error) {
 
 // startMain builds the core for cfg and the window and tray around it, and
 // shows the window if show.
-func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options, logger *slog.Logger) (*ui.UI, *app.Core) {
+func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options, getenv func(string) string, logger *slog.Logger) (*ui.UI, *app.Core) {
 	kiosk = kiosk || cfg.Kiosk.Enabled
 	var store tokenstore.Store = tokenstore.NewKeyring()
 	// The keyring's session is renewed by `ssotray token` too.
@@ -191,6 +204,9 @@ func startMain(ctx context.Context, shell fyne.App, cfg *config.Config, kiosk, s
 		lock = nil                     // and no other process sees it
 	}
 	browser := launch.NewBrowser(cfg.BrowserCommand)
+	if kiosk {
+		browser = kioskBrowser(cfg.BrowserCommand, getenv, logger)
+	}
 	core := app.New(app.Deps{
 		Config:        cfg,
 		Store:         store,

@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -225,13 +226,17 @@ func TestKioskSignInIsFreshAndNotStored(t *testing.T) {
 }
 
 // TestKioskIdleSignOutOnRealDisplay: two people in a row at a kiosk on the
-// real X display. Input (xdotool) keeps alice signed in; once it stops the
-// kiosk signs her out, and none of her tokens survives: each refresh token
-// she was given is revoked at the provider, her browsers are gone, the
-// keyring was never written. Then bob gets a fresh login form and signs in
-// as himself.
+// real X display, with a private browser whose launcher leaves children
+// behind and exits. Input (xdotool) keeps alice signed in while she opens
+// an app; once it stops the kiosk signs her out, and none of her session
+// survives: within 3 s of the sign-out no process of her browsers runs
+// (orphans included), each refresh token she was given is refused by the
+// provider, the keyring was never written. Then bob gets a fresh login
+// form and signs in as himself.
 func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	w := kioskWorld(t)
+	kb := newPrivateBrowser(t)
+	w.usePrivateBrowser(kb)
 	// Who sits at the browser: the browser command reads it at each start.
 	seat := filepath.Join(t.TempDir(), "at-the-browser")
 	sitDown := func(u oidctest.User) {
@@ -240,8 +245,42 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 		}
 	}
 	sitDown(alice)
-	g := startGUIArgs(t, w, []string{"--kiosk"}, "TESTBROWSER_CREDENTIALS="+seat)
-	kioskIdleSignOut(t, w, g)
+	g := startGUIArgs(t, w, []string{"--kiosk"}, "TESTBROWSER_CREDENTIALS="+seat, "SSOTRAY_DEBUG=1")
+	stop := make(chan struct{})
+	defer close(stop)
+	var gone <-chan time.Time
+	var pids []int
+	kioskIdleSignOut(t, w, g, func() {
+		// Alice opens an app (a click on its tile): another browser.
+		time.Sleep(time.Second) // the window draws the signed-in screen
+		g.keys("mousemove", "--window", g.window, "83", "415", "click", "1")
+		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+			if log, _ := os.ReadFile(w.log); strings.Contains(string(log), `"url":"`+kioskApp+`"`) {
+				break
+			}
+			if time.Now().After(deadline) {
+				log, _ := os.ReadFile(w.log)
+				g.screenshot("kiosk-app-not-opened")
+				t.Fatalf("the app did not open in the browser:\n%s\nssotray:\n%s", log, g.out)
+			}
+		}
+		pids = kb.waitPids(t, 0, 4) // two from the sign-in, two from the app
+		gone = goneAt(pids, stop)
+	})
+	signOut := logTime(t, g.out.String(), "kiosk sign-out: closing the browsers")
+	select {
+	case at := <-gone:
+		took := at.Sub(signOut)
+		t.Logf("the kiosk sign-out left no process of alice's browsers after %s (ssotray: %s)", took.Round(time.Millisecond), regexp.MustCompile(`took=\S+`).FindString(g.out.String()))
+		if took > 3*time.Second {
+			t.Errorf("alice's browsers ran on for %s after the sign-out, want at most 3s", took)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatalf("processes %v of alice's browsers still run after the sign-out:\n%s", running(pids), g.out)
+	}
+	if n := len(w.events("end_session")); n != 0 {
+		t.Errorf("the kiosk opened the end-session page %d times; its browsers are closed instead", n)
+	}
 	time.Sleep(time.Second)
 	g.screenshot("kiosk-after-idle")
 	aliceTokens := w.provider.RefreshTokensOf(alice.Username)
@@ -287,17 +326,21 @@ func kioskWorld(t *testing.T) *world {
 	t.Helper()
 	w := newWorld(t, time.Minute)
 	cfg, _ := os.ReadFile(w.config)
-	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\n")...)
+	cfg = append(cfg, []byte("kiosk:\n  idle_timeout: 6s\napps:\n  - {name: Music, url: \""+kioskApp+"\"}\n")...)
 	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return w
 }
 
-// kioskIdleSignOut signs in at the kiosk g (idle_timeout 6s), keeps the
-// mouse moving for longer than the timeout, then stops and waits for the
-// idle sign-out: revocation and end-session at the provider.
-func kioskIdleSignOut(t *testing.T, w *world, g *gui) {
+// kioskApp is the app of a kioskWorld: nothing listens there, so the
+// browser gives up at once.
+const kioskApp = "http://127.0.0.1:9/music"
+
+// kioskIdleSignOut signs in at the kiosk g (idle_timeout 6s), runs
+// signedIn (if any), keeps the mouse moving for longer than the timeout,
+// then stops and waits for the idle sign-out: revocation at the provider.
+func kioskIdleSignOut(t *testing.T, w *world, g *gui, signedIn func()) {
 	t.Helper()
 	stop := make(chan struct{})
 	moving := make(chan struct{})
@@ -319,6 +362,9 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui) {
 			t.Fatalf("the kiosk did not sign in: %v\n%s", w.provider.Events(), g.out)
 		}
 	}
+	if signedIn != nil {
+		signedIn()
+	}
 	time.Sleep(8 * time.Second) // longer than idle_timeout, with input
 	if n := len(w.events("revoke")); n != 0 {
 		t.Errorf("signed out (%d revocations) although someone was using the machine", n)
@@ -330,7 +376,6 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui) {
 			t.Fatalf("no idle sign-out: %v\n%s", w.provider.Events(), g.out)
 		}
 	}
-	w.waitFor("end_session", 1)
 }
 
 // TestKioskIdleFromWindowInput: on a Wayland desktop that does not tell its
@@ -340,7 +385,7 @@ func TestKioskIdleFromWindowInput(t *testing.T) {
 	w := kioskWorld(t)
 	// Fyne still draws on Xvfb; only the idle source sees a Wayland desktop.
 	g := startGUIArgs(t, w, []string{"--kiosk"}, "WAYLAND_DISPLAY=wayland-ssotray-test", "SSOTRAY_DEBUG=1")
-	kioskIdleSignOut(t, w, g)
+	kioskIdleSignOut(t, w, g, nil)
 	if !strings.Contains(g.out.String(), "only input in ssotray's window counts") {
 		t.Errorf("the kiosk did not say it falls back to window input:\n%s", g.out)
 	}

@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/pkg/browser"
@@ -24,14 +25,18 @@ var version = "dev"
 func main() { os.Exit(run()) }
 
 func run() int {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// The SSOTRAY_* variables (the client secret among them) are read from
+	// here on, and no program ssotray starts inherits them.
+	getenv := takeOwnEnv()
+	// A kiosk signs out before it ends, whichever of these ends it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	// After the first Ctrl-C cancels, a second one ends the process at once.
 	context.AfterFunc(ctx, stop)
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
 	logger := slog.New(slog.DiscardHandler)
-	if os.Getenv("SSOTRAY_DEBUG") != "" {
+	if getenv("SSOTRAY_DEBUG") != "" {
 		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
 	var readPassword func() (string, error)
@@ -45,10 +50,12 @@ func run() int {
 			return string(b), err
 		}
 	}
+	locator := config.DefaultLocator()
+	locator.Getenv = getenv
 	return cli.Run(ctx, cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv:    os.Getenv,
-		Locator:   config.DefaultLocator(),
+		Getenv:    getenv,
+		Locator:   locator,
 		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
 		RenewLock: renewLock(logger),
 		ProbeStore: func() tokenstore.Store {
@@ -56,7 +63,7 @@ func run() int {
 		},
 		ReadPassword: readPassword,
 		GUI: func(ctx context.Context, o cli.GUIOptions) error {
-			return runGUI(ctx, o, logger)
+			return runGUI(ctx, o, getenv, logger)
 		},
 		Version: version,
 		Logger:  logger,
@@ -75,4 +82,24 @@ func renewLock(logger *slog.Logger) app.RenewLock {
 		return nil
 	}
 	return renewlock.New(path)
+}
+
+// takeOwnEnv removes the SSOTRAY_* variables from the process environment,
+// so that no browser, opener or helper ssotray starts inherits them (the
+// client secret above all), and returns a getenv that still sees them.
+func takeOwnEnv() func(string) string {
+	own := map[string]string{}
+	for _, kv := range os.Environ() {
+		k, v, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(strings.ToUpper(k), "SSOTRAY_") {
+			own[k] = v
+			_ = os.Unsetenv(k)
+		}
+	}
+	return func(k string) string {
+		if v, ok := own[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
 }
