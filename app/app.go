@@ -654,6 +654,11 @@ func sameTokens(a, b *tokenstore.Session) bool {
 	return a.AccessToken == b.AccessToken
 }
 
+// shareToken is true when a and b have a refresh or an access token in common.
+func shareToken(a, b *tokenstore.Session) bool {
+	return a.RefreshToken != "" && a.RefreshToken == b.RefreshToken || a.AccessToken != "" && a.AccessToken == b.AccessToken
+}
+
 // notStored records that the session could not be stored and says so.
 func (c *Core) notStored(err error) string {
 	c.deps.Logger.Warn("session not stored", "err", err)
@@ -760,7 +765,9 @@ func (c *Core) revokeReplaced(ctx context.Context, now *tokenstore.Session, repl
 	defer cancel()
 	var done []*tokenstore.Session
 	for _, old := range replaced {
-		if sameTokens(old, now) || slices.ContainsFunc(done, func(d *tokenstore.Session) bool { return sameTokens(d, old) && d.AccessToken == old.AccessToken }) {
+		// A provider may hand out a token again (no rotation, the same
+		// access token): revoking it would end the new session too.
+		if shareToken(old, now) || slices.ContainsFunc(done, func(d *tokenstore.Session) bool { return sameTokens(d, old) && d.AccessToken == old.AccessToken }) {
 			continue
 		}
 		done = append(done, old)

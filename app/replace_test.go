@@ -120,3 +120,27 @@ func TestSignInRevokesTheReplacedSession(t *testing.T) {
 		})
 	}
 }
+
+// A provider that hands out a token again (no rotation, or the same access
+// token) must not see it revoked: that would end the new session too.
+func TestRevokeReplacedKeepsSharedTokens(t *testing.T) {
+	for _, tt := range []struct {
+		name         string
+		oldRT, oldAT string
+		revoked      bool
+	}{
+		{"nothing shared", "rt-old", "at-old", true},
+		{"the same access token", "rt-old", "at-new", false},
+		{"the same refresh token", "rt-new", "at-old", false},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f, _ := newTestCore(t, tokenstore.NewMemory())
+			now := &tokenstore.Session{Method: "authentik", Server: f.srv, RefreshToken: "rt-new", AccessToken: "at-new"}
+			old := &tokenstore.Session{Method: "authentik", Server: f.srv, RefreshToken: tt.oldRT, AccessToken: tt.oldAT}
+			c.revokeReplaced(context.Background(), now, []*tokenstore.Session{old})
+			if got := len(f.revoked) > 0; got != tt.revoked {
+				t.Errorf("revoked %v, want revoked: %v", f.revoked, tt.revoked)
+			}
+		})
+	}
+}

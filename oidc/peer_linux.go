@@ -14,8 +14,11 @@ import (
 // connection: remote is the client's address and local the listener's, as
 // the server sees them. Linux lists every socket of the network namespace,
 // with its owner, in /proc/net/tcp and tcp6 (readable by every user), so a
-// local client's socket is there while its request is served. known is
-// false when neither file can be read or the socket is not listed.
+// local client's socket is there while its request is served. A socket
+// that is not listed is nobody's to trust: a client that reset its
+// connection after sending (SO_LINGER 0) is gone from the table while its
+// request is still read. So unlisted, or tables that cannot be read, give
+// unknownPeer, which is never this process's user.
 func loopbackPeerUID(local, remote netip.AddrPort) (uid int, known bool) {
 	for _, f := range []struct {
 		path string
@@ -25,8 +28,11 @@ func loopbackPeerUID(local, remote netip.AddrPort) (uid int, known bool) {
 			return uid, true
 		}
 	}
-	return 0, false
+	return unknownPeer, true
 }
+
+// unknownPeer stands for a client whose owner the system does not show.
+const unknownPeer = -1
 
 // socketOwner reads a /proc/net/tcp-style table for the socket whose local
 // address is self and remote address peer.

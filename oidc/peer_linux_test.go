@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"os/exec"
 	"syscall"
@@ -47,5 +48,15 @@ func TestLoopbackPeerUID(t *testing.T) {
 	}
 	if o := <-got; !o.known || o.uid != 65534 {
 		t.Errorf("nobody's connection: owner %d (known %v), want 65534", o.uid, o.known)
+	}
+}
+
+// A client gone from the kernel's table (it reset its connection after
+// sending) is refused, not waved through as unknown.
+func TestUnlistedPeerIsNobodyToTrust(t *testing.T) {
+	local := netip.MustParseAddrPort("127.0.0.1:1")
+	remote := netip.MustParseAddrPort("127.0.0.1:2") // no socket pair like this exists
+	if uid, known := loopbackPeerUID(local, remote); !known || uid == os.Getuid() {
+		t.Errorf("an unlisted connection: owner %d (known %v), want known and not this user", uid, known)
 	}
 }
