@@ -7,8 +7,10 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"os/signal"
 	"runtime/debug"
 	"sync/atomic"
+	"syscall"
 	"time"
 
 	"fyne.io/fyne/v2"
@@ -70,6 +72,12 @@ func runGUI(ctx context.Context, o cli.GUIOptions, getenv func(string) string, l
 			if err := launch.KioskBrowser(cfg.BrowserCommand); err != nil {
 				return err
 			}
+			// Once a signal has started the kiosk's sign-out, more of them
+			// (logind sends SIGTERM and SIGHUP together) must not cut it
+			// short: while this is registered they are caught, not fatal.
+			hold := make(chan os.Signal, 1)
+			signal.Notify(hold, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+			defer signal.Stop(hold)
 		}
 	}
 

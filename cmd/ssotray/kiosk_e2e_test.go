@@ -178,7 +178,13 @@ func TestKioskCrashAndSignal(t *testing.T) {
 	if len(tokens) == 0 {
 		t.Fatal("the second sign-in got no refresh token; nothing to check")
 	}
+	// logind ends a session's processes with SIGTERM and SIGHUP together:
+	// the second must not cut the kiosk's sign-out short (a slow provider
+	// keeps it busy revoking when the SIGHUP comes).
+	w.provider.SetFaults(oidctest.Faults{RevokeDelay: time.Second})
 	_ = g.cmd.Process.Signal(syscall.SIGTERM)
+	time.Sleep(100 * time.Millisecond)
+	_ = g.cmd.Process.Signal(syscall.SIGHUP)
 	exited := make(chan error, 1)
 	go func() { exited <- g.cmd.Wait() }()
 	select {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"time"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -240,6 +241,13 @@ func (p *Provider) handleUserinfo(w http.ResponseWriter, r *http.Request) {
 // is (a public client by its ID alone), then the answer is 200 whatever the
 // token was.
 func (p *Provider) handleRevoke(w http.ResponseWriter, r *http.Request) {
+	if d := p.faultsFor(r.Context()).RevokeDelay; d > 0 {
+		select {
+		case <-time.After(d):
+		case <-r.Context().Done():
+			return
+		}
+	}
 	if err := r.ParseForm(); err != nil {
 		writeOAuthError(w, http.StatusBadRequest, "invalid_request", "The request body could not be read.")
 		return

@@ -41,6 +41,8 @@ type Faults struct {
 	// AuthorizeError, if set, is sent back to the (valid) redirect_uri as
 	// error=<this> with error_description and state, without a login form.
 	AuthorizeError string
+	// RevokeDelay holds every revocation answer this long: a slow provider.
+	RevokeDelay time.Duration
 }
 
 // IDTokenFault selects one way to spoil an ID token.
