@@ -361,8 +361,14 @@ func (c *Core) Restore(ctx context.Context) error {
 // out is still good when it arrives.
 const refreshSkew = 30 * time.Second
 
+// fresh: a Navidrome session with no expiry is checked by other means
+// (a ping); an Authentik one with none was stored before sign-ins got a
+// default lifetime, and is renewed rather than trusted forever.
 func fresh(s *tokenstore.Session, now time.Time) bool {
-	return s.Expiry.IsZero() || s.Expiry.After(now.Add(refreshSkew))
+	if s.Expiry.IsZero() {
+		return Method(s.Method) != Authentik
+	}
+	return s.Expiry.After(now.Add(refreshSkew))
 }
 
 // ErrNotSignedIn means there is no session.

@@ -405,3 +405,17 @@ func TestFlushCoversTheStampAndTheLock(t *testing.T) {
 		}
 	}
 }
+
+// A session stored with no expiry (by a version before the default
+// lifetime) is renewed at start, not trusted forever.
+func TestRestoreRenewsASessionWithNoExpiry(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, _ := newTestCore(t, store)
+	_ = store.Save(&tokenstore.Session{Method: "authentik", Server: f.srv, Subject: "sub-alice", Username: "alice", AccessToken: "at-old", RefreshToken: "rt1"})
+	if err := c.Restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if tok, err := c.AccessToken(context.Background()); err != nil || tok != "at-refreshed" || f.refreshes != 1 {
+		t.Errorf("got %q %v after %d refreshes, want a renewed token", tok, err, f.refreshes)
+	}
+}
