@@ -155,10 +155,12 @@ func (t *Tracker) membersLocked(procs []Info) []Info {
 			in[p.PID] = true
 		default:
 			for _, r := range t.roots {
-				// The leader's pid held by another process means the
-				// group was made anew by it: not this tree.
+				// Only while the leader lives: once its pid is free, a new
+				// process may take it and lead a group of its own, which is
+				// not this tree (its members seen before stay known; orphans
+				// come to ssotray as their subreaper).
 				leader, alive := byPID[r.PID]
-				if p.PGID == r.PID && p.Start >= r.Start && (!alive || leader.Start == r.Start) {
+				if p.PGID == r.PID && p.Start >= r.Start && alive && leader.Start == r.Start {
 					in[p.PID] = true
 				}
 			}
@@ -306,21 +308,27 @@ func (t *Tracker) CloseLeftovers() error {
 	return t.CloseAll()
 }
 
-// Record is the file that names the tracked processes: one line per
-// process, "PID START", roots marked with a leading "root ". It lives in
-// the user's private runtime directory.
-type Record struct{ Path string }
+// Record is the file that names the tracked processes: the boot it was
+// written in ("boot ID"), then one line per process, "PID START", roots
+// marked with a leading "root ". It lives in the user's private directory
+// (app/rundir), never a shared one: what it names gets killed.
+type Record struct {
+	Path string
+	// Boot names this boot (BootID); a record of another boot names
+	// nothing, as pids and start times start again at every boot.
+	Boot string
+}
 
-// RecordPath is the record in getenv's XDG_RUNTIME_DIR, in a directory of
-// ssotray's own (made 0700). There is none without XDG_RUNTIME_DIR: the
-// directory must be this user's alone, and be emptied at each boot (pids
-// and start times mean nothing after one).
-func RecordPath(getenv func(string) string) (string, error) {
-	dir := getenv("XDG_RUNTIME_DIR")
-	if dir == "" {
-		return "", errors.New("XDG_RUNTIME_DIR is not set, so browsers left by a crashed kiosk cannot be found at the next start; run ssotray in a login session (systemd or elogind sets it)")
+// RecordFile is the record's name in the private directory.
+const RecordFile = "kiosk-browsers"
+
+// BootID names the running boot (Linux: /proc/sys/kernel/random/boot_id).
+func BootID() string {
+	b, err := os.ReadFile("/proc/sys/kernel/random/boot_id")
+	if err != nil {
+		return ""
 	}
-	return filepath.Join(dir, "ssotray", "kiosk-browsers"), nil
+	return strings.TrimSpace(string(b))
 }
 
 // Save replaces the record with roots and all (which includes the roots).
@@ -333,6 +341,7 @@ func (r *Record) Save(roots, all []Proc) error {
 		return err
 	}
 	var b strings.Builder
+	fmt.Fprintf(&b, "boot %s\n", r.Boot)
 	for _, p := range all {
 		if slices.Contains(roots, p) {
 			b.WriteString("root ")
@@ -354,16 +363,22 @@ func (r *Record) Save(roots, all []Proc) error {
 	return os.Rename(tmp.Name(), r.Path) // CreateTemp made it 0600
 }
 
-// Load reads the record; a missing one names nothing.
+// Load reads the record; a missing one, one of another boot, and one that
+// is not this user's own regular 0600 file (a link, another's file) name
+// nothing.
 func (r *Record) Load() (roots, all []Proc, err error) {
-	data, err := os.ReadFile(r.Path)
+	data, err := readOwn(r.Path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil, nil
 	}
 	if err != nil {
 		return nil, nil, err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
+	lines := strings.Split(string(data), "\n")
+	if r.Boot == "" || lines[0] != "boot "+r.Boot {
+		return nil, nil, nil
+	}
+	for _, line := range lines[1:] {
 		f := strings.Fields(line)
 		root := len(f) == 3 && f[0] == "root"
 		if root {

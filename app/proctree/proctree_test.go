@@ -118,6 +118,13 @@ func TestCloseAll(t *testing.T) {
 		after:     []Info{proc(101, 1, 101, 11)},
 		wantAlive: []int{101},
 	}, {
+		// The leader's pid is free: a process that took it and died may
+		// have left a group of its own under the same number.
+		name:      "without the subreaper, a group member never seen after its leader died is not guessed at",
+		before:    []Info{proc(100, self, 100, 10)},
+		after:     []Info{proc(104, 1, 100, 50)},
+		wantAlive: []int{104},
+	}, {
 		name:      "a recycled pid is another program",
 		before:    []Info{proc(100, self, 100, 10), proc(101, 100, 101, 11)},
 		after:     []Info{proc(101, 1, 101, 99)},
@@ -222,7 +229,7 @@ func TestRecordAndLeftovers(t *testing.T) {
 	if err := os.Mkdir(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	rec := &Record{Path: filepath.Join(dir, "ssotray", "kiosk-browsers")}
+	rec := &Record{Path: filepath.Join(dir, "ssotray", RecordFile), Boot: "boot-1"}
 	// The run that crashes: a launcher and an orphan of another session.
 	f := &fakeOS{procs: []Info{proc(self, 1, self, 2), proc(100, self, 100, 10), proc(101, 100, 101, 11)}}
 	tr := &Tracker{Table: f, Kill: f, Self: self, Record: rec}
@@ -234,7 +241,7 @@ func TestRecordAndLeftovers(t *testing.T) {
 			t.Errorf("%s: %v, mode %v, want %v", path, err, info.Mode().Perm(), want)
 		}
 	}
-	if data, _ := os.ReadFile(rec.Path); string(data) != "root 100 10\n101 11\n" {
+	if data, _ := os.ReadFile(rec.Path); string(data) != "boot boot-1\nroot 100 10\n101 11\n" {
 		t.Errorf("record holds %q", data)
 	}
 
@@ -242,15 +249,35 @@ func TestRecordAndLeftovers(t *testing.T) {
 	// orphan lives on under init, a new group member appeared unseen.
 	f2 := &fakeOS{procs: []Info{proc(20, 1, 20, 2), proc(100, 1, 100, 70), proc(101, 1, 101, 11), proc(102, 1, 100, 71)}}
 	clk := &fakeClock{t: time.Unix(0, 0)}
-	next := &Tracker{Table: f2, Kill: f2, Self: 20, Record: &Record{Path: rec.Path}, Now: clk.now, Sleep: clk.sleep}
+	// A record of another boot names nothing: pids start again at a boot.
+	other := &Tracker{Table: f2, Kill: f2, Self: 20, Record: &Record{Path: rec.Path, Boot: "boot-2"}, Now: clk.now, Sleep: clk.sleep}
+	if err := other.CloseLeftovers(); err != nil || !slices.Equal(f2.alive(), []int{20, 100, 101, 102}) {
+		t.Errorf("a record of another boot: %v, alive %v", err, f2.alive())
+	}
+	next := &Tracker{Table: f2, Kill: f2, Self: 20, Record: &Record{Path: rec.Path, Boot: "boot-1"}, Now: clk.now, Sleep: clk.sleep}
 	if err := next.CloseLeftovers(); err != nil {
 		t.Fatal(err)
 	}
 	if got := f2.alive(); !slices.Equal(got, []int{20, 100, 102}) {
 		t.Errorf("alive after CloseLeftovers: %v, want the new start and the recycled pid's group (signals %v)", got, f2.signals)
 	}
-	if data, _ := os.ReadFile(rec.Path); len(data) != 0 {
+	if data, _ := os.ReadFile(rec.Path); string(data) != "boot boot-1\n" {
 		t.Errorf("the record still names %q", data)
+	}
+	// A record that is not this user's own 0600 file names nothing: what
+	// it names would be killed.
+	if err := os.Chmod(rec.Path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (&Record{Path: rec.Path, Boot: "boot-1"}).Load(); err == nil {
+		t.Error("a record others can read (or that another wrote) was taken")
+	}
+	link := filepath.Join(dir, "link")
+	if err := os.Symlink(rec.Path, link); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := (&Record{Path: link, Boot: "boot-1"}).Load(); err == nil {
+		t.Error("a record reached through a link was taken")
 	}
 	// No record at all is nothing to do.
 	if err := (&Tracker{Table: f2, Kill: f2, Record: &Record{Path: filepath.Join(dir, "none")}}).CloseLeftovers(); err != nil {

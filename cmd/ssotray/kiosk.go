@@ -3,10 +3,12 @@ package main
 import (
 	"log/slog"
 	"os"
+	"path/filepath"
 	"runtime"
 
 	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/proctree"
+	"github.com/ssotray/ssotray/app/rundir"
 )
 
 // kioskBrowser is the browser of a kiosk: every process it starts is
@@ -26,10 +28,10 @@ func kioskBrowser(command []string, getenv func(string) string, logger *slog.Log
 	} else {
 		t.Self = os.Getpid()
 	}
-	if path, err := proctree.RecordPath(getenv); err != nil {
+	if dir, err := rundir.Default(getenv).Find(); err != nil {
 		logger.Warn("kiosk: started browsers are not recorded", "err", err)
 	} else {
-		t.Record = &proctree.Record{Path: path}
+		t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
 	}
 	if err := t.CloseLeftovers(); err != nil {
 		logger.Error("kiosk: closing the browsers an earlier run left", "err", err)
