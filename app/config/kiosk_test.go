@@ -145,7 +145,8 @@ func TestKioskConfigurationOnRealFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	facts := fsperm.Current()
-	facts.UID, facts.Groups = kioskUser, []int{kioskUser}
+	// access(2) answers for this process (root), not the injected user.
+	facts.UID, facts.Groups, facts.Writable = kioskUser, []int{kioskUser}, nil
 	l := Locator{Getenv: func(string) string { return "" }, UserConfigDir: func() (string, error) { return dir, nil },
 		SystemDir: filepath.Join(dir, "etc"), Trust: facts.UserCanChange}
 	if cfg, err := l.Open("", true); err != nil || cfg.Authentik.ServerURL != "https://auth.example.com" {

@@ -29,6 +29,11 @@ type Facts struct {
 	Resolve func(path string) (string, error)
 	UID     int
 	Groups  []int // the user's groups, the primary one included
+	// Writable, when set, asks the system whether this process may write
+	// to path (access(2) with the effective ids): it also sees what the
+	// mode bits do not show, such as an ACL entry for the user. Only
+	// meaningful when this process runs as the user asked about.
+	Writable func(path string) bool
 }
 
 // ChangeableError names the entry through which path can be changed, and why.
@@ -56,6 +61,9 @@ func (f Facts) UserCanChange(path string) error {
 	}
 	return f.walk(path, func(p, child string, in, childInfo Info, leaf bool) error {
 		why := f.userWrites(in)
+		if why == "" && f.Writable != nil && f.Writable(p) {
+			why = "the system lets you write to it (an ACL entry, or a group of yours)"
+		}
 		if why == "" {
 			return nil
 		}

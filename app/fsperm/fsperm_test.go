@@ -124,6 +124,14 @@ func TestUserCanChange(t *testing.T) {
 	if err := root.UserCanChange("/home/kiosk/.config/ssotray/cfg.yaml"); err == nil {
 		t.Error("root, a file in the kiosk user's directory: accepted")
 	}
+	// What the mode bits do not show (an ACL entry for the user) the
+	// system's own answer does.
+	acl := machine.facts(kiosk)
+	acl.Writable = func(p string) bool { return p == "/etc/ssotray/config.yaml" }
+	var ce *ChangeableError
+	if err := acl.UserCanChange("/etc/ssotray/config.yaml"); !errors.As(err, &ce) || !strings.Contains(ce.Why, "ACL") {
+		t.Errorf("a file the system lets the user write: %v", err)
+	}
 	if err := machine.facts(kiosk).UserCanChange("/etc/ssotray/missing.yaml"); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("missing file: %v", err)
 	}
@@ -184,7 +192,8 @@ func TestRealFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	f := Current()
-	f.UID, f.Groups = kioskUID, []int{kioskUID}
+	// access(2) answers for this process (root), not the injected user.
+	f.UID, f.Groups, f.Writable = kioskUID, []int{kioskUID}, nil
 	if err := f.UserCanChange(trusted); err != nil {
 		t.Errorf("%s: %v", trusted, err)
 	}

@@ -6,12 +6,14 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"golang.org/x/sys/unix"
 )
 
 // Current are the facts of this process and the real file system.
 func Current() Facts {
 	groups, _ := os.Getgroups()
-	return Facts{Lstat: Lstat, Resolve: filepath.EvalSymlinks, UID: os.Getuid(), Groups: append(groups, os.Getgid())}
+	return Facts{Lstat: Lstat, Resolve: filepath.EvalSymlinks, UID: os.Getuid(), Groups: append(groups, os.Getgid()), Writable: writable}
 }
 
 // Lstat is lstat(2) as an Info.
@@ -29,3 +31,8 @@ func Lstat(path string) (Info, error) {
 
 // Supported: the checks mean what they say here.
 const Supported = true
+
+// writable is faccessat(2) with AT_EACCESS: may this process write to path.
+func writable(path string) bool {
+	return unix.Faccessat(unix.AT_FDCWD, path, unix.W_OK, unix.AT_EACCESS) == nil
+}
