@@ -4,9 +4,11 @@ package launch
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/exec"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -32,7 +34,15 @@ type Browser struct {
 	mu       sync.Mutex
 	running  map[*exec.Cmd]chan struct{} // closed when the command has exited
 	watching bool
+	profiles []string // made for ProfilePlaceholder, removed by CloseAll
 }
+
+// ProfilePlaceholder in an argument of Command stands for a new, empty
+// browser profile directory made for each start (0700, a name no one can
+// guess or make first) and removed with everything in it by CloseAll: a
+// kiosk's browser keeps nothing of one person for the next, and no other
+// user can prepare the profile it starts with.
+const ProfilePlaceholder = "{profile}"
 
 // NewBrowser opens URLs with command (argv), or the desktop's browser when empty.
 func NewBrowser(command []string) *Browser { return &Browser{Command: command} }
@@ -71,7 +81,11 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 			return fmt.Errorf("the browser did not start in time: %w", ctx.Err())
 		}
 	}
-	cmd := exec.Command(b.Command[0], append(b.Command[1:len(b.Command):len(b.Command)], url)...)
+	args, err := b.withProfile(b.Command[1:])
+	if err != nil {
+		return err
+	}
+	cmd := exec.Command(b.Command[0], append(args, url)...)
 	cmd.Env = Environ()
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
@@ -97,6 +111,41 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 		b.mu.Unlock()
 	}()
 	return nil
+}
+
+// withProfile replaces ProfilePlaceholder in args with a new profile
+// directory.
+func (b *Browser) withProfile(args []string) ([]string, error) {
+	if !slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, ProfilePlaceholder) }) {
+		return args, nil
+	}
+	dir, err := os.MkdirTemp("", "ssotray-profile-")
+	if err != nil {
+		return nil, fmt.Errorf("cannot make a browser profile directory for browser_command's %s: %w", ProfilePlaceholder, err)
+	}
+	b.mu.Lock()
+	b.profiles = append(b.profiles, dir)
+	b.mu.Unlock()
+	out := make([]string, len(args))
+	for i, a := range args {
+		out[i] = strings.ReplaceAll(a, ProfilePlaceholder, dir)
+	}
+	return out, nil
+}
+
+// removeProfiles removes the profile directories of browsers now closed.
+func (b *Browser) removeProfiles() error {
+	b.mu.Lock()
+	dirs := b.profiles
+	b.profiles = nil
+	b.mu.Unlock()
+	var errs []error
+	for _, d := range dirs {
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("the browser profile %s could not be removed: %w", d, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // watch looks at the trees while any lives, so that a process whose parent
@@ -134,7 +183,11 @@ func (b *Browser) watch() {
 // process groups of the commands still running.
 func (b *Browser) CloseAll() error {
 	if b.Tracker != nil {
-		return b.Tracker.CloseAll()
+		err := b.Tracker.CloseAll()
+		if err == nil {
+			err = b.removeProfiles()
+		}
+		return err
 	}
 	b.mu.Lock()
 	running := make(map[*exec.Cmd]chan struct{}, len(b.running))
@@ -150,5 +203,5 @@ func (b *Browser) CloseAll() error {
 		}
 		endGroup(cmd, true) // whatever of the group is left, or ignored the polite ask
 	}
-	return nil
+	return b.removeProfiles()
 }

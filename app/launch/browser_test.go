@@ -42,6 +42,51 @@ func TestBrowserCommandGetsURLLast(t *testing.T) {
 	}
 }
 
+// {profile} is a new private directory at each start, and gone once the
+// browsers are closed: nothing of one person's browsing for the next, and
+// nothing another user could have prepared.
+func TestBrowserProfilePerStart(t *testing.T) {
+	dir := t.TempDir()
+	out := filepath.Join(dir, "args")
+	script := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nprintf '%s\\n' \"$1\" >> "+out+"\nsleep 30\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	b := NewBrowser([]string{script, "--user-data-dir=" + ProfilePlaceholder})
+	for range 2 {
+		if err := b.Open(context.Background(), "http://127.0.0.1:1234/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var lines []string
+	for deadline := time.Now().Add(5 * time.Second); len(lines) < 2 && time.Now().Before(deadline); time.Sleep(20 * time.Millisecond) {
+		got, _ := os.ReadFile(out)
+		lines = strings.Fields(string(got))
+	}
+	if len(lines) != 2 || lines[0] == lines[1] {
+		t.Fatalf("two starts got %q, want two different profiles", lines)
+	}
+	var dirs []string
+	for _, l := range lines {
+		d, ok := strings.CutPrefix(l, "--user-data-dir=")
+		if !ok {
+			t.Fatalf("argument %q", l)
+		}
+		if fi, err := os.Stat(d); err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+			t.Errorf("profile %s: %v %v", d, fi, err)
+		}
+		dirs = append(dirs, d)
+	}
+	if err := b.CloseAll(); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range dirs {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("profile %s is still there after CloseAll: %v", d, err)
+		}
+	}
+}
+
 func TestBrowserCommandMissing(t *testing.T) {
 	err := NewBrowser([]string{"/nonexistent/browser"}).Open(context.Background(), "http://127.0.0.1/")
 	if err == nil || !strings.Contains(err.Error(), `browser_command "/nonexistent/browser" cannot be started`) || !strings.Contains(err.Error(), "fix browser_command") {
@@ -196,7 +241,7 @@ func TestKioskBrowser(t *testing.T) {
 			t.Errorf("KioskBrowser(%q) = %v", tt.command, err)
 		}
 		if err != nil {
-			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", "--user-data-dir", "[firefox, --private-window]", "foreground"} {
+			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", "--user-data-dir={profile}", "[firefox, --no-remote, --profile, {profile}, --private-window]", "foreground"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("the error does not say %q: %v", want, err)
 				}

@@ -13,8 +13,8 @@ var ErrKioskNeedsBrowserCommand = errors.New(KioskBrowserProblem + ": " + KioskB
 const (
 	KioskBrowserProblem = "kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set"
 	KioskBrowserFix     = "set browser_command to a private-window browser that runs in the foreground as ssotray's child, e.g. " +
-		"[chromium, --incognito, --new-window, --user-data-dir=/tmp/ssotray-kiosk] (its own profile directory, so it does not hand the address to a Chromium already running and exit) " +
-		"or [firefox, --private-window] (with no other Firefox running)"
+		"[chromium, --incognito, --new-window, --user-data-dir={profile}] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
+		"or [firefox, --no-remote, --profile, {profile}, --private-window]"
 )
 
 // KioskBrowser says whether command can serve a kiosk: only a configured

@@ -82,6 +82,9 @@ type Tracker struct {
 	roots []Proc
 	known map[Proc]bool
 	saved []Proc // what Record holds
+	// emptied are roots whose process group was seen empty: its number is
+	// then free for another process to lead a group of its own.
+	emptied map[Proc]bool
 }
 
 // ErrGone means the process to track has ended already.
@@ -146,6 +149,14 @@ func (t *Tracker) membersLocked(procs []Info) []Info {
 			oldest = r.Start
 		}
 	}
+	for _, r := range t.roots {
+		if !slices.ContainsFunc(procs, func(p Info) bool { return p.PGID == r.PID }) {
+			if t.emptied == nil {
+				t.emptied = map[Proc]bool{}
+			}
+			t.emptied[r] = true
+		}
+	}
 	in := map[int]bool{}
 	for _, p := range procs {
 		switch {
@@ -155,12 +166,13 @@ func (t *Tracker) membersLocked(procs []Info) []Info {
 			in[p.PID] = true
 		default:
 			for _, r := range t.roots {
-				// Only while the leader lives: once its pid is free, a new
-				// process may take it and lead a group of its own, which is
-				// not this tree (its members seen before stay known; orphans
-				// come to ssotray as their subreaper).
+				// Linux keeps a group's number from any new process while
+				// the group has a member, so a group seen non-empty at every
+				// look since its leader started is still the browser's, with
+				// the leader gone or not; once seen empty, the number may
+				// lead another program's group.
 				leader, alive := byPID[r.PID]
-				if p.PGID == r.PID && p.Start >= r.Start && alive && leader.Start == r.Start {
+				if p.PGID == r.PID && p.Start >= r.Start && !t.emptied[r] && (!alive || leader.Start == r.Start) {
 					in[p.PID] = true
 				}
 			}

@@ -92,8 +92,10 @@ func TestCloseAll(t *testing.T) {
 		self          int
 		deaf          []int
 		unending      []int
-		// seen: a Scan between before and after (the Watch loop).
+		// seen: a Scan between before and after (the Watch loop); between,
+		// when set, is the table at that Scan.
 		seen      bool
+		between   []Info
 		wantAlive []int
 		wantErr   string
 		maxTime   time.Duration
@@ -118,10 +120,15 @@ func TestCloseAll(t *testing.T) {
 		after:     []Info{proc(101, 1, 101, 11)},
 		wantAlive: []int{101},
 	}, {
-		// The leader's pid is free: a process that took it and died may
-		// have left a group of its own under the same number.
-		name:      "without the subreaper, a group member never seen after its leader died is not guessed at",
+		name:   "without the subreaper, a group outlives its leader: the member left is still the browser's",
+		before: []Info{proc(100, self, 100, 10)},
+		after:  []Info{proc(101, 1, 100, 11)},
+	}, {
+		// The group was seen empty: its number was free, and a process that
+		// took it may have left a group of its own under the same number.
+		name:      "a group seen empty is not the browser's any more",
 		before:    []Info{proc(100, self, 100, 10)},
+		between:   []Info{},
 		after:     []Info{proc(104, 1, 100, 50)},
 		wantAlive: []int{104},
 	}, {
@@ -164,7 +171,10 @@ func TestCloseAll(t *testing.T) {
 			if err := tr.Add(100); err != nil {
 				t.Fatal(err)
 			}
-			if tt.seen {
+			if tt.between != nil {
+				f.procs = append(slices.Clone(unrelated), tt.between...)
+			}
+			if tt.seen || tt.between != nil {
 				if _, err := tr.Scan(); err != nil {
 					t.Fatal(err)
 				}
