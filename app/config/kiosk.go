@@ -44,8 +44,14 @@ func (l Locator) Open(explicit string, kiosk bool) (*Config, error) {
 		}
 		return l.loadKiosk(path)
 	}
-	if explicit == "" && system != "" && kioskEnabledIn(system) {
-		return l.loadKiosk(system)
+	if explicit == "" && system != "" {
+		on, err := kioskEnabledIn(system)
+		if err != nil {
+			return nil, err
+		}
+		if on {
+			return l.loadKiosk(system)
+		}
 	}
 	path, err := l.Find(explicit)
 	if err != nil {
@@ -79,18 +85,25 @@ func (l Locator) loadKiosk(path string) (*Config, error) {
 // kioskEnabledIn reads only kiosk.enabled from path: a system file that
 // turns kiosk mode on must win even when something else in it is wrong
 // (loadKiosk then reports that), or a typo would hand the kiosk to the
-// user's own file.
-func kioskEnabledIn(path string) bool {
+// user's own file. For the same reason a system file that is not YAML at
+// all is an error, not a file to pass over: it may be a kiosk's.
+func kioskEnabledIn(path string) (bool, error) {
 	data, err := os.ReadFile(path)
+	if errors.Is(err, os.ErrNotExist) {
+		return false, nil
+	}
 	if err != nil {
-		return false
+		return false, fmt.Errorf("cannot read the system configuration %s (%w); fix its permissions (it may be a kiosk's, so ssotray does not pass over it)", path, err)
 	}
 	var peek struct {
 		Kiosk struct {
 			Enabled bool `yaml:"enabled"`
 		} `yaml:"kiosk"`
 	}
-	return yaml.Unmarshal(data, &peek) == nil && peek.Kiosk.Enabled
+	if err := yaml.Unmarshal(data, &peek); err != nil {
+		return false, fmt.Errorf("the system configuration %s is not valid YAML (%v); fix it (it may be a kiosk's, so ssotray does not pass over it to your own file)", path, err)
+	}
+	return peek.Kiosk.Enabled, nil
 }
 
 // UntrustedError means a kiosk configuration file can be changed by the

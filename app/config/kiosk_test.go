@@ -63,6 +63,8 @@ func TestKioskConfiguration(t *testing.T) {
 			want: "https://auth.example.com", wantKiosk: true},
 		{name: "a kiosk by a system file with a mistake in it fails closed", system: "kiosk:\n  enabled: true\nauthentik:\n  server_url: nonsense\n", user: evilConfig,
 			wantErr: "authentik.server_url"},
+		{name: "a system file that is not YAML is not passed over for the user's", system: "kiosk:\n  enabled: true\n\tbroken: [\n", user: evilConfig,
+			wantErr: "is not valid YAML"},
 		{name: "kiosk.enabled in the user's own file is refused", system: adminConfig, user: adminConfig + "kiosk:\n  enabled: true\n",
 			wantErr: "kiosk mode refuses the configuration"},
 		{name: "no kiosk: the user's file and environment win as before", system: adminConfig, user: evilConfig, env: true,
