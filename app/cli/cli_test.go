@@ -84,7 +84,7 @@ func TestUsageAndErrors(t *testing.T) {
 		{"doctor without config", "", []string{"doctor"}, 1, "FAIL configuration: no configuration file found", "", false},
 		{"doctor finds nobody at the server", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"doctor"}, 1, "FAIL health: cannot reach", "", false},
 		{"doctor: a kiosk needs browser_command", "authentik:\n  server_url: http://127.0.0.1:1\nkiosk:\n  enabled: true\n", []string{"doctor"}, 1, "FAIL browser: kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set — set browser_command", "", false},
-		{"doctor --kiosk: a kiosk needs browser_command", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"--kiosk", "doctor"}, 1, "[firefox, --private-window]", "", false},
+		{"doctor --kiosk: a kiosk needs browser_command", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"--kiosk", "doctor"}, 1, "--private-window]", "", false},
 		{"both methods need --method", bothConfig, []string{"login"}, 2, "", "both Authentik and Navidrome sign-in are enabled; choose one with --method", true},
 		{"password-stdin needs username", bothConfig, []string{"login", "--method", "navidrome", "--password-stdin"}, 2, "", "--password-stdin needs --username", true},
 		{"no terminal for the password", bothConfig, []string{"login", "--method", "navidrome"}, 2, "", "not a terminal to ask for the password; pass --username and --password-stdin", true},

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssotray/ssotray/app/proctree"
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
@@ -142,7 +143,7 @@ func TestKioskCrashAndSignal(t *testing.T) {
 	w.waitFor("token", 1)
 	left := kb.waitPids(t, 0, 2)
 	w.waitForBrowsers() // the testbrowser itself has finished: only the orphans are left
-	if info, err := os.Stat(filepath.Join(runtime, "ssotray", "kiosk-browsers")); err != nil || info.Mode().Perm() != 0o600 {
+	if info, err := os.Stat(filepath.Join(runtime, proctree.RecordFile)); err != nil || info.Mode().Perm() != 0o600 {
 		t.Errorf("the record of the kiosk's browsers: %v %v", info, err)
 	}
 
@@ -245,7 +246,7 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		<-done
 		t.Fatalf("the kiosk started without browser_command:\n%s", out)
 	}
-	if err == nil || !strings.Contains(string(out), "browser_command is not set") || !strings.Contains(string(out), "[chromium, --incognito, --new-window") || !strings.Contains(string(out), "[firefox, --private-window]") {
+	if err == nil || !strings.Contains(string(out), "browser_command is not set") || !strings.Contains(string(out), "[chromium, --incognito, --new-window") || !strings.Contains(string(out), "--profile, {profile}, --private-window]") {
 		t.Errorf("kiosk without browser_command: %v\n%s", err, out)
 	}
 	if r := w.run(nil, "--kiosk", "doctor"); r.code != 1 || !strings.Contains(r.stdout, "FAIL browser: kiosk mode needs") {
