@@ -29,7 +29,7 @@ export DEBIAN_FRONTEND = noninteractive
 DEB_PACKAGES ?= gcc pkg-config libgl1-mesa-dev libx11-dev libxcursor-dev \
 	libxrandr-dev libxinerama-dev libxi-dev libxxf86vm-dev xvfb xauth dbus \
 	gnome-keyring libsecret-tools chromium imagemagick xdotool \
-	haskell-status-notifier-item-utils desktop-file-utils xz-utils
+	haskell-status-notifier-item-utils desktop-file-utils xz-utils curl
 
 # sudo only when not root.
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)

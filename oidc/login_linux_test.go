@@ -25,14 +25,10 @@ func TestLoginRefusesAnotherUsersProgram(t *testing.T) {
 	c := discover(t, config(p))
 	alice := newFormBrowser("alice", "alice-pw")
 	var status string
-	open := func(ctx context.Context, u string) error {
-		cmd := exec.CommandContext(ctx, curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", u)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("curl as nobody: %w", err)
+	open := func(ctx context.Context, u string) (err error) {
+		if status, err = fetchAsNobody(ctx, curl, u); err != nil {
+			return err
 		}
-		status = string(out)
 		return alice.open(ctx, u)
 	}
 	s, err := c.Login(context.Background(), oidc.LoginOptions{Timeout: 20 * time.Second, OpenBrowser: open})
@@ -61,14 +57,10 @@ func TestEndSessionRefusesAnotherUsersProgram(t *testing.T) {
 	}
 	b.lastPage(t)
 	var status string
-	open := func(ctx context.Context, u string) error {
-		cmd := exec.CommandContext(ctx, curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", u)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		out, err := cmd.Output()
-		if err != nil {
-			return fmt.Errorf("curl as nobody: %w", err)
+	open := func(ctx context.Context, u string) (err error) {
+		if status, err = fetchAsNobody(ctx, curl, u); err != nil {
+			return err
 		}
-		status = string(out)
 		return b.open(ctx, u)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
@@ -80,4 +72,16 @@ func TestEndSessionRefusesAnotherUsersProgram(t *testing.T) {
 	if n := len(events(p, "end_session")); status != "403" || n != 1 {
 		t.Errorf("the other user's fetch answered %q (want 403); %d end-session requests (want the browser's 1)", status, n)
 	}
+}
+
+// fetchAsNobody fetches u with curl running as the user nobody (65534): a
+// program of another user on this machine. It returns the HTTP status.
+func fetchAsNobody(ctx context.Context, curl, u string) (string, error) {
+	cmd := exec.CommandContext(ctx, curl, "-s", "-o", "/dev/null", "-w", "%{http_code}", u)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.Output()
+	if err != nil {
+		return "", fmt.Errorf("curl as nobody: %w", err)
+	}
+	return string(out), nil
 }
