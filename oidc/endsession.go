@@ -65,7 +65,15 @@ func (c *Client) EndSession(ctx context.Context, idToken string, open func(ctx c
 			return
 		}
 		w.Header().Set("Cache-Control", "no-store")
-		http.Redirect(w, r, target.String(), http.StatusFound)
+		// No body: once the header is out, the answer is whole, and the
+		// caller, told at once, may end the process (a `logout`) without
+		// cutting it off before the browser has it.
+		w.Header().Set("Location", target.String())
+		w.Header().Set("Content-Length", "0")
+		w.WriteHeader(http.StatusFound)
+		if f, ok := w.(http.Flusher); ok {
+			f.Flush()
+		}
 		once.Do(func() { close(visited) })
 	})}
 	go func() { _ = srv.Serve(l) }()
