@@ -56,6 +56,35 @@ type Profile struct {
 	Role string
 }
 
+// DisplayName is how the person is named in one line, everywhere (the
+// command line, the window, the tray): the name with the username when
+// they differ, else whichever identifies them.
+func (p Profile) DisplayName() string {
+	name, user := strings.TrimSpace(p.Name), strings.TrimSpace(p.Username)
+	switch {
+	case name != "" && user != "" && name != user:
+		return name + " (" + user + ")"
+	case name != "":
+		return name
+	case user != "":
+		return user
+	case strings.TrimSpace(p.Email) != "":
+		return p.Email
+	}
+	return p.Subject
+}
+
+// Title is how the method is named to people.
+func (m Method) Title() string {
+	switch m {
+	case Authentik:
+		return "Authentik"
+	case Navidrome:
+		return "Navidrome"
+	}
+	return string(m)
+}
+
 // NavidromeAdminsGroup is the group Navidrome admins belong to for app visibility.
 const NavidromeAdminsGroup = "navidrome-admins"
 

@@ -666,3 +666,25 @@ func TestSignOutClaimsNothingWhileTheKeyringKeepsTheSession(t *testing.T) {
 		t.Errorf("the notice claims a sign-out while the keyring keeps the session: %q", n)
 	}
 }
+
+// One name for a person and one title for a method, wherever they are shown.
+func TestDisplayNameAndTitle(t *testing.T) {
+	for _, tt := range []struct {
+		p    Profile
+		want string
+	}{
+		{Profile{Name: "Alice Example", Username: "alice", Subject: "s"}, "Alice Example (alice)"},
+		{Profile{Name: "alice", Username: "alice"}, "alice"},
+		{Profile{Name: "Alice Example"}, "Alice Example"},
+		{Profile{Username: "alice"}, "alice"},
+		{Profile{Email: "a@example.com", Subject: "s"}, "a@example.com"},
+		{Profile{Subject: "7f3c"}, "7f3c"},
+	} {
+		if got := tt.p.DisplayName(); got != tt.want {
+			t.Errorf("%+v: %q, want %q", tt.p, got, tt.want)
+		}
+	}
+	if Authentik.Title() != "Authentik" || Navidrome.Title() != "Navidrome" {
+		t.Errorf("titles %q %q", Authentik.Title(), Navidrome.Title())
+	}
+}

@@ -236,7 +236,7 @@ func login(ctx context.Context, s *session, args []string) error {
 	}
 	s.notice()
 	st := s.core.Status()
-	fmt.Fprintf(s.env.Stdout, "Signed in as %s\n", displayName(st.Profile))
+	fmt.Fprintf(s.env.Stdout, "Signed in as %s\n", st.Profile.DisplayName())
 	return nil
 }
 
@@ -323,18 +323,6 @@ func pickMethod(enabled []app.Method, asked string) (app.Method, error) {
 	return "", usageError("login: both Authentik and Navidrome sign-in are enabled; choose one with --method authentik or --method navidrome")
 }
 
-func displayName(p app.Profile) string {
-	switch {
-	case p.Name != "" && p.Username != "" && p.Name != p.Username:
-		return fmt.Sprintf("%s (%s)", p.Name, p.Username)
-	case p.Username != "":
-		return p.Username
-	case p.Name != "":
-		return p.Name
-	}
-	return p.Subject
-}
-
 // statusJSON is the stable shape of `status --json`; it never holds a token.
 type statusJSON struct {
 	SignedIn  bool       `json:"signed_in"`
@@ -380,7 +368,7 @@ func status(ctx context.Context, s *session, args []string) error {
 	} else {
 		if signedIn {
 			p := st.Profile
-			fmt.Fprintf(s.env.Stdout, "Signed in with %s as %s\n", methodName(st.Method), displayName(p))
+			fmt.Fprintf(s.env.Stdout, "Signed in with %s as %s\n", st.Method.Title(), p.DisplayName())
 			line(s.env.Stdout, "Username", p.Username)
 			line(s.env.Stdout, "Email", p.Email)
 			line(s.env.Stdout, "Subject", p.Subject)
@@ -400,13 +388,6 @@ func status(ctx context.Context, s *session, args []string) error {
 		return &exitError{code: 1, err: errors.New("")}
 	}
 	return nil
-}
-
-func methodName(m app.Method) string {
-	if m == app.Navidrome {
-		return "Navidrome"
-	}
-	return "Authentik"
 }
 
 func line(w io.Writer, label, value string) {

@@ -1,6 +1,7 @@
 package ui
 
 import (
+	"cmp"
 	"fmt"
 	"image/color"
 	"strings"
@@ -16,17 +17,6 @@ import (
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/launch"
 )
-
-// methodName is how a sign-in method is named to people.
-func methodName(m app.Method) string {
-	switch m {
-	case app.Authentik:
-		return "Authentik"
-	case app.Navidrome:
-		return "Navidrome"
-	}
-	return string(m)
-}
 
 // noticeLine is a warning icon and a wrapped line of text, hidden while empty.
 type noticeLine struct {
@@ -107,7 +97,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 		}
 		switch m {
 		case app.Authentik:
-			s.authentik = newKeyButton("Sign in with Authentik", theme.LoginIcon(), func() {
+			s.authentik = newKeyButton("Sign in with "+app.Authentik.Title(), theme.LoginIcon(), func() {
 				u.startSignIn(app.Authentik, "", "")
 			})
 			s.authentik.Importance = widget.HighImportance
@@ -123,7 +113,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 			s.server.Alignment = fyne.TextAlignCenter
 			s.username.OnSubmitted = func(string) { u.win.Canvas().Focus(s.password) }
 			s.password.OnSubmitted = func(string) { u.submitNavidrome() }
-			s.navidrome = newKeyButton("Sign in with Navidrome", theme.LoginIcon(), u.submitNavidrome)
+			s.navidrome = newKeyButton("Sign in with "+app.Navidrome.Title(), theme.LoginIcon(), u.submitNavidrome)
 			if len(u.methods) == 1 {
 				s.navidrome.Importance = widget.HighImportance
 			}
@@ -381,13 +371,13 @@ func (s *signedInScreen) update(st app.Status, apps []launch.App) {
 		s.search.SetText("")
 		s.setLaunchError("")
 	}
-	s.avatar.SetName(displayName(p))
+	s.avatar.SetName(cmp.Or(strings.TrimSpace(p.Name), p.DisplayName())) // initials of the name
 	s.avatar.SetPicture(st.Avatar)
-	s.name.SetText(displayName(p))
+	s.name.SetText(p.DisplayName())
 	s.username.SetText(orDash(p.Username))
 	s.email.SetText(orDash(p.Email))
 	s.subject.SetText(orDash(p.Subject))
-	s.method.SetText(orDash(methodName(st.Method)))
+	s.method.SetText(orDash(st.Method.Title()))
 	if st.ExpiresAt.IsZero() {
 		s.expires.SetText("—")
 	} else {

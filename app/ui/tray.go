@@ -42,7 +42,7 @@ func TrayMenu(st app.Status, methods []app.Method, apps []launch.App) []MenuItem
 	var items []MenuItem
 	switch st.State {
 	case app.SignedIn, app.Refreshing:
-		items = append(items, MenuItem{Label: "Signed in as " + displayName(st.Profile), Disabled: true}, separator)
+		items = append(items, MenuItem{Label: "Signed in as " + st.Profile.DisplayName(), Disabled: true}, separator)
 		for _, a := range apps {
 			items = append(items, MenuItem{Label: a.Name, Action: actionOpenPrefix + a.Name})
 		}
@@ -56,9 +56,9 @@ func TrayMenu(st app.Status, methods []app.Method, apps []launch.App) []MenuItem
 		for _, m := range methods {
 			switch m {
 			case app.Authentik:
-				items = append(items, MenuItem{Label: "Sign in with Authentik", Action: actionSignInAuthentik})
+				items = append(items, MenuItem{Label: "Sign in with " + app.Authentik.Title(), Action: actionSignInAuthentik})
 			case app.Navidrome:
-				items = append(items, MenuItem{Label: "Sign in with Navidrome…", Action: actionSignInNavidrome})
+				items = append(items, MenuItem{Label: "Sign in with " + app.Navidrome.Title() + "…", Action: actionSignInNavidrome})
 			}
 		}
 		if len(items) > 0 {

@@ -42,11 +42,11 @@ func TestTrayMenu(t *testing.T) {
 		{"signing in", app.Status{State: app.SigningIn, Method: app.Authentik}, both, nil,
 			[]MenuItem{{Label: "Signing in…", Disabled: true}, show, sep, quit}},
 		{"signed in with apps", aliceStatus(), both, apps,
-			[]MenuItem{{Label: "Signed in as Alice Liddell", Disabled: true}, sep,
+			[]MenuItem{{Label: "Signed in as Alice Liddell (alice)", Disabled: true}, sep,
 				{Label: "Music", Action: "open:Music"}, {Label: "Photos", Action: "open:Photos"}, sep,
 				show, signOut, sep, quit}},
 		{"signed in, no apps", navidromeStatus(), both, nil,
-			[]MenuItem{{Label: "Signed in as Bob Builder", Disabled: true}, sep, show, signOut, sep, quit}},
+			[]MenuItem{{Label: "Signed in as Bob Builder (bob)", Disabled: true}, sep, show, signOut, sep, quit}},
 		{"refreshing counts as signed in",
 			app.Status{State: app.Refreshing, Profile: app.Profile{Username: "carol"}}, both, apps[:1],
 			[]MenuItem{{Label: "Signed in as carol", Disabled: true}, sep, {Label: "Music", Action: "open:Music"}, sep,
@@ -118,14 +118,14 @@ func TestTrayFollowsState(t *testing.T) {
 	}
 
 	core.set(aliceStatus())
-	if got := labels(d.menu()); !reflect.DeepEqual(got, []string{"Signed in as Alice Liddell", "---", "Music", "Photos", "---", "Show ssotray", "Sign out", "---", "Quit"}) {
+	if got := labels(d.menu()); !reflect.DeepEqual(got, []string{"Signed in as Alice Liddell (alice)", "---", "Music", "Photos", "---", "Show ssotray", "Sign out", "---", "Quit"}) {
 		t.Errorf("signed-in tray menu %v", got)
 	}
 	oneQuitLast(t, d.menu())
 	if d.icon() != testTraySignedIn {
 		t.Error("signed in: want the signed-in tray icon")
 	}
-	if !trayItem(t, d, "Signed in as Alice Liddell").Disabled {
+	if !trayItem(t, d, "Signed in as Alice Liddell (alice)").Disabled {
 		t.Error("the 'Signed in as' item should be disabled")
 	}
 	menus := len(d.menus)

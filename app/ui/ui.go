@@ -364,7 +364,7 @@ func (u *UI) notify(prev, st app.Status) {
 	var msg string
 	switch {
 	case st.State == app.SignedIn && prev.State == app.SigningIn:
-		msg = "Signed in as " + displayName(st.Profile)
+		msg = "Signed in as " + st.Profile.DisplayName()
 	case st.State == app.SignedOut && isSignedIn(prev) && u.signingOut:
 		return // signOut tells what it did once it is done
 	case st.State == app.SignedOut && isSignedIn(prev) && st.Notice != "":
@@ -375,16 +375,6 @@ func (u *UI) notify(prev, st app.Status) {
 	// Fyne sends it over D-Bus and waits for the answer: not on the UI goroutine.
 	n := fyne.NewNotification(u.opts.Title, msg)
 	u.goCore(func() { u.app.SendNotification(n) })
-}
-
-// displayName is how a person is named in one line.
-func displayName(p app.Profile) string {
-	for _, s := range []string{p.Name, p.Username, p.Email, p.Subject} {
-		if strings.TrimSpace(s) != "" {
-			return s
-		}
-	}
-	return "someone"
 }
 
 // startSignIn begins a sign-in with m. username and password are for

@@ -493,7 +493,7 @@ func TestStatusFromAnotherGoroutine(t *testing.T) {
 	}()
 	<-done
 	waitFor(t, func() bool { return u.win.Content() == u.signedIn.root })
-	if u.signedIn.name.Text != "Alice Liddell" || len(u.signedIn.grid.Objects) != 2 {
+	if u.signedIn.name.Text != "Alice Liddell (alice)" || len(u.signedIn.grid.Objects) != 2 {
 		t.Errorf("window not updated: name %q, %d tiles", u.signedIn.name.Text, len(u.signedIn.grid.Objects))
 	}
 
@@ -514,7 +514,7 @@ func TestNotifications(t *testing.T) {
 	core := newFakeCore(app.Authentik)
 	u := newTestUI(t, core, Options{Notify: true})
 
-	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed in as Alice Liddell"), func() {
+	test.AssertNotificationSent(t, fyne.NewNotification("ssotray", "Signed in as Alice Liddell (alice)"), func() {
 		core.tap(u.signIn.authentik)
 		u.waitIdle()
 	})
@@ -737,7 +737,7 @@ func TestKioskLeavesNoNotificationsOrClipboard(t *testing.T) {
 			u := newTestUI(t, core, Options{Notify: true, Kiosk: kiosk})
 			var signedIn, signedOut *fyne.Notification
 			if !kiosk {
-				signedIn = fyne.NewNotification("ssotray", "Signed in as Alice Liddell")
+				signedIn = fyne.NewNotification("ssotray", "Signed in as Alice Liddell (alice)")
 				signedOut = fyne.NewNotification("ssotray", signedOutReport.String())
 			}
 			test.AssertNotificationSent(t, signedIn, func() {

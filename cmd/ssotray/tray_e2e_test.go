@@ -58,7 +58,7 @@ func TestTrayOverDBus(t *testing.T) {
 	writeTrayConfig(w, apps, recorder)
 
 	signedOut := []string{"Sign in with Authentik", "Show ssotray", "Quit"}
-	signedIn := []string{"Signed in as Alice Example [disabled]", "Music", "Admin", "Show ssotray", "Sign out", "Quit"}
+	signedIn := []string{"Signed in as Alice Example (alice) [disabled]", "Music", "Admin", "Show ssotray", "Sign out", "Quit"}
 
 	// Nobody signed in: the sign-in items, and Quit ends the app.
 	gui := startTrayGUI(t, w)
