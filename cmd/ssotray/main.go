@@ -1,5 +1,6 @@
 // Command ssotray is the desktop sign-in companion. This file only wires the
-// real world (keyring, browser, terminal, environment, signals) to app/cli.
+// real world (keyring, browser, terminal, environment, signals, the Fyne
+// app) to app/cli and, when no verb is given, to app/desktop.
 package main
 
 import (
@@ -10,10 +11,13 @@ import (
 	"strings"
 	"syscall"
 
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/pkg/browser"
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/desktop"
 	"github.com/ssotray/ssotray/app/renewlock"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"golang.org/x/term"
@@ -63,11 +67,29 @@ func run() int {
 		},
 		ReadPassword: readPassword,
 		GUI: func(ctx context.Context, o cli.GUIOptions) error {
-			return runGUI(ctx, o, getenv, logger)
+			return desktop.Run(ctx, desktopDeps(locator, getenv, logger), desktop.Options(o))
 		},
 		Version: version,
 		Logger:  logger,
 	}, os.Args[1:])
+}
+
+// desktopDeps are the real app and OS pieces of the window's start-up.
+func desktopDeps(locator config.Locator, getenv func(string) string, logger *slog.Logger) desktop.Deps {
+	return desktop.Deps{
+		NewApp:        func() fyne.App { return fyneapp.NewWithID("io.github.ssotray") },
+		Locator:       locator,
+		Getenv:        getenv,
+		Logger:        logger,
+		Stderr:        os.Stderr,
+		Claim:         desktop.ClaimInstance,
+		WatchTrayHost: desktop.WatchSessionBus,
+		Store:         func() tokenstore.Store { return tokenstore.NewKeyring() },
+		RenewLock:     func() app.RenewLock { return renewLock(logger) },
+		KioskBrowser:  desktop.TrackedKioskBrowser(getenv, logger),
+		OpenIdle:      desktop.OpenIdle,
+		HoldSignals:   desktop.HoldSignals,
+	}
 }
 
 // renewLock is the per-user lock that keeps renewals of the keyring's

@@ -1,0 +1,205 @@
+package desktop
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/test"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/idle"
+	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// testApp is a headless Fyne app with a tray that runs like the real one:
+// Run lasts until Quit, and what fyne.Do hands over runs on Run's
+// goroutine, in order (the test driver would run it at once, on the
+// caller's goroutine). It records its windows.
+type testApp struct {
+	fyne.App
+	driver   *serialDriver
+	quit     chan struct{}
+	quitOnce sync.Once
+	mu       sync.Mutex
+	windows  []*testWindow
+	trays    int
+}
+
+type serialDriver struct {
+	fyne.Driver
+	queue chan func()
+	quit  chan struct{}
+}
+
+func (d *serialDriver) DoFromGoroutine(f func(), wait bool) {
+	done := make(chan struct{})
+	select {
+	case d.queue <- func() { f(); close(done) }:
+	case <-d.quit: // the app has quit: nothing runs any more
+		return
+	}
+	if wait {
+		<-done
+	}
+}
+
+func newTestApp(t *testing.T) *testApp {
+	a := &testApp{App: test.NewTempApp(t), quit: make(chan struct{})}
+	a.driver = &serialDriver{Driver: a.App.Driver(), queue: make(chan func(), 16), quit: a.quit}
+	fyne.SetCurrentApp(a) // so that fyne.Do reaches the serial driver
+	return a
+}
+
+func (a *testApp) Driver() fyne.Driver { return a.driver }
+
+func (a *testApp) Run() {
+	for {
+		select {
+		case f := <-a.driver.queue:
+			f()
+		case <-a.quit:
+			return
+		}
+	}
+}
+
+type testWindow struct {
+	fyne.Window
+	mu    *sync.Mutex
+	title string
+	shows int
+}
+
+func (w *testWindow) Show() {
+	w.mu.Lock()
+	w.shows++
+	w.mu.Unlock()
+	w.Window.Show()
+}
+
+func (a *testApp) NewWindow(title string) fyne.Window {
+	w := &testWindow{Window: a.App.NewWindow(title), mu: &a.mu, title: title}
+	a.mu.Lock()
+	a.windows = append(a.windows, w)
+	a.mu.Unlock()
+	return w
+}
+
+func (a *testApp) Quit() { a.quitOnce.Do(func() { close(a.quit) }) }
+
+func (a *testApp) SetSystemTrayMenu(*fyne.Menu) {
+	a.mu.Lock()
+	a.trays++
+	a.mu.Unlock()
+}
+func (a *testApp) SetSystemTrayIcon(fyne.Resource) {}
+func (a *testApp) SetSystemTrayWindow(fyne.Window) {}
+
+// shown is how often the window titled title was shown.
+func (a *testApp) shown(title string) (n int, exists bool) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for _, w := range a.windows {
+		if w.title == title {
+			return w.shows, true
+		}
+	}
+	return 0, false
+}
+
+// fakeInstance is a claimed instance that later starts can knock on.
+type fakeInstance struct{ show chan struct{} }
+
+func (f *fakeInstance) ShowRequests() <-chan struct{} { return f.show }
+func (f *fakeInstance) Close() error                  { return nil }
+
+// harness runs Run with stand-ins for every OS piece and counts what was
+// used.
+type harness struct {
+	t       *testing.T
+	dir     string
+	stderr  bytes.Buffer
+	app     *testApp
+	newApps int
+	claim   func() (Instance, error)
+	hostUp  bool
+	hostSet chan struct{} // closed once the tray host's first answer is in
+	held    int           // kiosk signal holds
+}
+
+func newHarness(t *testing.T) *harness {
+	h := &harness{t: t, dir: t.TempDir(), hostSet: make(chan struct{}), hostUp: true}
+	h.claim = func() (Instance, error) { return &fakeInstance{show: make(chan struct{})}, nil }
+	return h
+}
+
+func (h *harness) writeConfig(rel, data string) {
+	p := filepath.Join(h.dir, rel)
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		h.t.Fatal(err)
+	}
+	if err := os.WriteFile(p, []byte(data), 0o644); err != nil {
+		h.t.Fatal(err)
+	}
+}
+
+func (h *harness) deps() Deps {
+	getenv := func(string) string { return "" }
+	return Deps{
+		NewApp: func() fyne.App {
+			h.newApps++
+			h.app = newTestApp(h.t)
+			return h.app
+		},
+		Locator: config.Locator{Getenv: getenv,
+			UserConfigDir: func() (string, error) { return filepath.Join(h.dir, "user"), nil },
+			SystemDir:     filepath.Join(h.dir, "etc"),
+			Trust:         func(string) error { return nil }},
+		Getenv: getenv,
+		Stderr: &h.stderr,
+		Claim:  func() (Instance, error) { return h.claim() },
+		WatchTrayHost: func(ctx context.Context, report func(bool)) {
+			report(h.hostUp)
+			close(h.hostSet)
+			<-ctx.Done()
+		},
+		Store:        func() tokenstore.Store { return tokenstore.NewMemory() },
+		RenewLock:    func() app.RenewLock { return nil },
+		KioskBrowser: launch.NewBrowser,
+		OpenIdle:     func() (idle.Source, error) { return nil, errors.New("no display in tests") },
+		HoldSignals:  func() func() { h.held++; return func() {} },
+	}
+}
+
+// start runs Run until the tray host has answered, then ends it the way
+// a signal does, and returns Run's error.
+func (h *harness) start(o Options) error {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() { done <- Run(ctx, h.deps(), o) }()
+	select {
+	case err := <-done: // it ended before the app ran
+		return err
+	case <-h.hostSet:
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("the tray host watch never started")
+	}
+	cancel()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(10 * time.Second):
+		h.t.Fatal("Run did not end with its context")
+		return nil
+	}
+}

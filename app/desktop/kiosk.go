@@ -1,0 +1,77 @@
+package desktop
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"syscall"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/idle"
+	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/proctree"
+	"github.com/ssotray/ssotray/app/rundir"
+)
+
+// TrackedKioskBrowser returns the real Deps.KioskBrowser: every process the
+// kiosk's browser starts is followed as a tree (with ssotray as the child
+// subreaper, so orphans stay its descendants) and recorded in the user's
+// runtime directory; what a crashed kiosk left running is closed first.
+//
+// Elsewhere than Linux (no /proc) the browser's own process group is ended,
+// as before.
+func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(command []string) *launch.Browser {
+	return func(command []string) *launch.Browser {
+		if runtime.GOOS != "linux" {
+			return launch.NewBrowser(command)
+		}
+		t := &proctree.Tracker{Table: proctree.ProcFS{}, Kill: proctree.OS{}}
+		if err := proctree.BecomeSubreaper(); err != nil {
+			logger.Warn("kiosk: browsers are followed by process group and parent only", "err", err)
+		} else {
+			t.Self = os.Getpid()
+		}
+		if dir, err := rundir.Default(getenv).Find(); err != nil {
+			logger.Warn("kiosk: started browsers are not recorded", "err", err)
+		} else {
+			t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
+		}
+		if err := t.CloseLeftovers(); err != nil {
+			logger.Error("kiosk: closing the browsers an earlier run left", "err", err)
+		}
+		b := launch.NewBrowser(command)
+		b.Tracker = t
+		return b
+	}
+}
+
+// HoldSignals is the real Deps.HoldSignals. Once a signal has started the
+// kiosk's sign-out, more of them (logind sends SIGTERM and SIGHUP together)
+// must not cut it short: while this is registered they are caught, not
+// fatal.
+func HoldSignals() (release func()) {
+	hold := make(chan os.Signal, 1)
+	signal.Notify(hold, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	return func() { signal.Stop(hold) }
+}
+
+// OpenIdle is the real Deps.OpenIdle: the idle time of the whole display.
+func OpenIdle() (idle.Source, error) { return idle.Open(os.Getenv) }
+
+// watchKiosk applies the idle timeout and session limit, reading the idle
+// time of the whole display, or of ssotray's own window where the display
+// cannot tell it.
+func watchKiosk(ctx context.Context, core *app.Core, open func() (idle.Source, error), logger *slog.Logger) {
+	var src app.IdleSource
+	if s, err := open(); err == nil {
+		defer s.Close()
+		src = s
+	} else {
+		logger.Warn("kiosk: the display does not tell its idle time; only input in ssotray's window counts", "err", err)
+		src = core.WindowInput()
+	}
+	core.WatchKiosk(ctx, src)
+}

@@ -1,0 +1,59 @@
+package desktop
+
+import (
+	"context"
+
+	"fyne.io/fyne/v2"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/app/ui"
+)
+
+// startMain builds the core for cfg and the window and tray around it, and
+// shows the window if show. kiosk is Start.Kiosk, never read again from cfg.
+func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options) (*ui.UI, *app.Core) {
+	store := d.Store()
+	// The keyring's session is renewed by `ssotray token` too.
+	lock := d.RenewLock()
+	if kiosk && !cfg.Kiosk.Remember {
+		store = tokenstore.NewMemory() // nothing of a person outlives the process
+		lock = nil                     // and no other process sees it
+	}
+	var browser *launch.Browser
+	if kiosk {
+		browser = d.KioskBrowser(cfg.BrowserCommand)
+	} else {
+		browser = launch.NewBrowser(cfg.BrowserCommand)
+	}
+	core := app.New(app.Deps{
+		Config:        cfg,
+		Store:         store,
+		RenewLock:     lock,
+		Browser:       browser.Open,
+		Logger:        d.Logger,
+		Kiosk:         kiosk,
+		CloseBrowsers: browser.CloseAll,
+	})
+	opts.Kiosk = kiosk
+	u := ui.New(shell, core, opts)
+	if kiosk {
+		go watchKiosk(ctx, core, d.OpenIdle, d.Logger)
+	}
+	// The window appears at once; the stored session (and any refresh)
+	// arrives through the core's status. Restoring starts once the window
+	// is drawn, so its keyring and network work does not compete with the
+	// first frame, and goes on while the tray is set up; the window shows
+	// the session as soon as the app runs.
+	if show {
+		u.Show()
+	}
+	go func() {
+		_ = core.Restore(ctx)
+		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
+	}()
+	u.StartTray()
+	return u, core
+}
