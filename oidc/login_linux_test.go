@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/oidc"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestLoginRefusesAnotherUsersProgram: another user's program that reads
@@ -18,9 +20,7 @@ import (
 // Root only: the other user's client runs as nobody.
 func TestLoginRefusesAnotherUsersProgram(t *testing.T) {
 	curl, err := exec.LookPath("curl")
-	if os.Getuid() != 0 || err != nil {
-		t.Skip("needs root and curl to connect as another user")
-	}
+	oidctest.NeedMachine(t, os.Getuid() == 0 && err == nil, "root and curl, to connect as another user")
 	p := startProvider(t)
 	c := discover(t, config(p))
 	alice := newFormBrowser("alice", "alice-pw")
@@ -45,9 +45,7 @@ func TestLoginRefusesAnotherUsersProgram(t *testing.T) {
 // the person's browser still gets there. Root only, as above.
 func TestEndSessionRefusesAnotherUsersProgram(t *testing.T) {
 	curl, err := exec.LookPath("curl")
-	if os.Getuid() != 0 || err != nil {
-		t.Skip("needs root and curl to connect as another user")
-	}
+	oidctest.NeedMachine(t, os.Getuid() == 0 && err == nil, "root and curl, to connect as another user")
 	p := startProvider(t)
 	c := discover(t, config(p))
 	b := newFormBrowser("alice", "alice-pw")

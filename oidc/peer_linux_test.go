@@ -10,6 +10,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestLoopbackPeerUID: the system names this process's user as the owner
@@ -36,9 +38,7 @@ func TestLoopbackPeerUID(t *testing.T) {
 	}
 
 	curl, err := exec.LookPath("curl")
-	if os.Getuid() != 0 || err != nil {
-		t.Skip("needs root and curl to connect as another user")
-	}
+	oidctest.NeedMachine(t, os.Getuid() == 0 && err == nil, "root and curl, to connect as another user")
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, curl, "-s", "-o", "/dev/null", srv.URL)

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // tree is a fake file system: path -> entry; links map a link to its target.
@@ -160,9 +162,7 @@ func TestPrivate(t *testing.T) {
 // a file chowned to nobody (65534) stands for "not the kiosk user's", and
 // the kiosk user is a uid injected into Current's facts.
 func TestRealFiles(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Getuid() != 0 {
-		t.Skip("needs root to give files to other users (the fake-tree tests cover the logic)")
-	}
+	oidctest.NeedMachine(t, runtime.GOOS != "windows" && os.Getuid() == 0, "root, to give files to other users (the fake-tree tests cover the logic)")
 	const nobody, kioskUID = 65534, 4242
 	base := t.TempDir() // root's, 0700, in sticky /tmp
 	etc := filepath.Join(base, "etc")

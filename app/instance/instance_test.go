@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 func TestSecondStartShowsTheFirst(t *testing.T) {
@@ -65,9 +67,7 @@ func TestSocketPath(t *testing.T) {
 // socket elsewhere, in a directory of its own, and starts. Runs as root
 // here: the directory is given to nobody.
 func TestHostileSocketIsNotUsed(t *testing.T) {
-	if runtime.GOOS == "windows" || os.Getuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
+	oidctest.NeedMachine(t, runtime.GOOS != "windows" && os.Getuid() == 0, "root, to give a directory to another user")
 	t.Setenv("XDG_CACHE_HOME", t.TempDir()) // not the real user's, where a real ssotray may run
 	hostile := t.TempDir()
 	l, err := net.Listen("unix", filepath.Join(hostile, SocketName))

@@ -8,6 +8,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestKioskRefusesAConfigurationItsUserCanChange runs the binary as a kiosk
@@ -18,9 +20,7 @@ import (
 // window: the process ends on its own.
 func TestKioskRefusesAConfigurationItsUserCanChange(t *testing.T) {
 	needDesktop(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to give a file to another user")
-	}
+	oidctest.NeedMachine(t, os.Getuid() == 0, "root, to give a file to another user")
 	w := newWorld(t, time.Minute)
 	if err := os.Chown(w.config, 65534, 65534); err != nil {
 		t.Fatal(err)

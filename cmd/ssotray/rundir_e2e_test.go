@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestNoPrivateDirStillShowsTheWindow: when no directory for the
@@ -15,9 +17,7 @@ import (
 // all. As root, the runtime directory is given to nobody.
 func TestNoPrivateDirStillShowsTheWindow(t *testing.T) {
 	needDesktop(t)
-	if os.Getuid() != 0 {
-		t.Skip("needs root to give a directory to another user")
-	}
+	oidctest.NeedMachine(t, os.Getuid() == 0, "root, to give a directory to another user")
 	w := newWorld(t, time.Minute)
 	hostile, open := t.TempDir(), t.TempDir()
 	// Another user's socket and lock wait where ssotray would have looked.
