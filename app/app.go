@@ -5,7 +5,6 @@
 package app
 
 import (
-	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -855,9 +854,9 @@ type SignOutReport struct {
 }
 
 // String is the one line views show after a sign-out.
-func (r SignOutReport) String() string { return r.after("Signed out here.") }
+func (r SignOutReport) String() string { return r.after("") }
 
-// after is reason (a sentence) followed by what was done.
+// after is reason (a sentence, "" for none) followed by what was done.
 func (r SignOutReport) after(reason string) string {
 	var done []string
 	if r.Revoked {
@@ -872,11 +871,15 @@ func (r SignOutReport) after(reason string) string {
 	if r.Method == Navidrome {
 		done = append(done, "Navidrome has no sign-out: its token ends when it expires")
 	}
-	if len(done) == 0 {
+	switch {
+	case len(done) == 0 && reason == "":
+		return "Signed out here."
+	case len(done) == 0:
 		return reason
+	case reason == "":
+		reason = "Signed out"
 	}
-	lead := strings.TrimSuffix(strings.TrimSuffix(reason, "."), " here")
-	return lead + ": " + strings.Join(done, "; ") + "."
+	return strings.TrimSuffix(reason, ".") + ": " + strings.Join(done, "; ") + "."
 }
 
 // SignOut forgets the session here, then revokes it at the server and ends
@@ -976,7 +979,7 @@ func (c *Core) SignOut(ctx context.Context, opts SignOutOptions) (SignOutReport,
 	var forget *ForgetError
 	c.change(func() {
 		if c.session == nil && c.gen == gen && c.status.State == SignedOut && !errors.As(err, &forget) {
-			c.status.Notice = report.after(cmp.Or(opts.Reason, "Signed out here."))
+			c.status.Notice = report.after(opts.Reason)
 		}
 	})
 	return report, err

@@ -158,12 +158,7 @@ func TestWatchKioskFailsClosed(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			c, _, clk := newTestCore(t, tokenstore.NewMemory())
-			c.deps.Kiosk = true
-			c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
-			idle := &brokenIdle{broken: true}
-			check := watchKiosk(t, c, clk, idle)
-			_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+			c, clk, _, check := signedInOverBrokenIdle(t)
 			var st Status
 			elapsed := time.Duration(0)
 			for _, d := range tt.advance {
@@ -186,14 +181,22 @@ func TestWatchKioskFailsClosed(t *testing.T) {
 	}
 }
 
-// A source that fails once and recovers goes back to the display's time.
-func TestWatchKioskBackToTheDisplay(t *testing.T) {
+// signedInOverBrokenIdle is a kiosk (idle timeout 5m) watched over an idle
+// source that fails until told otherwise, with someone signed in.
+func signedInOverBrokenIdle(t *testing.T) (*Core, *clock, *brokenIdle, func(time.Duration) Status) {
+	t.Helper()
 	c, _, clk := newTestCore(t, tokenstore.NewMemory())
 	c.deps.Kiosk = true
 	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
 	idle := &brokenIdle{broken: true}
 	check := watchKiosk(t, c, clk, idle)
 	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	return c, clk, idle, check
+}
+
+// A source that fails once and recovers goes back to the display's time.
+func TestWatchKioskBackToTheDisplay(t *testing.T) {
+	_, _, idle, check := signedInOverBrokenIdle(t)
 	if st := check(4*time.Minute + 50*time.Second); st.Countdown != 10*time.Second {
 		t.Fatalf("broken source, 4m50s without window input: %+v", st)
 	}
