@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
@@ -99,6 +100,8 @@ type Status struct {
 	// Countdown, in kiosk mode, is how long until an idle sign-out; zero
 	// when none is near.
 	Countdown time.Duration
+	// Apps are the launcher entries the signed-in person may see.
+	Apps []launch.App
 	// Remembered is false when the session lives only in this process.
 	Remembered bool
 	// Notice is one line for the person about the last change, e.g. why they
@@ -277,6 +280,7 @@ func (c *Core) Subscribe(f func(Status)) func() {
 func (c *Core) change(f func()) {
 	c.mu.Lock()
 	f()
+	c.status.Apps = c.appsLocked()
 	c.seq++
 	seq, st := c.seq, c.status
 	obs := make([]func(Status), 0, len(c.observers))

@@ -8,9 +8,12 @@ import (
 )
 
 // Apps returns the launcher entries the signed-in person may see; none when
-// nobody is signed in.
-func (c *Core) Apps() []launch.App {
-	st := c.Status()
+// nobody is signed in. Status().Apps holds the same list.
+func (c *Core) Apps() []launch.App { return c.Status().Apps }
+
+// appsLocked works out Status.Apps for the current status; c.mu is held.
+func (c *Core) appsLocked() []launch.App {
+	st := c.status
 	if st.State != SignedIn && st.State != Refreshing {
 		return nil
 	}
@@ -21,13 +24,7 @@ func (c *Core) Apps() []launch.App {
 	visible := launch.Visible(all, st.Profile.Groups)
 	// Authentik's own list comes after the configured apps; it is already
 	// filtered for this person, and a configured app of the same name wins.
-	c.mu.Lock()
-	x := c.extras
-	if x != nil && (c.session == nil || c.session.Subject != x.subject) {
-		x = nil
-	}
-	c.mu.Unlock()
-	if x != nil {
+	if x := c.extras; x != nil && c.session != nil && c.session.Subject == x.subject {
 		for _, a := range x.apps {
 			if _, dup := launch.Find(visible, a.Name); !dup {
 				visible = append(visible, a)

@@ -74,7 +74,16 @@ func newFakeCore(methods ...app.Method) *fakeCore {
 func (f *fakeCore) Status() app.Status {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return f.status
+	return f.withApps(f.status)
+}
+
+// withApps gives st the apps a real core would: f.apps while signed in.
+func (f *fakeCore) withApps(st app.Status) app.Status {
+	st.Apps = nil
+	if st.State == app.SignedIn || st.State == app.Refreshing {
+		st.Apps = f.apps
+	}
+	return st
 }
 
 func (f *fakeCore) Subscribe(fn func(app.Status)) func() {
@@ -117,6 +126,7 @@ func (f *fakeCore) set(st app.Status) {
 	defer f.uiMu.Unlock()
 	f.mu.Lock()
 	f.status = st
+	st = f.withApps(st)
 	subs := make([]func(app.Status), 0, len(f.subs))
 	for _, s := range f.subs {
 		subs = append(subs, s)
@@ -176,14 +186,7 @@ func (f *fakeCore) SignOut(ctx context.Context, opts app.SignOutOptions) (app.Si
 	return signedOutReport, err
 }
 
-func (f *fakeCore) Apps() []launch.App {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	if f.status.State != app.SignedIn && f.status.State != app.Refreshing {
-		return nil
-	}
-	return f.apps
-}
+func (f *fakeCore) Apps() []launch.App { return f.Status().Apps }
 
 func (f *fakeCore) OpenApp(ctx context.Context, name string) error {
 	f.barrier()

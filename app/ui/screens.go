@@ -363,7 +363,7 @@ func orDash(s string) string {
 	return s
 }
 
-func (s *signedInScreen) update(st app.Status, apps []launch.App) {
+func (s *signedInScreen) update(st app.Status) {
 	p := st.Profile
 	if p.Subject != s.subjectShown {
 		// Someone else: nothing of the previous person stays on screen.
@@ -406,7 +406,7 @@ func (s *signedInScreen) update(st app.Status, apps []launch.App) {
 	s.form.Refresh()
 
 	s.notice.set(st.Notice)
-	s.setApps(apps)
+	s.setApps(st.Apps)
 }
 
 // setCountdown shows how long until an idle sign-out; 0 hides it.

@@ -7,7 +7,6 @@ import (
 	"fyne.io/fyne/v2"
 
 	"github.com/ssotray/ssotray/app"
-	"github.com/ssotray/ssotray/app/launch"
 )
 
 // MenuItem is one entry of the tray menu as a model, so the menu for each
@@ -37,16 +36,16 @@ var separator = MenuItem{Separator: true}
 // TrayMenu is the tray menu for a state: methods are the enabled sign-in
 // methods and apps the apps the signed-in person may see. It always ends
 // with Quit, so Fyne does not add one of its own.
-func TrayMenu(st app.Status, methods []app.Method, apps []launch.App) []MenuItem {
+func TrayMenu(st app.Status, methods []app.Method) []MenuItem {
 	show := MenuItem{Label: "Show ssotray", Action: actionShow}
 	var items []MenuItem
 	switch st.State {
 	case app.SignedIn, app.Refreshing:
 		items = append(items, MenuItem{Label: "Signed in as " + st.Profile.DisplayName(), Disabled: true}, separator)
-		for _, a := range apps {
+		for _, a := range st.Apps {
 			items = append(items, MenuItem{Label: a.Name, Action: actionOpenPrefix + a.Name})
 		}
-		if len(apps) > 0 {
+		if len(st.Apps) > 0 {
 			items = append(items, separator)
 		}
 		items = append(items, show, MenuItem{Label: "Sign out", Action: actionSignOut})
@@ -121,7 +120,7 @@ func (u *UI) refreshTray() {
 	if u.pending && st.State == app.SignedOut {
 		st.State = app.SigningIn
 	}
-	if items := TrayMenu(st, u.methods, u.apps); u.trayItems == nil || !slices.Equal(items, u.trayItems) {
+	if items := TrayMenu(st, u.methods); u.trayItems == nil || !slices.Equal(items, u.trayItems) {
 		u.trayItems = items
 		// One menu for the app's life, its items replaced: Fyne re-applies
 		// the menu it was first given once the tray is ready, and that must

@@ -53,7 +53,8 @@ func TestTrayMenu(t *testing.T) {
 				show, signOut, sep, quit}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := TrayMenu(tc.st, tc.methods, tc.apps)
+			tc.st.Apps = tc.apps
+			got := TrayMenu(tc.st, tc.methods)
 			if !reflect.DeepEqual(got, tc.want) {
 				t.Errorf("TrayMenu:\n got %+v\nwant %+v", got, tc.want)
 			}

@@ -25,7 +25,6 @@ import (
 	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/ssotray/ssotray/app"
-	"github.com/ssotray/ssotray/app/launch"
 )
 
 // Core is what the window and the tray need from the application core.
@@ -43,8 +42,6 @@ type Core interface {
 	// SignOut always signs out locally and reports what else it did; its
 	// error lists what could not be done at the server.
 	SignOut(ctx context.Context, opts app.SignOutOptions) (app.SignOutReport, error)
-	// Apps are the launcher entries the signed-in person may see.
-	Apps() []launch.App
 	OpenApp(ctx context.Context, name string) error
 	// StillHere restarts the kiosk's idle wait.
 	StillHere()
@@ -109,7 +106,6 @@ type UI struct {
 
 	// The fields below belong to the UI goroutine.
 	status     app.Status
-	apps       []launch.App
 	note       note // what the UI itself has to say on the sign-in screen
 	pending    bool // a sign-in started here is running
 	pendingM   app.Method
@@ -180,17 +176,13 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	// Subscribe before reading the state so no change is missed; applying
 	// a state twice does nothing.
 	u.unsub = core.Subscribe(func(st app.Status) {
-		// This runs on the core's goroutine, never on the UI's: ask for the
-		// apps here and hand both over.
-		apps := core.Apps()
 		fyne.Do(func() {
 			if !u.closed {
-				u.apply(st, apps)
+				u.apply(st)
 			}
 		})
 	})
 	u.status = core.Status()
-	u.apps = core.Apps()
 	u.render()
 
 	// Enter on the sign-in screen starts the primary sign-in, so a keyboard
@@ -278,9 +270,9 @@ func (u *UI) goCore(f func()) {
 }
 
 // apply takes a new Status from the core.
-func (u *UI) apply(st app.Status, apps []launch.App) {
+func (u *UI) apply(st app.Status) {
 	prev := u.status
-	u.status, u.apps = st, apps
+	u.status = st
 	if st.State == app.SignedIn && prev.State != app.SignedIn && prev.State != app.Refreshing {
 		u.note = note{}
 	}
@@ -321,7 +313,7 @@ func (u *UI) render() {
 	var content fyne.CanvasObject
 	switch {
 	case isSignedIn(st) && !u.pending:
-		u.signedIn.update(st, u.apps)
+		u.signedIn.update(st)
 		content = u.signedIn.root
 	case st.State == app.SigningIn || u.pending:
 		m := st.Method
