@@ -132,6 +132,10 @@ type Deps struct {
 	// process only, which is right for a store no other process sees (the
 	// kiosk's memory).
 	RenewLock RenewLock
+	// Announce tells the other ssotray processes that this one changed the
+	// stored session (a sign-in, a sign-out, renewed tokens); they Reload.
+	// nil: nobody is told.
+	Announce func()
 }
 
 // RenewLock is held around a renewal's load, refresh and save, so that two
@@ -387,6 +391,27 @@ func (c *Core) Restore(ctx context.Context) error {
 	c.setSession(s, "")
 	_, err = c.renew(ctx, m.resume, false)
 	return err
+}
+
+// Reload takes up what another ssotray process stored: its sign-in, its
+// sign-out or its renewed tokens. The session this process holds is kept
+// when the store has the same one, or cannot be read; a sign-out elsewhere
+// signs out here without a word (the person did it).
+func (c *Core) Reload(ctx context.Context) error {
+	s, err := c.store.Load()
+	held, _ := c.current()
+	switch {
+	case errors.Is(err, tokenstore.ErrNotFound):
+		if held != nil {
+			c.setSession(nil, "")
+		}
+		return nil
+	case err != nil:
+		return nil
+	case held != nil && sameGrant(held, s) && sameTokens(held, s):
+		return nil
+	}
+	return c.Restore(ctx)
 }
 
 // refreshSkew renews tokens a little before they expire, so a token handed
@@ -651,10 +676,14 @@ func (c *Core) setStamp(stamp string) {
 	c.mu.Unlock()
 }
 
-// bumpStamp tells other processes that the stored session changed.
+// bumpStamp tells other processes that the stored session changed: the
+// stamp for renewals, and Announce for the views that show it.
 func (c *Core) bumpStamp() {
 	if c.deps.RenewLock != nil {
 		c.setStamp(c.deps.RenewLock.Bump())
+	}
+	if c.deps.Announce != nil {
+		c.deps.Announce()
 	}
 }
 

@@ -688,3 +688,40 @@ func TestDisplayNameAndTitle(t *testing.T) {
 		t.Errorf("titles %q %q", Authentik.Title(), Navidrome.Title())
 	}
 }
+
+// TestReload: what another process stores reaches this one, and reading
+// the same thing again changes nothing.
+func TestReload(t *testing.T) {
+	store := tokenstore.NewMemory()
+	tray, _, _ := newTestCore(t, store)
+	window, _, _ := newTestCore(t, store)
+	announced := 0
+	window.deps.Announce = func() { announced++ }
+	var seen []State
+	tray.Subscribe(func(s Status) { seen = append(seen, s.State) })
+	steps := []struct {
+		name  string
+		do    func() error
+		want  State
+		seen  string
+		tells int
+	}{
+		{"nothing stored, nothing held", func() error { return nil }, SignedOut, "", 0},
+		{"signed in elsewhere", func() error { return window.SignIn(context.Background(), Authentik, SignInOptions{}) }, SignedIn, "signed in,refreshing,signed in", 1}, // as a restore at start
+		{"the same session again", func() error { return nil }, SignedIn, "", 0},
+		{"signed out elsewhere", func() error { _, err := window.SignOut(context.Background(), SignOutOptions{}); return err }, SignedOut, "signed out", 1},
+	}
+	for _, st := range steps {
+		seen, announced = nil, 0
+		if err := st.do(); err != nil {
+			t.Fatalf("%s: %v", st.name, err)
+		}
+		if err := tray.Reload(context.Background()); err != nil {
+			t.Fatalf("%s: Reload: %v", st.name, err)
+		}
+		got := tray.Status()
+		if got.State != st.want || got.Notice != "" || stateNames(seen) != st.seen || announced != st.tells {
+			t.Errorf("%s: state %v notice %q, observers saw %q, announced %d; want %v, %q, %d", st.name, got.State, got.Notice, stateNames(seen), announced, st.want, st.seen, st.tells)
+		}
+	}
+}

@@ -1,6 +1,8 @@
-// Package instance keeps one ssotray window per user: the first start
-// listens on a per-user local socket, and a later start asks it to show its
-// window instead of opening a second one.
+// Package instance keeps one ssotray per user and lets its processes talk:
+// the first start (the tray) listens on a per-user local socket; a later
+// start asks it to show its window instead of starting again, a verb that
+// signed in or out tells it the stored session changed, and the window's
+// process watches it for what to do. One line per message.
 package instance
 
 import (
@@ -10,6 +12,8 @@ import (
 	"net"
 	"os"
 	"path/filepath"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/ssotray/ssotray/app/rundir"
@@ -18,10 +22,33 @@ import (
 // ErrRunning means another instance is running and has been asked to show itself.
 var ErrRunning = errors.New("ssotray is already running; its window was brought to the front")
 
+// Message is one line on the socket.
+type Message string
+
+const (
+	// Show asks for the window (a second start of ssotray).
+	Show Message = "show"
+	// Changed says the stored session or the configuration changed; whoever
+	// holds a copy reads it again.
+	Changed Message = "changed"
+	// Quit asks a watching window to close: the tray quits.
+	Quit Message = "quit"
+	// watch turns a connection into a Watcher's: the instance keeps it and
+	// sends it what it Broadcasts.
+	watch Message = "watch"
+)
+
+// ioWait bounds every exchange on the socket: a peer that does not read or
+// answer is dropped, never waited for.
+const ioWait = 2 * time.Second
+
 // Instance is the running first instance.
 type Instance struct {
-	l    net.Listener
-	show chan struct{}
+	l        net.Listener
+	requests chan Message
+
+	mu       sync.Mutex
+	watchers map[net.Conn]struct{}
 }
 
 // SocketName is the socket's name in the private directory (app/rundir).
@@ -55,8 +82,8 @@ func Claim(path string) (*Instance, error) {
 	defer unlock()
 	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 		defer c.Close()
-		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-		if _, err := fmt.Fprintln(c, "show"); err != nil {
+		_ = c.SetDeadline(time.Now().Add(ioWait))
+		if _, err := fmt.Fprintln(c, Show); err != nil {
 			return nil, fmt.Errorf("another ssotray is running but did not answer (%v); quit it, or remove %s, and start again", err, path)
 		}
 		_, _ = bufio.NewReader(c).ReadString('\n') // wait for it to take the request
@@ -69,32 +96,142 @@ func Claim(path string) (*Instance, error) {
 		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", path, err)
 	}
 	_ = os.Chmod(path, 0o600)
-	in := &Instance{l: l, show: make(chan struct{}, 1)}
+	in := &Instance{l: l, requests: make(chan Message, 8), watchers: map[net.Conn]struct{}{}}
 	go in.serve()
 	return in, nil
 }
 
 func (in *Instance) serve() {
+	defer close(in.requests)
 	for {
 		c, err := in.l.Accept()
 		if err != nil {
-			close(in.show)
+			in.mu.Lock()
+			for w := range in.watchers {
+				w.Close()
+			}
+			in.watchers = nil
+			in.mu.Unlock()
 			return
 		}
-		_ = c.SetDeadline(time.Now().Add(2 * time.Second))
-		if line, err := bufio.NewReader(c).ReadString('\n'); err == nil && line == "show\n" {
-			select {
-			case in.show <- struct{}{}:
-			default: // one pending request is enough
-			}
-			fmt.Fprintln(c, "ok")
-		}
-		c.Close()
+		in.take(c)
 	}
 }
 
-// ShowRequests delivers a value each time another start asks for the window.
-func (in *Instance) ShowRequests() <-chan struct{} { return in.show }
+// take reads one message from c and answers it.
+func (in *Instance) take(c net.Conn) {
+	_ = c.SetDeadline(time.Now().Add(ioWait))
+	line, err := bufio.NewReader(c).ReadString('\n')
+	m := Message(strings.TrimSuffix(line, "\n"))
+	switch {
+	case err != nil:
+	case m == watch:
+		if _, err := fmt.Fprintln(c, "ok"); err == nil {
+			in.mu.Lock()
+			if in.watchers != nil {
+				in.watchers[c] = struct{}{}
+				in.mu.Unlock()
+				return
+			}
+			in.mu.Unlock()
+		}
+	case m == Show || m == Changed:
+		select {
+		case in.requests <- m:
+		default: // the same requests are pending already: enough
+		}
+		fmt.Fprintln(c, "ok")
+	}
+	c.Close()
+}
 
-// Close stops listening and removes the socket.
+// Requests delivers what other processes ask: Show or Changed. It is
+// closed when the instance is.
+func (in *Instance) Requests() <-chan Message { return in.requests }
+
+// Broadcast sends m to every watching process; one that does not take it
+// within ioWait is dropped.
+func (in *Instance) Broadcast(m Message) {
+	in.mu.Lock()
+	defer in.mu.Unlock()
+	for c := range in.watchers {
+		_ = c.SetWriteDeadline(time.Now().Add(ioWait))
+		if _, err := fmt.Fprintln(c, m); err != nil {
+			c.Close()
+			delete(in.watchers, c)
+		}
+	}
+}
+
+// Close stops listening, removes the socket and ends every watch.
 func (in *Instance) Close() error { return in.l.Close() }
+
+// Tell sends m to the instance at path and waits until it has taken it.
+func Tell(path string, m Message) error {
+	c, err := net.DialTimeout("unix", path, ioWait)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(ioWait))
+	if _, err := fmt.Fprintln(c, m); err != nil {
+		return err
+	}
+	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "ok\n" {
+		return fmt.Errorf("ssotray at %s did not take %q: %v", path, m, err)
+	}
+	return nil
+}
+
+// Watcher receives what the instance broadcasts.
+type Watcher struct {
+	c        net.Conn
+	messages chan Message
+	done     chan struct{}
+	once     sync.Once
+}
+
+// Watch connects to the instance at path as a watcher.
+func Watch(path string) (*Watcher, error) {
+	c, err := net.DialTimeout("unix", path, ioWait)
+	if err != nil {
+		return nil, err
+	}
+	_ = c.SetDeadline(time.Now().Add(ioWait))
+	r := bufio.NewReader(c)
+	if _, err := fmt.Fprintln(c, watch); err != nil {
+		c.Close()
+		return nil, err
+	}
+	if line, err := r.ReadString('\n'); err != nil || line != "ok\n" {
+		c.Close()
+		return nil, fmt.Errorf("ssotray at %s did not take a watcher: %v", path, err)
+	}
+	_ = c.SetDeadline(time.Time{})
+	w := &Watcher{c: c, messages: make(chan Message, 8), done: make(chan struct{})}
+	go func() {
+		defer close(w.messages)
+		for {
+			line, err := r.ReadString('\n')
+			if err != nil {
+				return
+			}
+			select {
+			case w.messages <- Message(strings.TrimSuffix(line, "\n")):
+			case <-w.done:
+				return
+			}
+		}
+	}()
+	return w, nil
+}
+
+// Messages delivers the broadcasts; it is closed when the instance ends or
+// Close is called.
+func (w *Watcher) Messages() <-chan Message { return w.messages }
+
+// Close ends the watch.
+func (w *Watcher) Close() error {
+	w.once.Do(func() { close(w.done) })
+	return w.c.Close()
+}

@@ -26,10 +26,8 @@ func TestSecondStartShowsTheFirst(t *testing.T) {
 		if _, err := Claim(path); !errors.Is(err, ErrRunning) {
 			t.Fatalf("second start: %v", err)
 		}
-		select {
-		case <-first.ShowRequests():
-		case <-time.After(5 * time.Second):
-			t.Fatal("the first instance was not asked to show itself")
+		if m := next(t, first.Requests()); m != Show {
+			t.Fatalf("the first instance was asked %q, want %q", m, Show)
 		}
 	}
 }
@@ -133,4 +131,73 @@ func TestSimultaneousStartsLeaveOneInstance(t *testing.T) {
 		t.Fatalf("%d instances claimed the socket", len(first))
 	}
 	first[0].Close()
+}
+
+// next waits for the next message on ch.
+func next(t *testing.T, ch <-chan Message) Message {
+	t.Helper()
+	select {
+	case m := <-ch:
+		return m
+	case <-time.After(5 * time.Second):
+		t.Fatal("no message within 5s")
+		return ""
+	}
+}
+
+// TestProcessesTalk: a verb says the session changed, the window's process
+// watches, and what the instance broadcasts reaches every watcher; a line
+// that is no message is ignored.
+func TestProcessesTalk(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ssotray.sock")
+	in, err := Claim(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	if err := Tell(path, Changed); err != nil {
+		t.Fatal(err)
+	}
+	if m := next(t, in.Requests()); m != Changed {
+		t.Fatalf("request %q, want %q", m, Changed)
+	}
+	if err := Tell(path, "rm -rf"); err == nil {
+		t.Error("an unknown message was taken")
+	}
+	var ws []*Watcher
+	for range 2 {
+		w, err := Watch(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer w.Close()
+		ws = append(ws, w)
+	}
+	in.Broadcast(Show)
+	in.Broadcast(Changed)
+	for i, w := range ws {
+		if a, b := next(t, w.Messages()), next(t, w.Messages()); a != Show || b != Changed {
+			t.Errorf("watcher %d got %q, %q; want %q, %q", i, a, b, Show, Changed)
+		}
+	}
+	// A watcher that went away is dropped; the others still hear.
+	ws[0].Close()
+	in.Broadcast(Quit)
+	in.Broadcast(Quit)
+	if m := next(t, ws[1].Messages()); m != Quit {
+		t.Errorf("after one watcher left: %q", m)
+	}
+	// The instance ending ends every watch.
+	in.Close()
+	select {
+	case _, open := <-ws[1].Messages():
+		for open {
+			_, open = <-ws[1].Messages()
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("the watch outlived the instance")
+	}
+	if _, err := Watch(path); err == nil {
+		t.Error("watching an instance that has ended succeeded")
+	}
 }
