@@ -1,4 +1,4 @@
-package desktop
+package startup
 
 import (
 	"context"
@@ -11,19 +11,22 @@ import (
 // watcherName is the bus name of the desktop's StatusNotifier host.
 const watcherName = "org.kde.StatusNotifierWatcher"
 
-// trayHost follows whether a tray host shows the icon: panels often start
+// TrayHost follows whether a tray host shows the icon: panels often start
 // after autostarted programs, and restart. Fyne's tray registers again by
 // itself when one appears. Until the watcher has answered (it is started
 // once the window is drawn), up is false, as it stays when there is no
 // session bus at all: closing the window then quits rather than hiding it
 // where nothing could bring it back.
-type trayHost struct {
+type TrayHost struct {
 	up atomic.Bool
 }
 
-// follow runs watch until ctx ends, keeping up current; known is told the
+// Up tells the latest answer.
+func (h *TrayHost) Up() bool { return h.up.Load() }
+
+// Follow runs watch until ctx ends, keeping Up current; known is told the
 // first answer.
-func (h *trayHost) follow(ctx context.Context, watch func(context.Context, func(bool)), known func(up bool)) {
+func (h *TrayHost) Follow(ctx context.Context, watch func(context.Context, func(bool)), known func(up bool)) {
 	first := true
 	watch(ctx, func(up bool) {
 		h.up.Store(up)

@@ -1,4 +1,4 @@
-package desktop
+package startup
 
 import (
 	"errors"
@@ -25,7 +25,7 @@ func TestOnClaim(t *testing.T) {
 			line: "ssotray: warning: running without the check for a second window: no private directory"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got, line := onClaim(tc.err)
+			got, line := OnClaim(tc.err)
 			if got != tc.want || line != tc.line {
 				t.Errorf("onClaim = %v %q, want %v %q", got, line, tc.want, tc.line)
 			}

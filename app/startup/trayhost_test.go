@@ -1,4 +1,4 @@
-package desktop
+package startup
 
 import (
 	"context"
@@ -9,13 +9,13 @@ import (
 // TestTrayHostFollow: the window's close button asks the latest answer;
 // the start-up decides once, on the first.
 func TestTrayHostFollow(t *testing.T) {
-	var h trayHost
+	var h TrayHost
 	if h.up.Load() {
 		t.Fatal("a host is assumed before the watcher answered: closing would hide the window for good")
 	}
 	var known []bool
 	var seen []bool
-	h.follow(context.Background(), func(_ context.Context, report func(bool)) {
+	h.Follow(context.Background(), func(_ context.Context, report func(bool)) {
 		for _, up := range []bool{false, true, false, true} {
 			report(up)
 			seen = append(seen, h.up.Load())

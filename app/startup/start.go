@@ -1,4 +1,8 @@
-package desktop
+// Package startup holds the decisions of ssotray's start with a display,
+// shared by the tray's process (app/tray) and the window's (app/desktop):
+// which screen comes first, whether this is a kiosk, the single instance,
+// and whether a tray host shows the icon. No widgets, no Fyne.
+package startup
 
 import (
 	"errors"
@@ -7,6 +11,27 @@ import (
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/launch"
 )
+
+// Options are the global flags that shape the start (cli.GUIOptions).
+type Options struct {
+	ConfigPath string
+	Kiosk      bool // the shared-machine rules, as kiosk.enabled
+	// Background starts with only the tray icon (autostart at login); the
+	// window opens anyway when no tray host shows the icon.
+	Background bool
+}
+
+// Args are the flags that give a window's process the same start.
+func (o Options) Args() []string {
+	var args []string
+	if o.ConfigPath != "" {
+		args = append(args, "--config", o.ConfigPath)
+	}
+	if o.Kiosk {
+		args = append(args, "--kiosk")
+	}
+	return args
+}
 
 // Screen is what the start-up shows first.
 type Screen int

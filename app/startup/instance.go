@@ -1,4 +1,4 @@
-package desktop
+package startup
 
 import (
 	"errors"
@@ -8,9 +8,11 @@ import (
 )
 
 // Instance is the claimed single-instance socket: later starts ask it to
-// show the window. *instance.Instance is the real one.
+// show the window, verbs say the session changed, and the window's process
+// hears what it broadcasts. *instance.Instance is the real one.
 type Instance interface {
-	ShowRequests() <-chan struct{}
+	Requests() <-chan instance.Message
+	Broadcast(instance.Message)
 	Close() error
 }
 
@@ -27,8 +29,8 @@ const (
 	Leave
 )
 
-// onClaim decides from the claim's error, and gives the line for stderr.
-func onClaim(err error) (Claimed, string) {
+// OnClaim decides from the claim's error, and gives the line for stderr.
+func OnClaim(err error) (Claimed, string) {
 	switch {
 	case err == nil:
 		return Proceed, ""
@@ -51,4 +53,22 @@ func ClaimInstance() (Instance, error) {
 		return nil, err // not a typed nil inside the interface
 	}
 	return in, nil
+}
+
+// Announce tells the running ssotray, if any, that this process changed
+// the stored session or the configuration: the real app.Deps.Announce of
+// the verbs and the window.
+func Announce() {
+	if path, err := instance.SocketPath(os.Getenv); err == nil {
+		_ = instance.Tell(path, instance.Changed) // no tray running: nobody to tell
+	}
+}
+
+// WatchInstance connects the window's process to the running tray.
+func WatchInstance() (*instance.Watcher, error) {
+	path, err := instance.SocketPath(os.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	return instance.Watch(path)
 }

@@ -1,0 +1,42 @@
+package ownenv
+
+import (
+	"bytes"
+	"os"
+	"strings"
+	"testing"
+)
+
+func TestTakeAndPassOn(t *testing.T) {
+	t.Setenv("SSOTRAY_AUTHENTIK_CLIENT_SECRET", "s3cret")
+	t.Setenv("ssotray_debug", "1")
+	t.Setenv("HOME_OF_TEST", "kept")
+	own := Take()
+	for _, kv := range os.Environ() {
+		if strings.HasPrefix(strings.ToUpper(kv), Prefix) {
+			t.Errorf("%s is still in the environment programs inherit", kv)
+		}
+	}
+	if own.Getenv("SSOTRAY_AUTHENTIK_CLIENT_SECRET") != "s3cret" || own.Getenv("ssotray_debug") != "1" || own.Getenv("HOME_OF_TEST") != "kept" {
+		t.Errorf("Getenv does not see what was taken: %v", own)
+	}
+	own["SSOTRAY_BROKEN"] = "a\nb" // cannot be one line: left out
+	var pipe bytes.Buffer
+	if _, err := own.WriteTo(&pipe); err != nil {
+		t.Fatal(err)
+	}
+	got, err := Read(&pipe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got["SSOTRAY_AUTHENTIK_CLIENT_SECRET"] != "s3cret" || got["ssotray_debug"] != "1" || len(got) != 2 {
+		t.Errorf("read %v", got)
+	}
+	if _, err := Read(strings.NewReader("PATH=/evil\n")); err == nil {
+		t.Error("a variable that is not ssotray's was taken from the pipe")
+	}
+	env := strings.Join(got.Environ(), "\n")
+	if !strings.Contains(env, "SSOTRAY_AUTHENTIK_CLIENT_SECRET=s3cret") {
+		t.Error("Environ does not put the variables back for exec")
+	}
+}

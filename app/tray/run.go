@@ -1,0 +1,223 @@
+package tray
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/instance"
+	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/startup"
+	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/assets"
+)
+
+// Shell is the tray as a whole: a Host that runs until it quits (Systray).
+type Shell interface {
+	Host
+	// Run blocks until Quit; ready runs, on a goroutine of its own, once
+	// the tray takes an icon and a menu.
+	Run(ready func())
+	Quit()
+}
+
+// Deps are the real world of the tray's process; cmd/ssotray passes the
+// real ones, tests their stand-ins.
+type Deps struct {
+	// Locator finds the configuration; its Getenv sees the SSOTRAY_*
+	// variables.
+	Locator config.Locator
+	Logger  *slog.Logger // nil: discard
+	Stderr  io.Writer    // the lines about another instance
+	// Claim claims the single instance (startup.ClaimInstance).
+	Claim func() (startup.Instance, error)
+	// WatchTrayHost reports whether a tray host shows the icon, first once
+	// known and then at every change (startup.WatchSessionBus).
+	WatchTrayHost func(ctx context.Context, report func(up bool))
+	Store         func() tokenstore.Store // the keyring
+	RenewLock     func() app.RenewLock    // across processes; may return nil
+	// Window makes the starter of the window's process, given the start's
+	// flags (StartWindow).
+	Window func(args []string) func() (Process, error)
+	// Kiosk hands a kiosk over to the window's program, which runs it
+	// alone, with no tray: it replaces this process where it can, and
+	// returns once the kiosk has ended.
+	Kiosk  func(args []string) error
+	Shell  Shell
+	Notify func(title, body string) // nil: no notifications
+}
+
+// Run is ssotray with no verb: the tray, and the window's process when it
+// is asked for. It returns when the tray quits or ctx ends.
+func Run(ctx context.Context, d Deps, o startup.Options) error {
+	if d.Logger == nil {
+		d.Logger = slog.New(slog.DiscardHandler)
+	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	inst, err := d.Claim()
+	claimed, msg := startup.OnClaim(err)
+	if msg != "" {
+		fmt.Fprintln(d.Stderr, msg)
+	}
+	switch claimed {
+	case startup.Leave:
+		return nil
+	case startup.ProceedUnchecked:
+		inst = nil
+	}
+	closeInst := func() {
+		if inst != nil {
+			inst.Close()
+		}
+	}
+
+	cfg, err := d.Locator.Open(o.ConfigPath, o.Kiosk)
+	start := startup.Decide(cfg, err, o)
+	switch {
+	case start.Screen == startup.ScreenError:
+		closeInst()
+		return start.Err
+	case start.Kiosk:
+		closeInst() // the kiosk's process claims it
+		return d.Kiosk(o.Args())
+	}
+	defer closeInst()
+	var requests <-chan instance.Message
+	broadcast := func(instance.Message) {}
+	if inst != nil {
+		requests, broadcast = inst.Requests(), inst.Broadcast
+	}
+	win := &window{start: d.Window(o.Args()), broadcast: broadcast, logger: d.Logger}
+	defer win.close()
+
+	if start.Screen == startup.ScreenSetup {
+		if cfg = firstRun(ctx, d, o, win, requests); cfg == nil {
+			return nil
+		}
+		o.Background = true // the window is there already, or was closed
+	}
+
+	var host startup.TrayHost
+	win.setOnExit(func() {
+		if !host.Up() {
+			cancel() // no tray to come back from
+		}
+	})
+	core := app.New(app.Deps{
+		Config:    cfg,
+		Store:     d.Store(),
+		RenewLock: d.RenewLock(),
+		Browser:   launch.NewBrowser(cfg.BrowserCommand).Open,
+		Logger:    d.Logger,
+		Announce:  func() { broadcast(instance.Changed) },
+	})
+	defer core.Flush()
+	if !o.Background {
+		win.show() // the window's first frame before anything else here
+	}
+	var bg sync.WaitGroup
+	defer bg.Wait()
+	defer cancel()
+	bg.Add(3)
+	go func() {
+		defer bg.Done()
+		host.Follow(ctx, d.WatchTrayHost, func(up bool) {
+			if showWhenHostKnown(o.Background, up) {
+				win.show()
+			}
+		})
+	}()
+	go func() {
+		defer bg.Done()
+		_ = core.Restore(ctx)
+		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
+	}()
+	go func() {
+		defer bg.Done()
+		serve(ctx, requests, win, func() {
+			_ = core.Reload(ctx)
+			broadcast(instance.Changed) // on to the window
+		})
+	}()
+
+	var t *Tray
+	var ready sync.WaitGroup
+	ready.Add(1)
+	d.Shell.Run(func() {
+		defer ready.Done()
+		t = New(core, d.Shell, Options{
+			SignedIn: assets.TraySignedIn, SignedOut: assets.TraySignedOut,
+			Notify: d.Notify, ShowWindow: win.show, Quit: cancel,
+		})
+		go func() {
+			<-ctx.Done()
+			d.Shell.Quit()
+		}()
+	})
+	ready.Wait()
+	cancel()
+	if t != nil {
+		t.Close()
+	}
+	return nil
+}
+
+// serve answers other processes until ctx ends: Show brings up the
+// window, Changed runs changed.
+func serve(ctx context.Context, requests <-chan instance.Message, win *window, changed func()) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case m, ok := <-requests:
+			switch {
+			case !ok:
+				return
+			case m == instance.Show:
+				win.show()
+			case m == instance.Changed:
+				changed()
+			}
+		}
+	}
+}
+
+// firstRun shows the first-run setup in the window's process and returns
+// the configuration it saved once it says so (it goes on as the main
+// window), or once it has ended; nil when none was saved or ctx ended.
+func firstRun(ctx context.Context, d Deps, o startup.Options, win *window, requests <-chan instance.Message) *config.Config {
+	saved := func() *config.Config {
+		cfg, err := d.Locator.Open(o.ConfigPath, o.Kiosk)
+		if s := startup.Decide(cfg, err, o); s.Screen == startup.ScreenMain && !s.Kiosk {
+			return s.Config
+		}
+		return nil
+	}
+	ended := make(chan struct{})
+	win.setOnExit(func() { close(ended) })
+	win.show()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-ended:
+			return saved()
+		case m, ok := <-requests:
+			switch {
+			case !ok:
+				requests = nil
+			case m == instance.Show:
+				win.show()
+			case m == instance.Changed:
+				if cfg := saved(); cfg != nil {
+					return cfg
+				}
+			}
+		}
+	}
+}

@@ -1,0 +1,154 @@
+package tray
+
+import (
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"sync"
+	"time"
+
+	"github.com/ssotray/ssotray/app/instance"
+	"github.com/ssotray/ssotray/app/ownenv"
+)
+
+// Process is a running window process.
+type Process interface {
+	Wait() error
+	Kill() error
+}
+
+// window is the window's process as the tray sees it: at most one, started
+// on demand, gone when its window closes.
+type window struct {
+	start     func() (Process, error)
+	broadcast func(instance.Message) // to the watching window; nil: none
+	onExit    func()                 // after the process has ended
+	logger    *slog.Logger
+
+	mu     sync.Mutex
+	closed bool // the tray is going: no more windows
+	proc   Process
+	exited chan struct{} // closed when proc has ended
+}
+
+// quitWait is how long a window gets to close after Quit before it is killed.
+const quitWait = 3 * time.Second
+
+// show brings the window up: the running one is asked, or a process starts.
+func (w *window) show() {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.closed {
+		return
+	}
+	if w.proc != nil {
+		if w.broadcast != nil {
+			w.broadcast(instance.Show)
+		}
+		return
+	}
+	p, err := w.start()
+	if err != nil {
+		w.logger.Error("the window could not be started", "err", err)
+		return
+	}
+	w.proc, w.exited = p, make(chan struct{})
+	go func(exited chan struct{}) {
+		if err := p.Wait(); err != nil {
+			w.logger.Warn("the window's process ended", "err", err)
+		}
+		w.mu.Lock()
+		w.proc = nil
+		onExit := w.onExit
+		w.mu.Unlock()
+		close(exited)
+		if onExit != nil {
+			onExit()
+		}
+	}(w.exited)
+}
+
+// setOnExit sets what runs after the process ends.
+func (w *window) setOnExit(f func()) {
+	w.mu.Lock()
+	w.onExit = f
+	w.mu.Unlock()
+}
+
+// running tells whether a window process runs.
+func (w *window) running() bool {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.proc != nil
+}
+
+// close asks the window to close, and kills it if it has not within quitWait.
+func (w *window) close() {
+	w.mu.Lock()
+	p, exited := w.proc, w.exited
+	w.closed, w.onExit = true, nil
+	w.mu.Unlock()
+	if p == nil {
+		return
+	}
+	if w.broadcast != nil {
+		w.broadcast(instance.Quit)
+	}
+	select {
+	case <-exited:
+	case <-time.After(quitWait):
+		_ = p.Kill()
+		<-exited
+	}
+}
+
+// WindowProgram is the window's binary beside this one: ssotray-window, the
+// only part of ssotray that links Fyne's driver.
+func WindowProgram() (string, error) {
+	self, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("finding ssotray-window: %w", err)
+	}
+	name := "ssotray-window"
+	if runtime.GOOS == "windows" {
+		name += ".exe"
+	}
+	return filepath.Join(filepath.Dir(self), name), nil
+}
+
+// OwnEnvFlag tells ssotray-window to read ssotray's own settings
+// (ownenv) from its standard input.
+const OwnEnvFlag = "--own-env-stdin"
+
+// StartWindow is the real window starter: ssotray-window with args, its
+// output on stderr, and ssotray's own settings written to its standard
+// input rather than left in an environment it would pass on.
+func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Process, error) {
+	return func() (Process, error) {
+		prog, err := WindowProgram()
+		if err != nil {
+			return nil, err
+		}
+		cmd := exec.Command(prog, append([]string{OwnEnvFlag}, args...)...)
+		cmd.Stdout, cmd.Stderr = stderr, stderr
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			return nil, err
+		}
+		if err := cmd.Start(); err != nil {
+			return nil, fmt.Errorf("starting the window (%s): %w; reinstall ssotray: ssotray-window belongs beside ssotray", prog, err)
+		}
+		_, _ = own.WriteTo(in)
+		_ = in.Close()
+		return execProcess{cmd}, nil
+	}
+}
+
+type execProcess struct{ cmd *exec.Cmd }
+
+func (p execProcess) Wait() error { return p.cmd.Wait() }
+func (p execProcess) Kill() error { return p.cmd.Process.Kill() }
