@@ -1,7 +1,8 @@
 # ssotray — build and test.
 #
 #   make deps    install the Debian packages the build and the tests need
-#   make build   build bin/ssotray
+#   make build   build bin/ssotray (pure Go: the verbs and the tray) and
+#                bin/ssotray-window (Fyne: the window), which belong together
 #   make test    vet, gofmt check, all tests in a private desktop session
 #                (Xvfb + D-Bus + gnome-keyring, see .ci/desktop-session),
 #                then a short fuzz run of the config parser
@@ -11,7 +12,8 @@
 #                one table (in the same session; exits 1 on a missed target)
 #   make package the Linux archive bin/ssotray-VERSION-linux-ARCH.tar.xz:
 #                binary, .desktop file, icon, autostart entry, install Makefile
-#   make package-windows  bin/ssotray-VERSION-windows-amd64.exe (mingw-w64)
+#   make package-windows  bin/ssotray-VERSION-windows-amd64/: ssotray.exe
+#                and ssotray-window.exe (mingw-w64), which belong together
 #   make clean   remove build output
 
 GO ?= go
@@ -54,15 +56,18 @@ deps:
 		$(APT_GET) install -y --no-install-recommends $$missing; \
 	fi
 
+# ssotray is pure Go (no cgo, no libGL): verbs start like any command-line
+# tool and the tray idles light. Only ssotray-window links Fyne's driver.
 build:
-	$(GO) build -o $(BIN)/ssotray ./cmd/ssotray
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/ssotray ./cmd/ssotray
+	$(GO) build -o $(BIN)/ssotray-window ./cmd/ssotray-window
 
 # Packaging (README, Install). `make package` makes
-# $(BIN)/ssotray-VERSION-linux-ARCH.tar.xz: the binary, and the .desktop file,
-# icon and install Makefile (install, user-install) that `fyne package` makes
-# from FyneApp.toml, plus an XDG autostart entry (assets/package) that those
-# targets install too, so the tray is there after login. VERSION is
-# FyneApp.toml's.
+# $(BIN)/ssotray-VERSION-linux-ARCH.tar.xz: the two binaries, and the .desktop
+# file, icon and install Makefile (install, user-install) that `fyne package`
+# makes from FyneApp.toml, plus ssotray-window's install rules and an XDG
+# autostart entry (assets/package/package.mk), so the tray is there after
+# login. VERSION is FyneApp.toml's.
 #
 # fyne.io/tools v1.7.4 requires Fyne v2.8: as a tool of go.mod it would move
 # the app itself off Fyne v2.7, so it is a tool of a module file of its own.
@@ -88,16 +93,19 @@ PACKAGE = ssotray-$(APP_VERSION)-linux-$(shell $(GO) env GOARCH)
 package: deps
 	@set -e; bin=$(abspath $(BIN)); stage=$$bin/_package; out=$$bin/$(PACKAGE); \
 	rm -rf "$$stage" "$$out" "$$out.tar.xz"; mkdir -p "$$stage/src/assets" "$$out"; \
-	echo "$(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $$stage/ssotray ./cmd/ssotray"; \
-	$(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o "$$stage/ssotray" ./cmd/ssotray; \
+	echo "CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $$stage/ssotray ./cmd/ssotray"; \
+	CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o "$$stage/ssotray" ./cmd/ssotray; \
+	echo "$(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o $$stage/ssotray-window ./cmd/ssotray-window"; \
+	$(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' -o "$$stage/ssotray-window" ./cmd/ssotray-window; \
 	cp FyneApp.toml "$$stage/src/"; cp assets/icon.png "$$stage/src/assets/"; \
 	printf 'package main\n' >"$$stage/src/main.go"; \
 	fyne=$$($(GO_TOOL_FYNE) -n fyne); \
 	echo "fyne package --target linux --executable $$stage/ssotray"; \
 	(cd "$$stage" && XZ_OPT=-0 "$$fyne" package --target linux --src src --executable "$$stage/ssotray"); \
 	tar -xJf "$$stage/ssotray.tar.xz" --strip-components=1 -C "$$out"; \
+	install -Dm755 "$$stage/ssotray-window" "$$out/usr/local/bin/ssotray-window"; \
 	install -Dm644 assets/package/autostart.desktop "$$out/etc/xdg/autostart/$(APP_ID).desktop"; \
-	cat assets/package/autostart.mk >>"$$out/Makefile"; \
+	cat assets/package/package.mk >>"$$out/Makefile"; \
 	tar -cJf "$$out.tar.xz" --owner=0 --group=0 --numeric-owner -C "$$bin" $(PACKAGE); \
 	rm -rf "$$stage" "$$out"; \
 	echo "package: $(BIN)/$(PACKAGE).tar.xz"
@@ -110,8 +118,10 @@ deps-windows:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES_WINDOWS)"
 
 package-windows: deps-windows
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
+		-o $(BIN)/ssotray-$(APP_VERSION)-windows-amd64/ssotray.exe ./cmd/ssotray
 	GOOS=windows GOARCH=amd64 CC=$(WINDOWS_CC) $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
-		-o $(BIN)/ssotray-$(APP_VERSION)-windows-amd64.exe ./cmd/ssotray
+		-o $(BIN)/ssotray-$(APP_VERSION)-windows-amd64/ssotray-window.exe ./cmd/ssotray-window
 
 # With no configuration of the user's own (see README, Configuration), the
 # demo provider runs on DEMO_ADDR (and Navidrome's stand-in on

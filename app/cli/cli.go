@@ -20,6 +20,7 @@ import (
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/doctor"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
@@ -44,16 +45,10 @@ type Env struct {
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
 	// GUI starts the window when no verb is given; nil prints the usage.
-	GUI func(ctx context.Context, opts GUIOptions) error
-}
-
-// GUIOptions are the global flags that shape the window.
-type GUIOptions struct {
-	ConfigPath string
-	Kiosk      bool // the shared-machine rules, as kiosk.enabled
-	// Background starts with only the tray icon (autostart at login); the
-	// window opens anyway when no tray host shows the icon.
-	Background bool
+	GUI func(ctx context.Context, opts startup.Options) error
+	// Announce tells a running ssotray (tray, window) that a verb changed
+	// the stored session; nil: nobody is told.
+	Announce func()
 }
 
 const usage = `Usage: ssotray [--config FILE] [--kiosk] [--background] [VERB [options]]
@@ -121,7 +116,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		return usageError("%v", err)
 	}
 	if global.NArg() == 0 && env.GUI != nil {
-		return env.GUI(ctx, GUIOptions{ConfigPath: *configPath, Kiosk: *kiosk, Background: *background})
+		return env.GUI(ctx, startup.Options{ConfigPath: *configPath, Kiosk: *kiosk, Background: *background})
 	}
 	if global.NArg() == 0 {
 		fmt.Fprint(env.Stderr, usage)
@@ -174,6 +169,7 @@ func open(env Env, explicit string) (*session, error) {
 		Browser:   launch.NewBrowser(cfg.BrowserCommand).Open,
 		Now:       env.Now,
 		Logger:    env.Logger,
+		Announce:  env.Announce,
 	})
 	return &session{env: env, cfg: cfg, core: core}, nil
 }

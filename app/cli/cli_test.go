@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
@@ -221,19 +222,19 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 func TestNoVerbStartsTheWindow(t *testing.T) {
 	tests := []struct {
 		args []string
-		want GUIOptions
+		want startup.Options
 	}{
-		{nil, GUIOptions{}},
-		{[]string{"--kiosk"}, GUIOptions{Kiosk: true}},
-		{[]string{"--background"}, GUIOptions{Background: true}},
-		{[]string{"--config", "/etc/x.yaml", "--background"}, GUIOptions{ConfigPath: "/etc/x.yaml", Background: true}},
+		{nil, startup.Options{}},
+		{[]string{"--kiosk"}, startup.Options{Kiosk: true}},
+		{[]string{"--background"}, startup.Options{Background: true}},
+		{[]string{"--config", "/etc/x.yaml", "--background"}, startup.Options{ConfigPath: "/etc/x.yaml", Background: true}},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
-			var got *GUIOptions
+			var got *startup.Options
 			code := Run(context.Background(), Env{
 				Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
-				GUI: func(_ context.Context, o GUIOptions) error { got = &o; return nil },
+				GUI: func(_ context.Context, o startup.Options) error { got = &o; return nil },
 			}, tt.args)
 			if code != 0 || got == nil || *got != tt.want {
 				t.Errorf("exit %d, window started with %+v, want %+v", code, got, tt.want)

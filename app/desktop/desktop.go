@@ -1,12 +1,16 @@
-// Package desktop is ssotray's start-up with a display: first-run setup or
-// the main window, --background, kiosk mode, the tray host watch and the
-// single instance. It takes the Fyne app and every OS piece from Deps, so
-// its decisions run headless in tests; cmd/ssotray creates the real ones
-// (and so this package never imports fyne.io/fyne/v2/app).
+// Package desktop is the window's process (ssotray-window): the first-run
+// setup or the main window, and a kiosk. Started by the tray's process
+// (app/tray), it watches it over the per-user socket (show, the session
+// changed, quit) and ends when its window closes; started alone, or as a
+// kiosk, it is the single instance itself. It takes the Fyne app and every
+// OS piece from Deps, so its decisions run headless in tests;
+// cmd/ssotray-window creates the real ones (and so this package never
+// imports fyne.io/fyne/v2/app).
 package desktop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -18,20 +22,13 @@ import (
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/idle"
+	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/app/ui"
 	"github.com/ssotray/ssotray/assets"
 )
-
-// Options are the global flags that shape the start (cli.GUIOptions).
-type Options struct {
-	ConfigPath string
-	Kiosk      bool // the shared-machine rules, as kiosk.enabled
-	// Background starts with only the tray icon (autostart at login); the
-	// window opens anyway when no tray host shows the icon.
-	Background bool
-}
 
 // Deps are the real world the start-up needs; cmd/ssotray passes the real
 // ones, tests their stand-ins.
@@ -46,13 +43,17 @@ type Deps struct {
 	Getenv  func(string) string
 	Logger  *slog.Logger // nil: discard
 	Stderr  io.Writer    // the lines about another instance
-	// Claim claims the single instance (ClaimInstance).
-	Claim func() (Instance, error)
-	// WatchTrayHost reports whether a tray host shows the icon, first once
-	// known and then at every change, until ctx ends (WatchSessionBus).
-	WatchTrayHost func(ctx context.Context, report func(up bool))
-	Store         func() tokenstore.Store // the keyring
-	RenewLock     func() app.RenewLock    // across processes; may return nil
+	// Watch connects to the tray's process (startup.WatchInstance); it
+	// fails when there is none.
+	Watch func() (Watcher, error)
+	// Claim claims the single instance when there is no tray
+	// (startup.ClaimInstance).
+	Claim func() (startup.Instance, error)
+	// Announce tells the tray's process that the stored session or the
+	// configuration changed (startup.Announce).
+	Announce  func()
+	Store     func() tokenstore.Store // the keyring
+	RenewLock func() app.RenewLock    // across processes; may return nil
 	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser).
 	KioskBrowser func(command []string) *launch.Browser
 	OpenIdle     func() (idle.Source, error) // the display's idle time (OpenIdle)
@@ -61,37 +62,51 @@ type Deps struct {
 	HoldSignals func() (release func())
 }
 
-// Run starts the window and the tray and returns when the app quits or ctx
-// ends; then a kiosk signs out and any renewed session reaches the store.
-func Run(ctx context.Context, d Deps, o Options) error {
+// Watcher hears the tray's process; *instance.Watcher is the real one.
+type Watcher interface {
+	Messages() <-chan instance.Message
+	Close() error
+}
+
+// Run shows the window and returns when it closes or ctx ends; then a
+// kiosk signs out and any renewed session reaches the store.
+func Run(ctx context.Context, d Deps, o startup.Options) error {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
 	restoreGC := collectLessUntilShown()
 	defer restoreGC()
-	// Quit from the tray ends Run; the background work ends with it.
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	inst, err := d.Claim()
-	claimed, msg := onClaim(err)
-	if msg != "" {
-		fmt.Fprintln(d.Stderr, msg)
-	}
-	switch claimed {
-	case Leave:
-		return nil
-	case ProceedUnchecked:
-		inst = nil
-	default:
-		defer inst.Close()
-	}
 
 	// Whether this is a kiosk is decided with the file it may read (only
 	// one its user cannot change): see config.Locator.Open.
 	cfg, err := d.Locator.Open(o.ConfigPath, o.Kiosk)
-	start := Decide(cfg, err, o)
-	if start.Screen == ScreenError {
+	start := startup.Decide(cfg, err, o)
+	if start.Screen == startup.ScreenError {
 		return start.Err
+	}
+	// Under the tray's process, or alone: then this is the instance that
+	// later starts and verbs talk to. A kiosk is always alone.
+	var messages <-chan instance.Message
+	announce := d.Announce
+	if w, err := watchTray(d, start.Kiosk); err == nil {
+		defer w.Close()
+		messages = w.Messages()
+	} else {
+		inst, err := d.Claim()
+		claimed, msg := startup.OnClaim(err)
+		if msg != "" {
+			fmt.Fprintln(d.Stderr, msg)
+		}
+		switch claimed {
+		case startup.Leave:
+			return nil
+		case startup.Proceed:
+			defer inst.Close()
+			messages = inst.Requests()
+		}
+		announce = nil // nobody else to tell
 	}
 	if start.Kiosk {
 		defer d.HoldSignals()()
@@ -102,44 +117,36 @@ func Run(ctx context.Context, d Deps, o Options) error {
 	// The application icon (for notifications, say) at full size; the window
 	// and the sign-in screen take the sizes they show.
 	a.SetIcon(fyne.NewStaticResource("ssotray.png", assets.Icon))
-	var host trayHost
 	opts := ui.Options{
-		TrayHost:      host.up.Load,
-		Icon:          fyne.NewStaticResource("ssotray-192.png", assets.Icon192),
-		WindowIcon:    fyne.NewStaticResource("ssotray-64.png", assets.Icon64),
-		TraySignedIn:  fyne.NewStaticResource("tray-signed-in.png", assets.TraySignedIn),
-		TraySignedOut: fyne.NewStaticResource("tray-signed-out.png", assets.TraySignedOut),
-		Notify:        true,
-		// The window's first frame first, then the tray (startMain sets it
-		// up, a.Run starts it).
-		DeferTray: true,
+		Icon:       fyne.NewStaticResource("ssotray-192.png", assets.Icon192),
+		WindowIcon: fyne.NewStaticResource("ssotray-64.png", assets.Icon64),
+		Notify:     true,
 	}
-
 	w := &windows{}
-	background := inBackground(o, start.Kiosk)
-	if start.Screen == ScreenMain {
-		w.main, w.core = startMain(ctx, d, a, start.Config, start.Kiosk, !background, opts)
+	if start.Screen == startup.ScreenMain {
+		w.setCore(startMain(ctx, d, a, start.Config, start.Kiosk, announce, opts))
 	} else {
-		w.setup = startSetup(ctx, d, a, opts, w)
+		w.setup = startSetup(ctx, d, a, opts, announce, w)
 	}
 	// The window is drawn: now the work that could wait for it.
 	restoreGC()
 	// Start-up garbage (font tables above all) would otherwise stay with
-	// the process for minutes, until the runtime's scavenger returns it; a
-	// tray app then idles for hours, so hand it back once things settle.
+	// the process until the runtime's scavenger returns it.
 	time.AfterFunc(5*time.Second, debug.FreeOSMemory)
-	go host.follow(ctx, d.WatchTrayHost, func(up bool) {
-		if showWhenHostKnown(background, up) {
-			fyne.Do(w.showMain)
-		}
-	})
-	if inst != nil {
-		go func() {
-			for range inst.ShowRequests() {
+	go func() {
+		for m := range messages {
+			switch m {
+			case instance.Show:
 				fyne.Do(w.showAny)
+			case instance.Changed:
+				if core := w.getCore(); core != nil {
+					_ = core.Reload(ctx)
+				}
+			case instance.Quit:
+				cancel()
 			}
-		}()
-	}
+		}
+	}()
 	go func() {
 		<-ctx.Done()
 		fyne.Do(a.Quit)
@@ -148,4 +155,13 @@ func Run(ctx context.Context, d Deps, o Options) error {
 	cancel()
 	w.end()
 	return nil
+}
+
+// watchTray connects to the tray's process, unless this is a kiosk, which
+// has none.
+func watchTray(d Deps, kiosk bool) (Watcher, error) {
+	if kiosk || d.Watch == nil {
+		return nil, errors.New("a kiosk has no tray")
+	}
+	return d.Watch()
 }

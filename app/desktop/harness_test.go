@@ -16,7 +16,9 @@ import (
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/idle"
+	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
@@ -31,7 +33,6 @@ type testApp struct {
 	quitOnce sync.Once
 	mu       sync.Mutex
 	windows  []*testWindow
-	trays    int
 }
 
 type serialDriver struct {
@@ -96,13 +97,17 @@ func (a *testApp) NewWindow(title string) fyne.Window {
 
 func (a *testApp) Quit() { a.quitOnce.Do(func() { close(a.quit) }) }
 
-func (a *testApp) SetSystemTrayMenu(*fyne.Menu) {
+// anyShown tells whether a window has been shown.
+func (a *testApp) anyShown() bool {
 	a.mu.Lock()
-	a.trays++
-	a.mu.Unlock()
+	defer a.mu.Unlock()
+	for _, w := range a.windows {
+		if w.shows > 0 {
+			return true
+		}
+	}
+	return false
 }
-func (a *testApp) SetSystemTrayIcon(fyne.Resource) {}
-func (a *testApp) SetSystemTrayWindow(fyne.Window) {}
 
 // shown is how often the window titled title was shown.
 func (a *testApp) shown(title string) (n int, exists bool) {
@@ -117,10 +122,17 @@ func (a *testApp) shown(title string) (n int, exists bool) {
 }
 
 // fakeInstance is a claimed instance that later starts can knock on.
-type fakeInstance struct{ show chan struct{} }
+type fakeInstance struct{ requests chan instance.Message }
 
-func (f *fakeInstance) ShowRequests() <-chan struct{} { return f.show }
-func (f *fakeInstance) Close() error                  { return nil }
+func (f *fakeInstance) Requests() <-chan instance.Message { return f.requests }
+func (f *fakeInstance) Broadcast(instance.Message)        {}
+func (f *fakeInstance) Close() error                      { return nil }
+
+// fakeWatcher is the window's line to a tray's process.
+type fakeWatcher struct{ messages chan instance.Message }
+
+func (f *fakeWatcher) Messages() <-chan instance.Message { return f.messages }
+func (f *fakeWatcher) Close() error                      { return nil }
 
 // harness runs Run with stand-ins for every OS piece and counts what was
 // used.
@@ -130,15 +142,18 @@ type harness struct {
 	stderr  bytes.Buffer
 	app     *testApp
 	newApps int
-	claim   func() (Instance, error)
-	hostUp  bool
-	hostSet chan struct{} // closed once the tray host's first answer is in
-	held    int           // kiosk signal holds
+	appMu   sync.Mutex // app and newApps are set on Run's goroutine
+	claim   func() (startup.Instance, error)
+	claims  int
+	watch   func() (Watcher, error) // nil: no tray's process
+	store   tokenstore.Store
+	told    int // Announce calls
+	held    int // kiosk signal holds
 }
 
 func newHarness(t *testing.T) *harness {
-	h := &harness{t: t, dir: t.TempDir(), hostSet: make(chan struct{}), hostUp: true}
-	h.claim = func() (Instance, error) { return &fakeInstance{show: make(chan struct{})}, nil }
+	h := &harness{t: t, dir: t.TempDir(), store: tokenstore.NewMemory()}
+	h.claim = func() (startup.Instance, error) { return &fakeInstance{requests: make(chan instance.Message)}, nil }
 	return h
 }
 
@@ -156,9 +171,12 @@ func (h *harness) deps() Deps {
 	getenv := func(string) string { return "" }
 	return Deps{
 		NewApp: func() fyne.App {
+			a := newTestApp(h.t)
+			h.appMu.Lock()
+			defer h.appMu.Unlock()
 			h.newApps++
-			h.app = newTestApp(h.t)
-			return h.app
+			h.app = a
+			return a
 		},
 		Locator: config.Locator{Getenv: getenv,
 			UserConfigDir: func() (string, error) { return filepath.Join(h.dir, "user"), nil },
@@ -166,13 +184,15 @@ func (h *harness) deps() Deps {
 			Trust:         func(string) error { return nil }},
 		Getenv: getenv,
 		Stderr: &h.stderr,
-		Claim:  func() (Instance, error) { return h.claim() },
-		WatchTrayHost: func(ctx context.Context, report func(bool)) {
-			report(h.hostUp)
-			close(h.hostSet)
-			<-ctx.Done()
+		Claim:  func() (startup.Instance, error) { h.claims++; return h.claim() },
+		Watch: func() (Watcher, error) {
+			if h.watch == nil {
+				return nil, errors.New("no tray")
+			}
+			return h.watch()
 		},
-		Store:        func() tokenstore.Store { return tokenstore.NewMemory() },
+		Announce:     func() { h.told++ },
+		Store:        func() tokenstore.Store { return h.store },
 		RenewLock:    func() app.RenewLock { return nil },
 		KioskBrowser: launch.NewBrowser,
 		OpenIdle:     func() (idle.Source, error) { return nil, errors.New("no display in tests") },
@@ -180,19 +200,28 @@ func (h *harness) deps() Deps {
 	}
 }
 
-// start runs Run until the tray host has answered, then ends it the way
-// a signal does, and returns Run's error.
-func (h *harness) start(o Options) error {
+// start runs Run until a window shows, then ends it the way a signal
+// does, and returns Run's error.
+func (h *harness) start(o startup.Options) error {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
 	go func() { done <- Run(ctx, h.deps(), o) }()
-	select {
-	case err := <-done: // it ended before the app ran
-		return err
-	case <-h.hostSet:
-	case <-time.After(10 * time.Second):
-		h.t.Fatal("the tray host watch never started")
+	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+		select {
+		case err := <-done: // it ended before a window showed
+			return err
+		default:
+		}
+		h.appMu.Lock()
+		a := h.app
+		h.appMu.Unlock()
+		if a != nil && a.anyShown() {
+			break
+		}
+		if time.Now().After(deadline) {
+			h.t.Fatal("no window showed")
+		}
 	}
 	cancel()
 	select {

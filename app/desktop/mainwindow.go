@@ -12,15 +12,17 @@ import (
 	"github.com/ssotray/ssotray/app/ui"
 )
 
-// startMain builds the core for cfg and the window and tray around it, and
-// shows the window if show. kiosk is Start.Kiosk, never read again from cfg.
-func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, kiosk, show bool, opts ui.Options) (*ui.UI, *app.Core) {
+// startMain builds the core for cfg and the window around it, and shows
+// it. kiosk is Start.Kiosk, never read again from cfg; announce tells the
+// tray's process of the changes this one stores (nil: none).
+func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, kiosk bool, announce func(), opts ui.Options) (*ui.UI, *app.Core) {
 	store := d.Store()
 	// The keyring's session is renewed by `ssotray token` too.
 	lock := d.RenewLock()
 	if kiosk && !cfg.Kiosk.Remember {
 		store = tokenstore.NewMemory() // nothing of a person outlives the process
 		lock = nil                     // and no other process sees it
+		announce = nil
 	}
 	var browser *launch.Browser
 	if kiosk {
@@ -36,6 +38,7 @@ func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, 
 		Logger:        d.Logger,
 		Kiosk:         kiosk,
 		CloseBrowsers: browser.CloseAll,
+		Announce:      announce,
 	})
 	opts.Kiosk = kiosk
 	u := ui.New(shell, core, opts)
@@ -45,15 +48,11 @@ func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, 
 	// The window appears at once; the stored session (and any refresh)
 	// arrives through the core's status. Restoring starts once the window
 	// is drawn, so its keyring and network work does not compete with the
-	// first frame, and goes on while the tray is set up; the window shows
-	// the session as soon as the app runs.
-	if show {
-		u.Show()
-	}
+	// first frame.
+	u.Show()
 	go func() {
 		_ = core.Restore(ctx)
-		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
+		core.KeepFresh(ctx) // renews before expiry (one renewal at a time across processes)
 	}()
-	u.StartTray()
 	return u, core
 }

@@ -3,150 +3,139 @@ package desktop
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"fyne.io/fyne/v2/test"
+
 	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/startup"
+	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
 const validConfig = "authentik:\n  server_url: https://auth.example.com\n"
 
-func TestRunAnotherInstanceLeaves(t *testing.T) {
-	h := newHarness(t)
-	h.writeConfig("user/ssotray/config.yaml", validConfig)
-	h.claim = func() (Instance, error) { return nil, instance.ErrRunning }
-	if err := h.start(Options{}); err != nil {
-		t.Fatalf("Run = %v, want nil", err)
-	}
-	if h.newApps != 0 {
-		t.Error("a second instance created the Fyne app")
-	}
-	if got := h.stderr.String(); got != "ssotray: "+instance.ErrRunning.Error()+"\n" {
-		t.Errorf("stderr = %q", got)
-	}
-}
-
-func TestRunClaimFailsStartsAnyway(t *testing.T) {
-	h := newHarness(t)
-	h.writeConfig("user/ssotray/config.yaml", validConfig)
-	h.claim = func() (Instance, error) { return nil, errors.New("no private directory") }
-	if err := h.start(Options{}); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
-	if n, _ := h.app.shown("ssotray"); n != 1 {
-		t.Errorf("main window shown %d times, want 1", n)
-	}
-	if !strings.Contains(h.stderr.String(), "warning: running without the check for a second window: no private directory") {
-		t.Errorf("stderr = %q", h.stderr.String())
-	}
-}
-
-func TestRunKioskWithoutBrowserCommandRefused(t *testing.T) {
-	h := newHarness(t)
-	h.writeConfig("etc/config.yaml", validConfig)
-	err := h.start(Options{Kiosk: true})
-	if !errors.Is(err, launch.ErrKioskNeedsBrowserCommand) {
-		t.Fatalf("Run = %v, want %v", err, launch.ErrKioskNeedsBrowserCommand)
-	}
-	if h.newApps != 0 || h.held != 0 {
-		t.Errorf("a refused kiosk went on: apps %d, signal holds %d", h.newApps, h.held)
-	}
-}
-
-func TestRunKiosk(t *testing.T) {
-	h := newHarness(t)
-	// kiosk.enabled in the system file: decided at load, with no --kiosk.
-	h.writeConfig("etc/config.yaml", validConfig+"browser_command: [chromium]\nkiosk:\n  enabled: true\n")
-	if err := h.start(Options{Background: true}); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
-	if h.held != 1 {
-		t.Errorf("signals held %d times, want 1", h.held)
-	}
-	if n, _ := h.app.shown("ssotray"); n != 1 {
-		t.Errorf("kiosk window shown %d times, want 1 (a kiosk ignores --background)", n)
-	}
-}
-
-func TestRunFirstRun(t *testing.T) {
-	h := newHarness(t)
-	if err := h.start(Options{}); err != nil {
-		t.Fatalf("Run = %v", err)
-	}
-	if n, _ := h.app.shown("Set up ssotray"); n != 1 {
-		t.Errorf("setup window shown %d times, want 1", n)
-	}
-	if _, ok := h.app.shown("ssotray"); ok {
-		t.Error("a main window was built before the setup saved a configuration")
-	}
-	if h.app.trays != 1 {
-		t.Errorf("tray placeholders = %d, want 1", h.app.trays)
-	}
-}
-
-func TestRunMissingExplicitConfig(t *testing.T) {
-	h := newHarness(t)
-	err := h.start(Options{ConfigPath: filepath.Join(h.dir, "missing.yaml")})
-	if err == nil || !strings.Contains(err.Error(), "cannot be read") {
-		t.Fatalf("Run = %v, want the file's error", err)
-	}
-	if h.newApps != 0 {
-		t.Error("the Fyne app was created for a start that fails")
-	}
-}
-
-func TestRunBackground(t *testing.T) {
+func TestRunAlone(t *testing.T) {
 	for _, tc := range []struct {
-		name       string
-		background bool
-		hostUp     bool
-		shows      int
+		name     string
+		config   string // in the user's directory ("" none)
+		system   string // in /etc
+		o        startup.Options
+		claim    error
+		wantErr  error
+		wantText string // in the error
+		stderr   string
+		window   string // the title shown, "" none
 	}{
-		{name: "plain start", hostUp: true, shows: 1},
-		{name: "--background with a tray host: only the tray", background: true, hostUp: true, shows: 0},
-		{name: "--background with no tray host: the window shows", background: true, shows: 1},
+		{name: "another instance runs: it is asked, this one leaves", config: validConfig, claim: instance.ErrRunning,
+			stderr: "ssotray: " + instance.ErrRunning.Error() + "\n"},
+		{name: "the claim fails: the window shows all the same", config: validConfig, claim: errors.New("no private directory"),
+			stderr: "ssotray: warning: running without the check for a second window: no private directory\n", window: "ssotray"},
+		{name: "first run: the setup", window: "Set up ssotray"},
+		{name: "an explicit file that is missing", o: startup.Options{ConfigPath: "/nowhere.yaml"}, wantText: "cannot be read"},
+		{name: "a kiosk without browser_command", system: validConfig, o: startup.Options{Kiosk: true}, wantErr: launch.ErrKioskNeedsBrowserCommand},
+		{name: "a kiosk, decided at load (kiosk.enabled)", system: validConfig + "browser_command: [chromium]\nkiosk:\n  enabled: true\n", window: "ssotray"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			h := newHarness(t)
-			h.hostUp = tc.hostUp
-			h.writeConfig("user/ssotray/config.yaml", validConfig)
-			if err := h.start(Options{Background: tc.background}); err != nil {
+			if tc.config != "" {
+				h.writeConfig("user/ssotray/config.yaml", tc.config)
+			}
+			if tc.system != "" {
+				h.writeConfig("etc/config.yaml", tc.system)
+			}
+			if tc.claim != nil {
+				h.claim = func() (startup.Instance, error) { return nil, tc.claim }
+			}
+			err := h.start(tc.o)
+			switch {
+			case tc.wantErr != nil && !errors.Is(err, tc.wantErr),
+				tc.wantText != "" && (err == nil || !strings.Contains(err.Error(), tc.wantText)),
+				tc.wantErr == nil && tc.wantText == "" && err != nil:
 				t.Fatalf("Run = %v", err)
 			}
-			if n, _ := h.app.shown("ssotray"); n != tc.shows {
-				t.Errorf("main window shown %d times, want %d", n, tc.shows)
+			if h.stderr.String() != tc.stderr {
+				t.Errorf("stderr %q, want %q", h.stderr.String(), tc.stderr)
+			}
+			if tc.window == "" {
+				if h.newApps != 0 {
+					t.Error("the Fyne app was created for a start that shows nothing")
+				}
+				return
+			}
+			if n, _ := h.app.shown(tc.window); n != 1 {
+				t.Errorf("window %q shown %d times, want 1", tc.window, n)
 			}
 		})
 	}
 }
 
-func TestRunShowRequest(t *testing.T) {
+// TestRunKioskIsAlone: a kiosk never joins a tray's process, even when one
+// runs: it claims the instance and holds signals for its sign-out.
+func TestRunKioskIsAlone(t *testing.T) {
+	h := newHarness(t)
+	h.writeConfig("etc/config.yaml", validConfig+"browser_command: [chromium]\nkiosk:\n  enabled: true\n")
+	h.watch = func() (Watcher, error) { t.Error("a kiosk watched a tray"); return nil, errors.New("no") }
+	if err := h.start(startup.Options{Kiosk: true}); err != nil {
+		t.Fatal(err)
+	}
+	if h.claims != 1 || h.held != 1 {
+		t.Errorf("claims %d, signal holds %d; want 1, 1", h.claims, h.held)
+	}
+}
+
+// TestRunUnderTheTray: started by the tray's process, the window does not
+// claim the instance, comes to the front when asked, takes up a session
+// stored elsewhere, tells the tray of its own, and closes on Quit.
+func TestRunUnderTheTray(t *testing.T) {
 	h := newHarness(t)
 	h.writeConfig("user/ssotray/config.yaml", validConfig)
-	in := &fakeInstance{show: make(chan struct{})}
-	h.claim = func() (Instance, error) { return in, nil }
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
+	w := &fakeWatcher{messages: make(chan instance.Message, 4)}
+	h.watch = func() (Watcher, error) { return w, nil }
 	done := make(chan error, 1)
-	go func() { done <- Run(ctx, h.deps(), Options{Background: true}) }()
-	<-h.hostSet
-	if n, _ := h.app.shown("ssotray"); n != 0 {
-		t.Fatalf("main window shown %d times with --background and a tray host, want 0", n)
-	}
-	in.show <- struct{}{} // another start knocks
-	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(10 * time.Millisecond) {
-		if n, _ := h.app.shown("ssotray"); n == 1 {
-			break
+	go func() { done <- Run(context.Background(), h.deps(), startup.Options{}) }()
+	shown := func(n int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); ; time.Sleep(5 * time.Millisecond) {
+			h.appMu.Lock()
+			a := h.app
+			h.appMu.Unlock()
+			if a != nil {
+				if got, _ := a.shown("ssotray"); got == n {
+					return
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("the window was not shown %d times", n)
+			}
 		}
-		if time.Now().After(deadline) {
-			t.Fatal("the main window did not show for another start")
-		}
 	}
-	cancel()
-	if err := <-done; err != nil {
+	shown(1)
+	w.messages <- instance.Show
+	shown(2)
+
+	// The tray (or a verb) signed in and says so.
+	s := &tokenstore.Session{Method: "authentik", Server: "https://auth.example.com/application/o/ssotray/", Subject: "a1", Username: "alice",
+		AccessToken: "at", RefreshToken: "rt", Expiry: time.Now().Add(time.Hour)}
+	if err := h.store.Save(s); err != nil {
 		t.Fatal(err)
+	}
+	w.messages <- instance.Changed
+	w.messages <- instance.Quit
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatal(err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Quit from the tray did not close the window")
+	}
+	if h.claims != 0 {
+		t.Error("a window under the tray claimed the instance")
+	}
+	if m := test.RenderToMarkup(h.app.windows[0].Canvas()); !strings.Contains(m, "alice") {
+		t.Errorf("the session stored elsewhere is not on screen:\n%s", m)
 	}
 }

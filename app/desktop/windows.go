@@ -2,24 +2,35 @@ package desktop
 
 import (
 	"context"
+	"sync"
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/ui"
 )
 
-// windows are the start-up's windows and core. They belong to the UI
-// goroutine once it runs.
+// windows are the start-up's windows, which belong to the UI goroutine
+// once it runs, and the core.
 type windows struct {
 	main  *ui.UI
 	setup *ui.SetupWindow
-	core  *app.Core
+
+	mu   sync.Mutex
+	core *app.Core
 }
 
-// showMain shows the main window, if there is one yet.
-func (w *windows) showMain() {
-	if w.main != nil {
-		w.main.Show()
-	}
+// setCore takes the main window and its core.
+func (w *windows) setCore(main *ui.UI, core *app.Core) {
+	w.main = main
+	w.mu.Lock()
+	w.core = core
+	w.mu.Unlock()
+}
+
+// getCore is the core, once there is a main window; from any goroutine.
+func (w *windows) getCore() *app.Core {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.core
 }
 
 // showAny answers another start: the main window, or the setup still open.
@@ -38,8 +49,8 @@ func (w *windows) end() {
 	if w.main != nil {
 		w.main.Close()
 	}
-	if w.core != nil {
-		w.core.EndKiosk(context.Background())
-		w.core.Flush()
+	if core := w.getCore(); core != nil {
+		core.EndKiosk(context.Background())
+		core.Flush()
 	}
 }

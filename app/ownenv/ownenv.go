@@ -16,6 +16,10 @@ import (
 // Env holds the SSOTRAY_* variables.
 type Env map[string]string
 
+// StdinFlag (as --own-env-stdin) tells ssotray-window to Read ssotray's
+// own variables from its standard input.
+const StdinFlag = "own-env-stdin"
+
 // Prefix starts the name of every variable of ssotray's own.
 const Prefix = "SSOTRAY_"
 

@@ -2,7 +2,12 @@ package startup
 
 import (
 	"errors"
+	"log/slog"
 	"os"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/renewlock"
 
 	"github.com/ssotray/ssotray/app/instance"
 )
@@ -71,4 +76,26 @@ func WatchInstance() (*instance.Watcher, error) {
 		return nil, err
 	}
 	return instance.Watch(path)
+}
+
+// Locator is the real configuration lookup; getenv sees the SSOTRAY_*
+// variables.
+func Locator(getenv func(string) string) config.Locator {
+	l := config.DefaultLocator()
+	l.Getenv = getenv
+	return l
+}
+
+// RenewLock is the per-user lock that keeps renewals of the keyring's
+// session to one at a time across ssotray processes (the tray, the window
+// and any number of `ssotray token`): a file beside the instance socket.
+// nil, with a warning in the debug log, when the user has no private
+// directory for it: renewals are then one at a time within each process.
+func RenewLock(logger *slog.Logger) app.RenewLock {
+	path, err := renewlock.Path(os.Getenv)
+	if err != nil {
+		logger.Warn("session renewals are not coordinated with other ssotray processes", "err", err)
+		return nil
+	}
+	return renewlock.New(path)
 }

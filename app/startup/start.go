@@ -12,7 +12,7 @@ import (
 	"github.com/ssotray/ssotray/app/launch"
 )
 
-// Options are the global flags that shape the start (cli.GUIOptions).
+// Options are the global flags that shape a start with no verb.
 type Options struct {
 	ConfigPath string
 	Kiosk      bool // the shared-machine rules, as kiosk.enabled

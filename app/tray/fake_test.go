@@ -114,7 +114,7 @@ func (s *fakeShell) SetMenu(items []Item, do func(Action)) {
 	s.do = do
 }
 
-func (s *fakeShell) Run(ready func()) {
+func (s *fakeShell) Run(ready, tapped func()) {
 	go ready()
 	<-s.quit
 }

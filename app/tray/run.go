@@ -20,8 +20,8 @@ import (
 type Shell interface {
 	Host
 	// Run blocks until Quit; ready runs, on a goroutine of its own, once
-	// the tray takes an icon and a menu.
-	Run(ready func())
+	// the tray takes an icon and a menu; tapped on a click on the icon.
+	Run(ready, tapped func())
 	Quit()
 }
 
@@ -158,7 +158,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 			<-ctx.Done()
 			d.Shell.Quit()
 		}()
-	})
+	}, win.show)
 	ready.Wait()
 	cancel()
 	if t != nil {

@@ -14,17 +14,13 @@ import (
 // a dbusmenu on Linux, the notification area on Windows. The library is
 // one per process, so there is one Systray.
 type Systray struct {
-	// Tapped runs on a left click on the icon.
-	Tapped func()
-	mu     sync.Mutex
+	mu sync.Mutex
 }
 
 // Run shows the icon and returns when Quit is called; ready runs once the
-// tray can take an icon and a menu.
-func (s *Systray) Run(ready func()) {
-	if s.Tapped != nil {
-		systray.SetOnTapped(s.Tapped)
-	}
+// tray can take an icon and a menu, tapped on a left click on the icon.
+func (s *Systray) Run(ready, tapped func()) {
+	systray.SetOnTapped(tapped)
 	systray.Run(ready, nil)
 }
 

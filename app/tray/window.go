@@ -120,10 +120,6 @@ func WindowProgram() (string, error) {
 	return filepath.Join(filepath.Dir(self), name), nil
 }
 
-// OwnEnvFlag tells ssotray-window to read ssotray's own settings
-// (ownenv) from its standard input.
-const OwnEnvFlag = "--own-env-stdin"
-
 // StartWindow is the real window starter: ssotray-window with args, its
 // output on stderr, and ssotray's own settings written to its standard
 // input rather than left in an environment it would pass on.
@@ -133,7 +129,7 @@ func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Proces
 		if err != nil {
 			return nil, err
 		}
-		cmd := exec.Command(prog, append([]string{OwnEnvFlag}, args...)...)
+		cmd := exec.Command(prog, append([]string{"--" + ownenv.StdinFlag}, args...)...)
 		cmd.Stdout, cmd.Stderr = stderr, stderr
 		in, err := cmd.StdinPipe()
 		if err != nil {

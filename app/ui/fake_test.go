@@ -252,56 +252,22 @@ func someApps(n int) []launch.App {
 	return base[:n]
 }
 
-var (
-	testIcon         = fyne.NewStaticResource("icon.png", assets.Icon)
-	testTraySignedIn = fyne.NewStaticResource("tray-signed-in.png", assets.TraySignedIn)
-	testTrayOut      = fyne.NewStaticResource("tray-signed-out.png", assets.TraySignedOut)
-)
+var testIcon = fyne.NewStaticResource("icon.png", assets.Icon)
 
-// fakeDesk is a test app with a tray: it records what the UI gives the tray.
-type fakeDesk struct {
+// recApp is a test app that records its windows and quits.
+type recApp struct {
 	fyne.App
-	mu      sync.Mutex
-	menus   []*fyne.Menu
-	icons   []fyne.Resource
-	trayWin fyne.Window
 	windows []*recWindow
 	quits   int
 }
 
-func (d *fakeDesk) SetSystemTrayMenu(m *fyne.Menu) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.menus = append(d.menus, m)
-}
-
-func (d *fakeDesk) SetSystemTrayIcon(r fyne.Resource) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.icons = append(d.icons, r)
-}
-
-func (d *fakeDesk) SetSystemTrayWindow(w fyne.Window) { d.trayWin = w }
-
-func (d *fakeDesk) NewWindow(title string) fyne.Window {
-	w := &recWindow{Window: d.App.NewWindow(title)}
-	d.windows = append(d.windows, w)
+func (a *recApp) NewWindow(title string) fyne.Window {
+	w := &recWindow{Window: a.App.NewWindow(title)}
+	a.windows = append(a.windows, w)
 	return w
 }
 
-func (d *fakeDesk) Quit() { d.quits++ }
-
-func (d *fakeDesk) menu() *fyne.Menu {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.menus[len(d.menus)-1]
-}
-
-func (d *fakeDesk) icon() fyne.Resource {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	return d.icons[len(d.icons)-1]
-}
+func (a *recApp) Quit() { a.quits++ }
 
 // recWindow records what closing the window does.
 type recWindow struct {

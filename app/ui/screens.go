@@ -434,7 +434,7 @@ func (s *signedInScreen) setApps(apps []launch.App) {
 	s.tiles = make([]*appTile, len(apps))
 	for i, a := range apps {
 		name := a.Name
-		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name, false) }, s.u.noteInput)
+		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name) }, s.u.noteInput)
 	}
 	if len(s.tiles) > 0 {
 		cell := tileSize.Max(s.tiles[0].MinSize())

@@ -1,7 +1,6 @@
-// Package ui is ssotray's desktop face: one Fyne window whose content
-// follows the core's state (sign-in, waiting for the browser, signed in with
-// the app launcher), a system tray menu that mirrors it, and desktop
-// notifications.
+// Package ui is ssotray's window: one Fyne window whose content follows the
+// core's state (sign-in, waiting for the browser, signed in with the app
+// launcher), and desktop notifications.
 //
 // The package observes the core and does no I/O of its own. Every action
 // (sign in, sign out, open an app) calls the core on a goroutine of its own,
@@ -9,9 +8,9 @@
 // goroutine goes through fyne.Do. It takes a fyne.App instead of creating
 // one, so it runs under fyne.io/fyne/v2/test without a display.
 //
-// The tray is used when the fyne.App given to New implements desktop.App.
-// A caller that knows no tray host is running can hide it by passing
-// struct{ fyne.App }{a}: then closing the window quits instead of hiding.
+// The tray is not here: it lives in a process of its own (app/tray), and
+// this window's process lasts only while the window is open, so closing
+// the window quits.
 package ui
 
 import (
@@ -22,7 +21,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/driver/desktop"
 
 	"github.com/ssotray/ssotray/app"
 )
@@ -59,10 +57,8 @@ type Options struct {
 	// Icon is the application icon, also drawn on the sign-in screen;
 	// WindowIcon is the window's icon for the desktop's task bar and
 	// switcher (nil means Icon): a small picture is quicker to decode and
-	// hand to the window system before the first frame. TraySignedIn and
-	// TraySignedOut are the tray icons for the two states. Any of them may
-	// be nil.
-	Icon, WindowIcon, TraySignedIn, TraySignedOut fyne.Resource
+	// hand to the window system before the first frame. Either may be nil.
+	Icon, WindowIcon fyne.Resource
 	// Notify sends desktop notifications on sign-in, on sign-out and when
 	// the session ends by itself; never in a kiosk.
 	Notify bool
@@ -71,17 +67,6 @@ type Options struct {
 	// notifications (they name the person and stay in the desktop's
 	// history) and empties the clipboard at each sign-out.
 	Kiosk bool
-	// TrayHost reports whether a tray host shows the icon right now (the
-	// desktop's panel may start after ssotray, or restart); closing the
-	// window then hides it, otherwise quits. nil means always.
-	TrayHost func() bool
-	// DeferTray leaves setting up the tray to StartTray, so that it can
-	// come after the window's first frame: Fyne's desktop driver builds its
-	// tray (a hidden OpenGL window, and then the D-Bus registration) as
-	// soon as the tray is first touched, which in New would come before
-	// the window is drawn. Fyne starts a tray only when the app's Run
-	// begins, so StartTray must come before Run.
-	DeferTray bool
 }
 
 // windowSize is the size the window opens with.
@@ -97,7 +82,6 @@ type UI struct {
 	core Core
 	opts Options
 	win  fyne.Window
-	desk desktop.App // nil when there is no tray
 
 	methods  []app.Method
 	signIn   *signInScreen
@@ -116,10 +100,6 @@ type UI struct {
 	// forgetFailed: the last sign-out left the session in the keyring; the
 	// sign-in screen offers to try again (the core retries from the store).
 	forgetFailed bool
-	trayOn       bool       // the tray is set up (see Options.DeferTray)
-	trayItems    []MenuItem // the menu last given to the tray
-	trayMenu     *fyne.Menu
-	trayIcon     fyne.Resource
 	closed       bool
 	unsub        func()
 
@@ -135,8 +115,7 @@ type note struct {
 	text, covers string
 }
 
-// New builds the window (not shown yet) and, when a is a desktop.App, the
-// tray icon and menu (with Options.DeferTray, StartTray does that).
+// New builds the window (not shown yet).
 // It does no blocking work: it only asks the core for its current state,
 // which the core keeps in memory.
 func New(a fyne.App, core Core, opts Options) *UI {
@@ -161,12 +140,9 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	u.waiting = newWaitingScreen(u)
 	u.signedIn = newSignedInScreen(u)
 
-	if desk, ok := a.(desktop.App); ok && !opts.Kiosk {
-		u.desk = desk
-	} else {
-		// With no tray the window is the only way to the app: closing it quits.
-		u.win.SetMaster()
-	}
+	// The window is its process's reason to be: closing it quits (the
+	// tray's process lives on).
+	u.win.SetMaster()
 	if opts.Kiosk {
 		// Nobody at a shared machine may close or leave it; the system ends it.
 		u.win.SetFullScreen(true)
@@ -195,30 +171,7 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	})
 	u.win.Canvas().SetOnTypedRune(func(rune) { u.noteInput() })
 
-	if !opts.DeferTray {
-		u.StartTray()
-	}
 	return u
-}
-
-// StartTray sets up the tray icon and menu when Options.DeferTray left
-// them for later. It does nothing the second time, or without a tray.
-func (u *UI) StartTray() {
-	if u.desk == nil || u.trayOn {
-		return
-	}
-	u.trayOn = true
-	u.refreshTray()
-	u.desk.SetSystemTrayWindow(u.win) // left-click on the icon shows the window
-	// Closing hides the window to the tray (Fyne's SetSystemTrayWindow
-	// sets this too; ours quits instead when no tray host shows the icon).
-	u.win.SetCloseIntercept(func() {
-		if u.opts.TrayHost == nil || u.opts.TrayHost() {
-			u.win.Hide()
-			return
-		}
-		u.app.Quit() // no tray to come back from
-	})
 }
 
 // signInPrimary starts Authentik when it is enabled; with Navidrome alone
@@ -337,7 +290,6 @@ func (u *UI) render() {
 		// new screen out once more now that it has one.
 		content.Refresh()
 	}
-	u.refreshTray()
 }
 
 // noticeFor is the one line the sign-in screen shows for st.
@@ -487,8 +439,8 @@ func (u *UI) signOut() {
 }
 
 // openApp opens an app through the core; a failure is shown on the
-// signed-in screen (and the window is shown when asked from the tray).
-func (u *UI) openApp(name string, fromTray bool) {
+// signed-in screen.
+func (u *UI) openApp(name string) {
 	u.signedIn.setLaunchError("")
 	u.goCore(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
@@ -496,9 +448,6 @@ func (u *UI) openApp(name string, fromTray bool) {
 		if err := u.core.OpenApp(ctx, name); err != nil {
 			fyne.Do(func() {
 				u.signedIn.setLaunchError(err.Error())
-				if fromTray {
-					u.Show()
-				}
 			})
 		}
 	})

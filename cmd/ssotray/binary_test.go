@@ -50,24 +50,50 @@ var testOnlyPackages = []string{
 
 var testOnlyModules = []string{"github.com/zitadel/", "github.com/chromedp/"}
 
-func TestBinaryLinksOnlyLibcGLAndX11(t *testing.T) {
+func TestWindowLinksOnlyLibcGLAndX11(t *testing.T) {
 	needDesktop(t)
-	checkLinkedLibraries(t, bin.ssotray)
+	checkLinkedLibraries(t, bin.window)
 }
 
-func TestBinaryHasNoTestCode(t *testing.T) {
+// TestTrayAndVerbsAreStaticAndFyneFree: ssotray (the verbs and the tray)
+// links no shared library and no Fyne driver, so it starts like a
+// command-line tool and idles light; only ssotray-window draws.
+func TestTrayAndVerbsAreStaticAndFyneFree(t *testing.T) {
 	needDesktop(t)
-	// What the main package imports, whether or not the linker keeps it.
+	f, err := elf.Open(bin.ssotray)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if libs, _ := f.ImportedLibraries(); len(libs) != 0 || f.Section(".interp") != nil {
+		t.Errorf("ssotray needs shared libraries %v (or an interpreter): it should be pure Go", libs)
+	}
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
 		t.Fatalf("go list -deps: %v", err)
 	}
 	for _, pkg := range strings.Fields(string(out)) {
-		if testOnly(pkg) {
-			t.Errorf("cmd/ssotray imports %s (test code)", pkg)
+		if strings.HasPrefix(pkg, "fyne.io/fyne/") || strings.HasPrefix(pkg, "github.com/go-gl/") {
+			t.Errorf("cmd/ssotray imports %s: the window's machinery belongs to ssotray-window", pkg)
 		}
 	}
-	checkNoTestCode(t, bin.ssotray)
+}
+
+func TestBinaryHasNoTestCode(t *testing.T) {
+	needDesktop(t)
+	for pkg, path := range map[string]string{".": bin.ssotray, "../ssotray-window": bin.window} {
+		// What the main package imports, whether or not the linker keeps it.
+		out, err := exec.Command("go", "list", "-deps", pkg).Output()
+		if err != nil {
+			t.Fatalf("go list -deps: %v", err)
+		}
+		for _, dep := range strings.Fields(string(out)) {
+			if testOnly(dep) {
+				t.Errorf("%s imports %s (test code)", pkg, dep)
+			}
+		}
+		checkNoTestCode(t, path)
+	}
 }
 
 // checkLinkedLibraries fails unless the binary at path needs only libc,

@@ -27,7 +27,7 @@ import (
 // the test OpenID provider, with Debian's Chromium (driven by testbrowser) as
 // the browser and the real Secret Service that `make test` starts.
 
-var bin struct{ ssotray, browser, zitadelExample string }
+var bin struct{ ssotray, window, browser, zitadelExample string }
 
 func TestMain(m *testing.M) {
 	if os.Getenv("SSOTRAY_TEST_DESKTOP") == "" {
@@ -38,13 +38,18 @@ func TestMain(m *testing.M) {
 	if err != nil {
 		panic(err)
 	}
-	bin.ssotray, bin.browser, bin.zitadelExample = filepath.Join(dir, "ssotray"), filepath.Join(dir, "testbrowser"), filepath.Join(dir, "zitadel-example")
+	bin.ssotray, bin.window = filepath.Join(dir, "ssotray"), filepath.Join(dir, "ssotray-window")
+	bin.browser, bin.zitadelExample = filepath.Join(dir, "testbrowser"), filepath.Join(dir, "zitadel-example")
 	for out, pkg := range map[string]string{
-		bin.ssotray: ".", bin.browser: "../../oidc/oidctest/testbrowser",
+		bin.ssotray: ".", bin.window: "../ssotray-window", bin.browser: "../../oidc/oidctest/testbrowser",
 		// An OpenID provider this project did not write (a go.mod tool).
 		bin.zitadelExample: "github.com/zitadel/oidc/v3/example/server",
 	} {
-		if b, err := exec.Command("go", "build", "-o", out, pkg).CombinedOutput(); err != nil {
+		build := exec.Command("go", "build", "-o", out, pkg)
+		if out == bin.ssotray { // as make build: pure Go
+			build.Env = append(os.Environ(), "CGO_ENABLED=0")
+		}
+		if b, err := build.CombinedOutput(); err != nil {
 			fmt.Fprintf(os.Stderr, "building %s: %v\n%s", pkg, err, b)
 			os.Exit(1)
 		}

@@ -1,6 +1,9 @@
-// Command ssotray is the desktop sign-in companion. This file only wires the
-// real world (keyring, browser, terminal, environment, signals, the Fyne
-// app) to app/cli and, when no verb is given, to app/desktop.
+// Command ssotray is the desktop sign-in companion: the verbs, and with no
+// verb the tray. It is pure Go with no Fyne driver, so verbs start like any
+// command-line tool and the tray costs little while it waits; the window
+// is ssotray-window, beside it (app/tray starts it). This file only wires
+// the real world (keyring, browser, terminal, environment, signals, the
+// tray) to app/cli and app/tray.
 package main
 
 import (
@@ -8,18 +11,16 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
-	"strings"
 	"syscall"
 
-	"fyne.io/fyne/v2"
-	fyneapp "fyne.io/fyne/v2/app"
 	"github.com/pkg/browser"
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/config"
-	"github.com/ssotray/ssotray/app/desktop"
-	"github.com/ssotray/ssotray/app/renewlock"
+	"github.com/ssotray/ssotray/app/ownenv"
+	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/app/tray"
 	"golang.org/x/term"
 )
 
@@ -31,18 +32,14 @@ func main() { os.Exit(run()) }
 func run() int {
 	// The SSOTRAY_* variables (the client secret among them) are read from
 	// here on, and no program ssotray starts inherits them.
-	getenv := takeOwnEnv()
-	// A kiosk signs out before it ends, whichever of these ends it.
+	own := ownenv.Take()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
 	// After the first Ctrl-C cancels, a second one ends the process at once.
 	context.AfterFunc(ctx, stop)
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
-	logger := slog.New(slog.DiscardHandler)
-	if getenv("SSOTRAY_DEBUG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	logger := newLogger(own.Getenv)
 	var readPassword func() (string, error)
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
 		// A prompt cut short by Ctrl-C would leave echo off.
@@ -54,74 +51,49 @@ func run() int {
 			return string(b), err
 		}
 	}
-	locator := config.DefaultLocator()
-	locator.Getenv = getenv
+	locator := startup.Locator(own.Getenv)
 	return cli.Run(ctx, cli.Env{
 		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv:    getenv,
+		Getenv:    own.Getenv,
 		Locator:   locator,
 		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
-		RenewLock: renewLock(logger),
+		RenewLock: startup.RenewLock(logger),
+		Announce:  startup.Announce,
 		ProbeStore: func() tokenstore.Store {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},
 		ReadPassword: readPassword,
-		GUI: func(ctx context.Context, o cli.GUIOptions) error {
-			return desktop.Run(ctx, desktopDeps(locator, getenv, logger), desktop.Options(o))
+		GUI: func(ctx context.Context, o startup.Options) error {
+			return tray.Run(ctx, trayDeps(locator, own, logger), o)
 		},
 		Version: version,
 		Logger:  logger,
 	}, os.Args[1:])
 }
 
-// desktopDeps are the real app and OS pieces of the window's start-up.
-func desktopDeps(locator config.Locator, getenv func(string) string, logger *slog.Logger) desktop.Deps {
-	return desktop.Deps{
-		NewApp:        func() fyne.App { return fyneapp.NewWithID("io.github.ssotray") },
+// newLogger writes debug lines to stderr with SSOTRAY_DEBUG set.
+func newLogger(getenv func(string) string) *slog.Logger {
+	if getenv("SSOTRAY_DEBUG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// trayDeps are the real OS pieces of the tray's process.
+func trayDeps(locator config.Locator, own ownenv.Env, logger *slog.Logger) tray.Deps {
+	return tray.Deps{
 		Locator:       locator,
-		Getenv:        getenv,
 		Logger:        logger,
 		Stderr:        os.Stderr,
-		Claim:         desktop.ClaimInstance,
-		WatchTrayHost: desktop.WatchSessionBus,
+		Claim:         startup.ClaimInstance,
+		WatchTrayHost: startup.WatchSessionBus,
 		Store:         func() tokenstore.Store { return tokenstore.NewKeyring() },
-		RenewLock:     func() app.RenewLock { return renewLock(logger) },
-		KioskBrowser:  desktop.TrackedKioskBrowser(getenv, logger),
-		OpenIdle:      desktop.OpenIdle,
-		HoldSignals:   desktop.HoldSignals,
-	}
-}
-
-// renewLock is the per-user lock that keeps renewals of the keyring's
-// session to one at a time across ssotray processes (the window and any
-// number of `ssotray token`): a file beside the instance socket. nil, with
-// a warning in the debug log, when the user has no private directory for
-// it: renewals are then one at a time within each process only.
-func renewLock(logger *slog.Logger) app.RenewLock {
-	path, err := renewlock.Path(os.Getenv)
-	if err != nil {
-		logger.Warn("session renewals are not coordinated with other ssotray processes", "err", err)
-		return nil
-	}
-	return renewlock.New(path)
-}
-
-// takeOwnEnv removes the SSOTRAY_* variables from the process environment,
-// so that no browser, opener or helper ssotray starts inherits them (the
-// client secret above all), and returns a getenv that still sees them.
-func takeOwnEnv() func(string) string {
-	own := map[string]string{}
-	for _, kv := range os.Environ() {
-		k, v, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(strings.ToUpper(k), "SSOTRAY_") {
-			own[k] = v
-			_ = os.Unsetenv(k)
-		}
-	}
-	return func(k string) string {
-		if v, ok := own[k]; ok {
-			return v
-		}
-		return os.Getenv(k)
+		RenewLock:     func() app.RenewLock { return startup.RenewLock(logger) },
+		Window: func(args []string) func() (tray.Process, error) {
+			return tray.StartWindow(own, os.Stderr, args)
+		},
+		Kiosk:  func(args []string) error { return tray.RunKiosk(own, args) },
+		Shell:  &tray.Systray{},
+		Notify: tray.NotifyDBus,
 	}
 }

@@ -1,7 +1,32 @@
 
 # ---------------------------------------------------------------------------
-# Added by ssotray's `make package` to the Makefile of `fyne package`: the XDG
-# autostart entry, so that ssotray (and its tray icon) starts at login.
+# Added by ssotray's `make package` to the Makefile of `fyne package`.
+#
+# The window's program, ssotray-window, beside ssotray: ssotray (the verbs
+# and the tray) starts it when the window is asked for.
+
+Window := ssotray-window
+
+install: install-window
+uninstall: uninstall-window
+user-install: user-install-window
+user-uninstall: user-uninstall-window
+
+install-window:
+	install -Dm00755 usr/local/bin/$(Window) $(DESTDIR)$(PREFIX)/bin/$(Window)
+
+uninstall-window:
+	-rm $(DESTDIR)$(PREFIX)/bin/$(Window)
+
+user-install-window:
+	install -Dm00755 usr/local/bin/$(Window) $(DESTDIR)$(HOME)/.local/bin/$(Window)
+
+user-uninstall-window:
+	-rm $(DESTDIR)$(HOME)/.local/bin/$(Window)
+
+.PHONY: install-window uninstall-window user-install-window user-uninstall-window
+
+# The XDG autostart entry, so that ssotray (and its tray icon) starts at login.
 # install puts it in /etc/xdg/autostart, for everyone who logs in on this
 # machine; user-install in ~/.config/autostart. A person turns it off in the
 # desktop's startup settings, or with a copy in ~/.config/autostart that says

@@ -1,0 +1,89 @@
+// Command ssotray-window is ssotray's window: the only ssotray program that
+// links Fyne's driver. ssotray (app/tray) starts it when the window is
+// asked for, and runs a kiosk in it; it ends when its window closes. This
+// file only wires the real world (keyring, Fyne, signals) to app/desktop.
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"fyne.io/fyne/v2"
+	fyneapp "fyne.io/fyne/v2/app"
+	"github.com/pkg/browser"
+
+	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/desktop"
+	"github.com/ssotray/ssotray/app/ownenv"
+	"github.com/ssotray/ssotray/app/startup"
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+func main() { os.Exit(run()) }
+
+func run() int {
+	fs := flag.NewFlagSet("ssotray-window", flag.ContinueOnError)
+	var o startup.Options
+	fs.StringVar(&o.ConfigPath, "config", "", "the configuration file")
+	fs.BoolVar(&o.Kiosk, "kiosk", false, "the shared-machine rules")
+	fromStdin := fs.Bool(ownenv.StdinFlag, false, "read ssotray's own settings from standard input")
+	if err := fs.Parse(os.Args[1:]); err != nil {
+		return 2
+	}
+	// ssotray's own variables (the client secret among them): from the
+	// tray's pipe, or from the environment, and in neither case left where
+	// a program this one starts would inherit them.
+	own := ownenv.Take()
+	if *fromStdin {
+		var err error
+		if own, err = ownenv.Read(os.Stdin); err != nil {
+			fmt.Fprintln(os.Stderr, "ssotray-window:", err)
+			return 1
+		}
+	}
+	// A kiosk signs out before it ends, whichever of these ends it.
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	defer stop()
+	browser.Stdout = os.Stderr
+	logger := slog.New(slog.DiscardHandler)
+	if own.Getenv("SSOTRAY_DEBUG") != "" {
+		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	err := desktop.Run(ctx, desktop.Deps{
+		NewApp:   func() fyne.App { return fyneapp.NewWithID("io.github.ssotray") },
+		Locator:  startup.Locator(own.Getenv),
+		Getenv:   own.Getenv,
+		Logger:   logger,
+		Stderr:   os.Stderr,
+		Watch:    func() (desktop.Watcher, error) { return watch() },
+		Claim:    startup.ClaimInstance,
+		Announce: startup.Announce,
+		Store:    func() tokenstore.Store { return tokenstore.NewKeyring() },
+		RenewLock: func() app.RenewLock {
+			return startup.RenewLock(logger)
+		},
+		KioskBrowser: desktop.TrackedKioskBrowser(own.Getenv, logger),
+		OpenIdle:     desktop.OpenIdle,
+		HoldSignals:  desktop.HoldSignals,
+	}, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "ssotray:", err)
+		return 1
+	}
+	return 0
+}
+
+// watch connects to the tray's process; not a typed nil inside the
+// interface when there is none.
+func watch() (desktop.Watcher, error) {
+	w, err := startup.WatchInstance()
+	if err != nil {
+		return nil, err
+	}
+	return w, nil
+}
