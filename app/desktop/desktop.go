@@ -90,7 +90,9 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	// later starts and verbs talk to. A kiosk is always alone.
 	var messages <-chan instance.Message
 	announce := d.Announce
-	if w, err := watchTray(d, start.Kiosk); err == nil {
+	w, err := watchTray(d, start.Kiosk)
+	underTray := err == nil
+	if underTray {
 		defer w.Close()
 		messages = w.Messages()
 	} else {
@@ -122,11 +124,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		WindowIcon: fyne.NewStaticResource("ssotray-64.png", assets.Icon64),
 		Notify:     true,
 	}
-	w := &windows{}
+	wins := &windows{}
 	if start.Screen == startup.ScreenMain {
-		w.setCore(startMain(ctx, d, a, start.Config, start.Kiosk, announce, opts))
+		wins.setCore(startMain(ctx, d, a, start.Config, start.Kiosk, announce, opts))
 	} else {
-		w.setup = startSetup(ctx, d, a, opts, announce, w)
+		wins.setup = startSetup(ctx, d, a, opts, announce, wins)
 	}
 	// The window is drawn: now the work that could wait for it.
 	restoreGC()
@@ -134,12 +136,17 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	// the process until the runtime's scavenger returns it.
 	time.AfterFunc(5*time.Second, debug.FreeOSMemory)
 	go func() {
+		defer func() {
+			if underTray {
+				cancel() // the tray's process has ended: the window goes with it
+			}
+		}()
 		for m := range messages {
 			switch m {
 			case instance.Show:
-				fyne.Do(w.showAny)
+				fyne.Do(wins.showAny)
 			case instance.Changed:
-				if core := w.getCore(); core != nil {
+				if core := wins.getCore(); core != nil {
 					_ = core.Reload(ctx)
 				}
 			case instance.Quit:
@@ -153,7 +160,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}()
 	a.Run()
 	cancel()
-	w.end()
+	wins.end()
 	return nil
 }
 

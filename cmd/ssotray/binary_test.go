@@ -523,15 +523,13 @@ func startInstalled(t *testing.T, argv []string, home, wmClass string) {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
 	}()
-	pid := fmt.Sprint(cmd.Process.Pid)
-	if _, err := exec.Command("timeout", "20", "xdotool", "search", "--sync", "--onlyvisible", "--pid", pid).Output(); err != nil {
-		t.Fatalf("the installed ssotray showed no window: %v\n%s", err, out.String())
+	if waitWindow(cmd.Process.Pid, 20*time.Second) == "" {
+		t.Fatalf("the installed ssotray showed no window\n%s", out.String())
 	}
 	if wmClass == "" {
 		return
 	}
-	win, err := exec.Command("xdotool", "search", "--all", "--onlyvisible", "--pid", pid, "--class", "^"+regexp.QuoteMeta(wmClass)+"$").Output()
-	if err != nil || len(bytes.Fields(win)) == 0 {
-		t.Errorf("no window of the installed ssotray has the WM_CLASS %q of StartupWMClass: %v", wmClass, err)
+	if len(findWindows(cmd.Process.Pid, "--class", "^"+regexp.QuoteMeta(wmClass)+"$")) == 0 {
+		t.Errorf("no window of the installed ssotray has the WM_CLASS %q of StartupWMClass", wmClass)
 	}
 }

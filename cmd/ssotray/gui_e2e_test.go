@@ -53,12 +53,9 @@ func startGUIArgs(t *testing.T, w *world, args []string, extraEnv ...string) *gu
 		_ = g.cmd.Process.Kill()
 		_ = g.cmd.Wait()
 	})
-	// --sync waits for the window to be mapped.
-	out, err := exec.Command("timeout", "20", "xdotool", "search", "--sync", "--onlyvisible", "--pid", fmt.Sprint(g.cmd.Process.Pid)).Output()
-	if err != nil {
-		t.Fatalf("the window did not appear: %v\n%s", err, g.out)
+	if g.window = waitWindow(g.cmd.Process.Pid, 20*time.Second); g.window == "" {
+		t.Fatalf("the window did not appear\n%s", g.out)
 	}
-	g.window = strings.Fields(string(out))[0]
 	return g
 }
 

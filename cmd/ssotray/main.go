@@ -8,9 +8,11 @@ package main
 
 import (
 	"context"
+	"log"
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/pkg/browser"
@@ -40,6 +42,9 @@ func run() int {
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
 	logger := newLogger(own.Getenv)
+	// fyne.io/systray reports on the standard logger (no tray host yet, say);
+	// that is for the debug log, not the terminal of a verb.
+	log.SetOutput(slogWriter{logger})
 	var readPassword func() (string, error)
 	if fd := int(os.Stdin.Fd()); term.IsTerminal(fd) {
 		// A prompt cut short by Ctrl-C would leave echo off.
@@ -77,6 +82,14 @@ func newLogger(getenv func(string) string) *slog.Logger {
 		return slog.New(slog.DiscardHandler)
 	}
 	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// slogWriter passes the standard logger's lines to a slog.Logger at debug level.
+type slogWriter struct{ l *slog.Logger }
+
+func (w slogWriter) Write(p []byte) (int, error) {
+	w.l.Debug(strings.TrimSpace(string(p)))
+	return len(p), nil
 }
 
 // trayDeps are the real OS pieces of the tray's process.

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -95,11 +94,9 @@ func TestSetupFirstRun(t *testing.T) {
 	}
 
 	// The setup window gives way to the main window on the sign-in screen.
-	out, err := exec.Command("timeout", "20", "xdotool", "search", "--sync", "--onlyvisible", "--all", "--pid", fmt.Sprint(g.cmd.Process.Pid), "--name", "^ssotray$").Output()
-	if err != nil {
-		t.Fatalf("the main window did not appear: %v\n%s", err, g.out)
+	if g.window = waitWindow(g.cmd.Process.Pid, 20*time.Second, "--name", "^ssotray$"); g.window == "" {
+		t.Fatalf("the main window did not appear\n%s", g.out)
 	}
-	g.window = strings.Fields(string(out))[0]
 	for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 		n, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^Set up ssotray$").Output()
 		if len(strings.Fields(string(n))) == 0 {
@@ -159,11 +156,9 @@ func startSetupGUI(t *testing.T, home string) (g *gui, exited <-chan struct{}) {
 		_ = g.cmd.Process.Kill()
 		<-done
 	})
-	out, err := exec.Command("timeout", "20", "xdotool", "search", "--sync", "--onlyvisible", "--pid", fmt.Sprint(g.cmd.Process.Pid)).Output()
-	if err != nil {
-		t.Fatalf("no window appeared: %v\n%s", err, g.out)
+	if g.window = waitWindow(g.cmd.Process.Pid, 20*time.Second); g.window == "" {
+		t.Fatalf("no window appeared\n%s", g.out)
 	}
-	g.window = strings.Fields(string(out))[0]
 	return g, done
 }
 

@@ -189,7 +189,7 @@ func (g *trayGUI) output() string { return "ssotray output:\n" + g.out.String() 
 func (g *trayGUI) waitForWindow(t *testing.T, shown bool) {
 	t.Helper()
 	visible := func() bool {
-		return exec.Command("xdotool", "search", "--onlyvisible", "--pid", fmt.Sprint(g.cmd.Process.Pid)).Run() == nil
+		return len(findWindows(g.cmd.Process.Pid)) > 0
 	}
 	if !shown {
 		time.Sleep(time.Second)
