@@ -12,10 +12,22 @@ import (
 	"github.com/ssotray/ssotray/app/launch"
 )
 
-// tileSize is the cell of the launcher grid.
-var tileSize = fyne.NewSize(150, 124)
+// tileLook is how big the launcher's tiles are: the window fits three in a
+// row; on a kiosk's full screen they are read from a step away and hit
+// with a finger or an unsteady mouse.
+type tileLook struct {
+	cell       fyne.Size // of the grid
+	icon       float32
+	name, desc fyne.ThemeSizeName // text sizes
+}
 
-const tileIconSize = 40
+// The window's tiles are three to a row in 480 pixels, the kiosk's four to
+// a row, filling the signed-in screen's content width (signedInWidth less
+// the padding around and between them).
+var (
+	windowTiles = tileLook{cell: fyne.NewSize(150, 124), icon: 40, name: theme.SizeNameText, desc: theme.SizeNameCaptionText}
+	kioskTiles  = tileLook{cell: fyne.NewSize(235, 176), icon: 64, name: theme.SizeNameSubHeadingText, desc: theme.SizeNameText}
+)
 
 // appTile is one app of the launcher: an icon, the name and the
 // description; tapping it, or Enter or Space while it has the focus, opens
@@ -23,6 +35,7 @@ const tileIconSize = 40
 type appTile struct {
 	widget.BaseWidget
 	app      launch.App
+	look     tileLook
 	onTapped func()
 	onInput  func() // any key or pointer movement on it
 	hovered  bool
@@ -36,8 +49,8 @@ var (
 	_ desktop.Cursorable = (*appTile)(nil)
 )
 
-func newAppTile(a launch.App, onTapped, onInput func()) *appTile {
-	t := &appTile{app: a, onTapped: onTapped, onInput: onInput}
+func newAppTile(a launch.App, look tileLook, onTapped, onInput func()) *appTile {
+	t := &appTile{app: a, look: look, onTapped: onTapped, onInput: onInput}
 	t.ExtendBaseWidget(t)
 	return t
 }
@@ -107,7 +120,8 @@ func (t *appTile) CreateRenderer() fyne.WidgetRenderer {
 	r.letter.TextStyle.Bold = true
 	r.name.Truncation = fyne.TextTruncateEllipsis
 	r.desc.Truncation = fyne.TextTruncateEllipsis
-	r.desc.SizeName = theme.SizeNameCaptionText
+	r.name.SizeName = t.look.name
+	r.desc.SizeName = t.look.desc
 	r.Refresh()
 	return r
 }
@@ -125,31 +139,41 @@ type tileRenderer struct {
 
 func (r *tileRenderer) Layout(size fyne.Size) {
 	pad := sizeOf(r.t, theme.SizeNamePadding)
+	icon := r.t.look.icon
 	r.bg.Resize(size)
 
-	iconPos := fyne.NewPos((size.Width-tileIconSize)/2, 2*pad)
+	// The icon, name and description as one block in the middle of a cell
+	// that may be taller than they need.
+	nh, dh := r.name.MinSize().Height, r.desc.MinSize().Height
+	top := max(2*pad, (size.Height-r.contentHeight())/2)
+	iconPos := fyne.NewPos((size.Width-icon)/2, top)
 	r.iconBg.Move(iconPos)
-	r.iconBg.Resize(fyne.NewSquareSize(tileIconSize))
+	r.iconBg.Resize(fyne.NewSquareSize(icon))
 	r.icon.Move(iconPos)
-	r.icon.Resize(fyne.NewSquareSize(tileIconSize))
+	r.icon.Resize(fyne.NewSquareSize(icon))
 	r.image.Move(iconPos)
-	r.image.Resize(fyne.NewSquareSize(tileIconSize))
+	r.image.Resize(fyne.NewSquareSize(icon))
 	ls := r.letter.MinSize()
 	r.letter.Resize(ls)
-	r.letter.Move(iconPos.AddXY((tileIconSize-ls.Width)/2, (tileIconSize-ls.Height)/2))
+	r.letter.Move(iconPos.AddXY((icon-ls.Width)/2, (icon-ls.Height)/2))
 
-	y := 2*pad + tileIconSize + pad
-	nh := r.name.MinSize().Height
+	y := top + icon + pad
 	r.name.Move(fyne.NewPos(pad, y))
 	r.name.Resize(fyne.NewSize(size.Width-2*pad, nh))
 	r.desc.Move(fyne.NewPos(pad, y+nh-2*pad))
-	r.desc.Resize(fyne.NewSize(size.Width-2*pad, r.desc.MinSize().Height))
+	r.desc.Resize(fyne.NewSize(size.Width-2*pad, dh))
+}
+
+// contentHeight is the height of the icon, the name and the description;
+// the labels' own padding overlaps.
+func (r *tileRenderer) contentHeight() float32 {
+	pad := sizeOf(r.t, theme.SizeNamePadding)
+	return r.t.look.icon + pad + r.name.MinSize().Height - 2*pad + r.desc.MinSize().Height
 }
 
 func (r *tileRenderer) MinSize() fyne.Size {
 	pad := sizeOf(r.t, theme.SizeNamePadding)
-	h := 2*pad + tileIconSize + pad + r.name.MinSize().Height - 2*pad + r.desc.MinSize().Height + pad
-	return fyne.NewSize(tileIconSize+4*pad, h)
+	return fyne.NewSize(r.t.look.icon+4*pad, 2*pad+r.contentHeight()+pad)
 }
 
 func (r *tileRenderer) Refresh() {
@@ -165,10 +189,10 @@ func (r *tileRenderer) Refresh() {
 	} else {
 		r.bg.FillColor = colorOf(r.t, theme.ColorNameInputBackground)
 	}
-	r.iconBg.CornerRadius = tileIconSize / 4
+	r.iconBg.CornerRadius = r.t.look.icon / 4
 	r.iconBg.FillColor = colorOf(r.t, theme.ColorNamePrimary)
 	r.letter.Text = r.t.letter()
-	r.letter.TextSize = tileIconSize / 2
+	r.letter.TextSize = r.t.look.icon / 2
 	r.letter.Color = colorOf(r.t, theme.ColorNameForegroundOnPrimary)
 	r.image.Hide()
 	switch {

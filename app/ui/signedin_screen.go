@@ -30,14 +30,15 @@ type signedInScreen struct {
 	name     *widget.Label
 	username *widget.Label
 	email    *widget.Label
-	subject  *widget.Label
+	subject  *widget.Label // nil in a kiosk: an opaque id the next person has no business reading
 	method   *widget.Label
-	expires  *widget.Label
+	session  *widget.Label // when to sign in again
 	form     *widget.Form
 	groups   *fyne.Container // chips
 	notice   *noticeLine
 
 	search    *widget.Entry
+	look      tileLook
 	grid      *fyne.Container
 	empty     *widget.Label
 	launchErr *noticeLine
@@ -60,19 +61,21 @@ func newSignedInScreen(u *UI) *signedInScreen {
 		name:      widget.NewLabelWithStyle("", fyne.TextAlignLeading, fyne.TextStyle{Bold: true}),
 		username:  detail(),
 		email:     detail(),
-		subject:   detail(),
 		method:    detail(),
-		expires:   detail(),
+		session:   detail(),
 		groups:    container.New(layout.NewRowWrapLayout()),
 		notice:    newNoticeLine(widget.WarningImportance),
 		search:    widget.NewEntry(),
-		grid:      container.NewGridWrap(tileSize),
+		look:      windowTiles,
 		empty:     widget.NewLabel(""),
 		launchErr: newNoticeLine(widget.DangerImportance),
 	}
+	if u.opts.Kiosk {
+		s.look = kioskTiles
+	}
+	s.grid = container.NewGridWrap(s.look.cell)
 	s.name.SizeName = theme.SizeNameSubHeadingText
 	s.name.Truncation = fyne.TextTruncateEllipsis
-	s.subject.Selectable = true
 	s.search.SetPlaceHolder("Search apps")
 	s.search.OnChanged = func(string) {
 		u.noteInput()
@@ -85,13 +88,17 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.form = widget.NewForm(
 		widget.NewFormItem("Username", s.username),
 		widget.NewFormItem("Email", s.email),
-		widget.NewFormItem("Subject", s.subject),
-		widget.NewFormItem("Signed in with", s.method),
-		widget.NewFormItem("Session expires", s.expires),
-		// Padded like the labels above, so the row lines up with its title.
-		widget.NewFormItem("Groups", container.New(layout.NewCustomPaddedLayout(
-			theme.InnerPadding(), theme.InnerPadding(), theme.InnerPadding(), 0), s.groups)),
 	)
+	if !u.opts.Kiosk {
+		s.subject = detail()
+		s.subject.Selectable = true
+		s.form.Append("Subject", s.subject)
+	}
+	s.form.Append("Signed in with", s.method)
+	s.form.Append("Session", s.session)
+	// Padded like the labels above, so the row lines up with its title.
+	s.form.Append("Groups", container.New(layout.NewCustomPaddedLayout(
+		theme.InnerPadding(), theme.InnerPadding(), theme.InnerPadding(), 0), s.groups))
 	s.signOut = newKeyButton("Sign out", theme.LogoutIcon(), u.signOut)
 	s.signOut.onInput = u.noteInput
 
@@ -117,9 +124,12 @@ func newSignedInScreen(u *UI) *signedInScreen {
 	s.countdownB = container.NewBorder(nil, nil, nil, s.stillHere, s.countdown)
 	s.countdownB.Hide()
 	bottom := container.NewVBox(s.countdownB, s.launchErr.root, container.NewHBox(layout.NewSpacer(), s.signOut))
-	scroll := container.NewVScroll(container.NewPadded(s.body))
+	// The scroll spans the whole window, so the wheel works anywhere on a
+	// full screen; what it scrolls is centred.
+	scroll := container.NewVScroll(newCentred(signedInWidth, container.NewPadded(s.body)))
 	scroll.OnScrolled = func(fyne.Position) { u.noteInput() } // the wheel never reaches inputWatch
-	s.root = newInputWatch(container.NewBorder(nil, container.NewPadded(bottom), nil, nil, scroll), u.noteInput)
+	bar := newCentred(signedInWidth, container.NewPadded(bottom))
+	s.root = newInputWatch(container.NewBorder(nil, bar, nil, nil, scroll), u.noteInput)
 	return s
 }
 
@@ -151,13 +161,11 @@ func (s *signedInScreen) update(st app.Status) {
 	s.name.SetText(p.DisplayName())
 	s.username.SetText(orDash(p.Username))
 	s.email.SetText(orDash(p.Email))
-	s.subject.SetText(orDash(p.Subject))
-	s.method.SetText(orDash(st.Method.Title()))
-	if st.ExpiresAt.IsZero() {
-		s.expires.SetText("—")
-	} else {
-		s.expires.SetText(st.ExpiresAt.Local().Format("Mon 2 Jan 2006, 15:04 MST"))
+	if s.subject != nil {
+		s.subject.SetText(orDash(p.Subject))
 	}
+	s.method.SetText(orDash(st.Method.Title()))
+	s.session.SetText(sessionText(st, time.Now()))
 
 	// Navidrome has no groups: its role takes their place.
 	groupsItem := s.form.Items[len(s.form.Items)-1]
@@ -209,10 +217,10 @@ func (s *signedInScreen) setApps(apps []launch.App) {
 	s.tiles = make([]*appTile, len(apps))
 	for i, a := range apps {
 		name := a.Name
-		s.tiles[i] = newAppTile(a, func() { s.u.openApp(name, false) }, s.u.noteInput)
+		s.tiles[i] = newAppTile(a, s.look, func() { s.u.openApp(name, false) }, s.u.noteInput)
 	}
 	if len(s.tiles) > 0 {
-		cell := tileSize.Max(s.tiles[0].MinSize())
+		cell := s.look.cell.Max(s.tiles[0].MinSize())
 		s.grid.Layout = layout.NewGridWrapLayout(cell)
 	}
 	if len(apps) > maxAppsWithoutSearch {

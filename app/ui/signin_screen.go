@@ -104,7 +104,7 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 		s.box.Add(o)
 	}
 	s.box.Add(layout.NewSpacer())
-	s.root = container.NewVScroll(container.NewPadded(s.box))
+	s.root = container.NewVScroll(newCentred(signInWidth, container.NewPadded(s.box)))
 	return s
 }
 

@@ -53,7 +53,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 		container.NewCenter(w.cancel),
 		layout.NewSpacer(),
 	)
-	w.root = container.NewPadded(box)
+	w.root = newCentred(signInWidth, container.NewPadded(box))
 	return w
 }
 
