@@ -265,5 +265,12 @@ func (s *signedInScreen) filter() {
 	default:
 		s.empty.Hide()
 	}
+	// An empty grid still takes a row of tiles' height: a gap above the line
+	// that says why it is empty.
+	if len(shown) == 0 {
+		s.grid.Hide()
+	} else {
+		s.grid.Show()
+	}
 	relayout(s.body, s.root)
 }
