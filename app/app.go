@@ -94,6 +94,15 @@ type Status struct {
 	Method    Method
 	Profile   Profile
 	ExpiresAt time.Time // of the access token
+	// Renews is true when the session renews itself in the background (an
+	// Authentik session with a refresh token): the access token's expiry
+	// is then no reason to sign in again.
+	Renews bool
+	// SignInAgainAt is when the person will have to sign in afresh: the end
+	// of a kiosk's session limit, or the expiry of a session that cannot
+	// renew itself (Navidrome's JWT; Authentik with no refresh token),
+	// whichever comes first. Zero when no such time is known.
+	SignInAgainAt time.Time
 	// Avatar is the person's picture from Authentik (with the API scope);
 	// nil means none, and views show initials.
 	Avatar []byte
@@ -336,6 +345,7 @@ func (c *Core) setSessionLocked(s *tokenstore.Session, notice string) {
 		c.status.Method = Method(s.Method)
 		c.status.Profile = profileOf(s)
 		c.status.ExpiresAt = s.Expiry
+		c.status.Renews, c.status.SignInAgainAt = c.lifetimeLocked(s)
 		c.applyExtrasLocked()
 	}
 }

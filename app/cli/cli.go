@@ -376,6 +376,9 @@ func status(ctx context.Context, s *session, args []string) error {
 			if !st.ExpiresAt.IsZero() {
 				line(s.env.Stdout, "Token expires", st.ExpiresAt.Local().Format(time.RFC1123))
 			}
+			if st.Renews {
+				line(s.env.Stdout, "Session", "renews by itself; no need to sign in again")
+			}
 		} else {
 			fmt.Fprintln(s.env.Stdout, "Not signed in.")
 		}

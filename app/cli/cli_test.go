@@ -204,7 +204,8 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 	if s := fmt.Sprint(got); s != want {
 		t.Errorf("status --json\n got %s\nwant %s", s, want)
 	}
-	if code := h.run("status"); code != 0 || !strings.Contains(h.stdout.String(), "Signed in with Authentik as Alice Example (alice)") || !strings.Contains(h.stdout.String(), "admins, users") {
+	if code := h.run("status"); code != 0 || !strings.Contains(h.stdout.String(), "Signed in with Authentik as Alice Example (alice)") || !strings.Contains(h.stdout.String(), "admins, users") ||
+		!strings.Contains(h.stdout.String(), "Session:       renews by itself") {
 		t.Errorf("status: %d %q", code, h.stdout.String())
 	}
 	if strings.Contains(h.stdout.String(), "SECRET") {

@@ -216,6 +216,7 @@ func aliceStatus() app.Status {
 			Groups:   []string{"family", "music-lovers", "admins"},
 		},
 		ExpiresAt:  expiry,
+		Renews:     true,
 		Remembered: true,
 	}
 }
@@ -231,7 +232,8 @@ func navidromeStatus() app.Status {
 			Role:     "admin",
 			Groups:   []string{app.NavidromeAdminsGroup},
 		},
-		ExpiresAt: expiry,
+		ExpiresAt:     expiry,
+		SignInAgainAt: expiry, // its JWT cannot renew
 	}
 }
 

@@ -250,7 +250,8 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	kioskIdleSignOut(t, w, g, func() {
 		// Alice opens an app (a click on its tile): another browser.
 		time.Sleep(time.Second) // the window draws the signed-in screen
-		g.keys("mousemove", "--window", g.window, "83", "415", "click", "1")
+		// The first tile of the kiosk's centred grid (app/ui, 1280×800).
+		g.keys("mousemove", "--window", g.window, "281", "404", "click", "1")
 		for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(100 * time.Millisecond) {
 			if log, _ := os.ReadFile(w.log); strings.Contains(string(log), `"url":"`+kioskApp+`"`) {
 				break
