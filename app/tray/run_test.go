@@ -348,4 +348,3 @@ func TestRunFirstRun(t *testing.T) {
 		t.Fatalf("Run = %v, tray menus %d", err, len(h.shell.menus))
 	}
 }
-
