@@ -125,7 +125,7 @@ func (a *testApp) shown(title string) (n int, exists bool) {
 type fakeInstance struct{ requests chan instance.Message }
 
 func (f *fakeInstance) Requests() <-chan instance.Message { return f.requests }
-func (f *fakeInstance) Broadcast(instance.Message)        {}
+func (f *fakeInstance) Broadcast(instance.Message) int    { return 0 }
 func (f *fakeInstance) Close() error                      { return nil }
 
 // fakeWatcher is the window's line to a tray's process.

@@ -149,9 +149,9 @@ func (in *Instance) take(c net.Conn) {
 // closed when the instance is.
 func (in *Instance) Requests() <-chan Message { return in.requests }
 
-// Broadcast sends m to every watching process; one that does not take it
-// within ioWait is dropped.
-func (in *Instance) Broadcast(m Message) {
+// Broadcast sends m to every watching process and says how many took it;
+// one that does not within ioWait is dropped.
+func (in *Instance) Broadcast(m Message) int {
 	in.mu.Lock()
 	defer in.mu.Unlock()
 	for c := range in.watchers {
@@ -161,6 +161,7 @@ func (in *Instance) Broadcast(m Message) {
 			delete(in.watchers, c)
 		}
 	}
+	return len(in.watchers)
 }
 
 // Close stops listening, removes the socket and ends every watch.

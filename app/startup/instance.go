@@ -17,7 +17,7 @@ import (
 // hears what it broadcasts. *instance.Instance is the real one.
 type Instance interface {
 	Requests() <-chan instance.Message
-	Broadcast(instance.Message)
+	Broadcast(instance.Message) int
 	Close() error
 }
 

@@ -88,7 +88,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 	defer closeInst()
 	var requests <-chan instance.Message
-	broadcast := func(instance.Message) {}
+	broadcast := func(instance.Message) int { return 0 }
 	if inst != nil {
 		requests, broadcast = inst.Requests(), inst.Broadcast
 	}

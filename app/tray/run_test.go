@@ -32,13 +32,14 @@ type fakeInstance struct {
 }
 
 func (f *fakeInstance) Requests() <-chan instance.Message { return f.requests }
-func (f *fakeInstance) Broadcast(m instance.Message) {
+func (f *fakeInstance) Broadcast(m instance.Message) int {
 	f.mu.Lock()
 	f.sent = append(f.sent, m)
 	f.mu.Unlock()
 	if m == instance.Quit && f.onQuit != nil {
 		f.onQuit()
 	}
+	return 1 // the window always watches
 }
 func (f *fakeInstance) Close() error {
 	f.mu.Lock()

@@ -14,18 +14,25 @@ import (
 // a dbusmenu on Linux, the notification area on Windows. The library is
 // one per process, so there is one Systray.
 type Systray struct {
-	mu sync.Mutex
+	mu   sync.Mutex
+	quit chan struct{}
+	once sync.Once
 }
+
+// NewSystray makes the process's tray.
+func NewSystray() *Systray { return &Systray{quit: make(chan struct{})} }
 
 // Run shows the icon and returns when Quit is called; ready runs once the
 // tray can take an icon and a menu, tapped on a left click on the icon.
 func (s *Systray) Run(ready, tapped func()) {
 	systray.SetOnTapped(tapped)
-	systray.Run(ready, nil)
+	systray.SetTitle("ssotray")
+	systray.SetTooltip("ssotray")
+	run(ready, s.quit)
 }
 
 // Quit ends Run.
-func (s *Systray) Quit() { systray.Quit() }
+func (s *Systray) Quit() { s.once.Do(func() { close(s.quit) }) }
 
 // SetIcon sets the icon from a PNG.
 func (s *Systray) SetIcon(pngData []byte) {

@@ -25,7 +25,7 @@ type Process interface {
 // on demand, gone when its window closes.
 type window struct {
 	start     func() (Process, error)
-	broadcast func(instance.Message) // to the watching window; nil: none
+	broadcast func(instance.Message) int // to the watching window; nil: none
 	onExit    func()                 // after the process has ended
 	logger    *slog.Logger
 
@@ -35,20 +35,30 @@ type window struct {
 	exited chan struct{} // closed when proc has ended
 }
 
+// closingWait is how long a Show waits for a window that took no message
+// to end.
+const closingWait = 500 * time.Millisecond
+
 // quitWait is how long a window gets to close after Quit before it is killed.
 const quitWait = 3 * time.Second
 
 // show brings the window up: the running one is asked, or a process starts.
 func (w *window) show() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
-	if w.closed {
-		return
-	}
-	if w.proc != nil {
-		if w.broadcast != nil {
-			w.broadcast(instance.Show)
+	if w.proc != nil && w.broadcast != nil && w.broadcast(instance.Show) == 0 {
+		// Nobody took it: the window is still starting (it shows itself),
+		// or has just closed and is being reaped; then start another.
+		exited := w.exited
+		w.mu.Unlock()
+		select {
+		case <-exited:
+		case <-time.After(closingWait):
+			return
 		}
+		w.mu.Lock()
+	}
+	defer w.mu.Unlock()
+	if w.closed || w.proc != nil {
 		return
 	}
 	p, err := w.start()
@@ -131,6 +141,7 @@ func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Proces
 		}
 		cmd := exec.Command(prog, append([]string{"--" + ownenv.StdinFlag}, args...)...)
 		cmd.Stdout, cmd.Stderr = stderr, stderr
+		endWithTray(cmd)
 		in, err := cmd.StdinPipe()
 		if err != nil {
 			return nil, err

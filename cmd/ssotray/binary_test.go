@@ -60,13 +60,18 @@ func TestWindowLinksOnlyLibcGLAndX11(t *testing.T) {
 // command-line tool and idles light; only ssotray-window draws.
 func TestTrayAndVerbsAreStaticAndFyneFree(t *testing.T) {
 	needDesktop(t)
-	f, err := elf.Open(bin.ssotray)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	if libs, _ := f.ImportedLibraries(); len(libs) != 0 || f.Section(".interp") != nil {
-		t.Errorf("ssotray needs shared libraries %v (or an interpreter): it should be pure Go", libs)
+	checkStatic(t, bin.ssotray)
+	// Containers, SSH and systemd units often have LANG=C or none: a verb
+	// prints what it was asked for and nothing else (Fyne would complain
+	// about the locale on every start).
+	for _, lang := range []string{"LANG=C", "LANG="} {
+		cmd := exec.Command(bin.ssotray, "version")
+		cmd.Env = append(os.Environ(), lang, "LC_ALL=", "LC_MESSAGES=")
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		if out, err := cmd.Output(); err != nil || !strings.HasPrefix(string(out), "ssotray ") || stderr.Len() != 0 {
+			t.Errorf("%s ssotray version: %v, stdout %q, stderr %q", lang, err, out, stderr.String())
+		}
 	}
 	out, err := exec.Command("go", "list", "-deps", ".").Output()
 	if err != nil {
@@ -76,6 +81,19 @@ func TestTrayAndVerbsAreStaticAndFyneFree(t *testing.T) {
 		if strings.HasPrefix(pkg, "fyne.io/fyne/") || strings.HasPrefix(pkg, "github.com/go-gl/") {
 			t.Errorf("cmd/ssotray imports %s: the window's machinery belongs to ssotray-window", pkg)
 		}
+	}
+}
+
+// checkStatic fails unless the binary at path needs no shared library.
+func checkStatic(t *testing.T, path string) {
+	t.Helper()
+	f, err := elf.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if libs, _ := f.ImportedLibraries(); len(libs) != 0 || f.Section(".interp") != nil {
+		t.Errorf("%s needs shared libraries %v (or an interpreter): it should be pure Go", path, libs)
 	}
 }
 
@@ -298,6 +316,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 		"Makefile",
 		"etc/xdg/autostart/" + meta.ID + ".desktop",
 		local + "bin/ssotray",
+		local + "bin/ssotray-window",
 		local + "share/applications/" + meta.ID + ".desktop",
 		local + "share/pixmaps/" + meta.ID + ".png",
 	}
@@ -322,6 +341,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 	sysBin := prefix + "/bin/ssotray"
 	system := installed{
 		binary:    filepath.Join(dest, sysBin),
+		window:    filepath.Join(dest, sysBin+"-window"),
 		desktop:   filepath.Join(dest, prefix, "share/applications", meta.ID+".desktop"),
 		icon:      filepath.Join(dest, prefix, "share/pixmaps", meta.ID+".png"),
 		autostart: filepath.Join(dest, "etc/xdg/autostart", meta.ID+".desktop"),
@@ -329,18 +349,24 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 		autoExec:  sysBin + " --background",
 	}
 	checkInstall(t, meta, system)
-	// The shipped binary: what it links, and that the icons are in it rather
-	// than files it would look for.
-	checkLinkedLibraries(t, filepath.Join(dest, sysBin))
-	checkNoTestCode(t, filepath.Join(dest, sysBin))
-	b, err := os.ReadFile(filepath.Join(dest, sysBin))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("the binary: %d bytes", len(b))
-	for name, data := range map[string][]byte{"icon.png": assets.Icon, "tray-signed-in.png": assets.TraySignedIn, "tray-signed-out.png": assets.TraySignedOut} {
-		if !bytes.Contains(b, data) {
-			t.Errorf("the installed binary does not hold assets/%s", name)
+	// The shipped binaries: what they link, and that the icons are in them
+	// rather than files they would look for.
+	checkStatic(t, system.binary)
+	checkLinkedLibraries(t, system.window)
+	for path, icons := range map[string]map[string][]byte{
+		system.binary: {"tray-signed-in.png": assets.TraySignedIn, "tray-signed-out.png": assets.TraySignedOut},
+		system.window: {"icon.png": assets.Icon, "icon-64.png": assets.Icon64},
+	} {
+		checkNoTestCode(t, path)
+		b, err := os.ReadFile(path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Logf("%s: %d bytes", filepath.Base(path), len(b))
+		for name, data := range icons {
+			if !bytes.Contains(b, data) {
+				t.Errorf("the installed %s does not hold assets/%s", filepath.Base(path), name)
+			}
 		}
 	}
 
@@ -351,6 +377,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 	userBin := filepath.Join(home, ".local/bin/ssotray")
 	user := installed{
 		binary:    userBin,
+		window:    userBin + "-window",
 		desktop:   filepath.Join(home, ".local/share/applications", meta.ID+".desktop"),
 		icon:      filepath.Join(home, ".local/share/icons", meta.ID+".png"),
 		autostart: filepath.Join(home, ".config/autostart", meta.ID+".desktop"),
@@ -379,7 +406,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 	runMake(t, pkg, nil, "uninstall", "DESTDIR="+dest)
 	runMake(t, pkg, userEnv, "user-uninstall")
 	for _, in := range []installed{system, user} {
-		for _, path := range []string{in.binary, in.desktop, in.icon, in.autostart} {
+		for _, path := range []string{in.binary, in.window, in.desktop, in.icon, in.autostart} {
 			if _, err := os.Stat(path); err == nil {
 				t.Errorf("left after uninstall: %s", path)
 			}
@@ -390,15 +417,16 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 // installed names one installation's files, and the Exec lines its
 // .desktop files should have.
 type installed struct {
-	binary, desktop, icon, autostart string
+	binary, window, desktop, icon, autostart string
 	exec, autoExec                   string
 }
 
 func checkInstall(t *testing.T, meta fyneApp, in installed) {
 	t.Helper()
-	st, err := os.Stat(in.binary)
-	if err != nil || st.Mode().Perm()&0o111 == 0 {
-		t.Fatalf("no executable %s: %v", in.binary, err)
+	for _, path := range []string{in.binary, in.window} {
+		if st, err := os.Stat(path); err != nil || st.Mode().Perm()&0o111 == 0 {
+			t.Fatalf("no executable %s: %v", path, err)
+		}
 	}
 	version := exec.Command(in.binary, "version")
 	version.Env = append(os.Environ(), "LANG=en_US.UTF-8")

@@ -106,7 +106,7 @@ func trayDeps(locator config.Locator, own ownenv.Env, logger *slog.Logger) tray.
 			return tray.StartWindow(own, os.Stderr, args)
 		},
 		Kiosk:  func(args []string) error { return tray.RunKiosk(own, args) },
-		Shell:  &tray.Systray{},
+		Shell:  tray.NewSystray(),
 		Notify: tray.NotifyDBus,
 	}
 }

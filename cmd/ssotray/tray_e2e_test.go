@@ -7,12 +7,15 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/godbus/dbus/v5"
+	"github.com/jezek/xgb"
+	"github.com/jezek/xgb/xproto"
 )
 
 // The tray as a desktop sees it: Debian's status-notifier-watcher on the
@@ -167,12 +170,14 @@ type trayGUI struct {
 	cmd  *exec.Cmd
 	out  *trayLog
 	done chan struct{}
+	env  []string // XDG_RUNTIME_DIR among them: verbs run with it reach this ssotray
 }
 
 func startTrayGUI(t *testing.T, w *world, args ...string) *trayGUI {
 	t.Helper()
 	g := &trayGUI{cmd: exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...), out: &trayLog{}, done: make(chan struct{})}
-	g.cmd.Env = append(append([]string{}, w.env...), "XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8", "LC_ALL=")
+	g.env = []string{"XDG_RUNTIME_DIR=" + t.TempDir(), "LANG=en_US.UTF-8", "LC_ALL="}
+	g.cmd.Env = append(append([]string{}, w.env...), g.env...)
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
 	if err := g.cmd.Start(); err != nil {
 		t.Fatalf("starting the GUI: %v", err)
@@ -446,4 +451,106 @@ func (l *trayLog) String() string {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	return l.b.String()
+}
+
+// TestTrayAndWindowProcesses: the tray waits in a light process and the
+// window is a process of its own, there only while it is open; a sign-out
+// in a terminal reaches the tray's menu within a second.
+func TestTrayAndWindowProcesses(t *testing.T) {
+	needDesktop(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatalf("connecting to the session bus: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	startSNIWatcher(t, conn)
+	w := newWorld(t, time.Minute)
+	writeTrayConfig(w, "", bin.browser)
+	signedOut := []string{"Sign in with Authentik", "Show ssotray", "Quit"}
+	signedIn := []string{"Signed in as Alice Example (alice) [disabled]", "Show ssotray", "Sign out", "Quit"}
+
+	// At login: only the tray, no window process.
+	gui := startTrayGUI(t, w, "--background")
+	pid := gui.cmd.Process.Pid
+	item := gui.waitForItem(t, conn)
+	menu := item.waitForMenu(t, "signed out", signedOut)
+	gui.waitForWindow(t, false)
+	if ps := windowProcesses(t, pid); len(ps) != 0 {
+		t.Fatalf("window processes %v while only the tray is there", ps)
+	}
+
+	// Sign in from the tray: the browser signs alice in.
+	item.click(t, menu, "Sign in with Authentik")
+	menu = item.waitForMenu(t, "signed in from the tray", signedIn)
+	if s := stored(t); s == nil || s.Username != "alice" {
+		t.Fatalf("the keyring holds %v after the tray's sign-in", s)
+	}
+
+	// The window comes and goes, a process each time.
+	for round := range 3 {
+		item.click(t, menu, "Show ssotray")
+		id := waitWindow(pid, 20*time.Second)
+		if id == "" {
+			t.Fatalf("round %d: Show ssotray showed no window\n%s", round, gui.output())
+		}
+		if ps := windowProcesses(t, pid); len(ps) != 1 {
+			t.Fatalf("round %d: window processes %v, want one", round, ps)
+		}
+		closeWindow(t, id)
+		for deadline := time.Now().Add(5 * time.Second); len(windowProcesses(t, pid)) != 0; time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("round %d: a window process remains after its window closed: %v\n%s", round, windowProcesses(t, pid), gui.output())
+			}
+		}
+		select {
+		case <-gui.done:
+			t.Fatalf("round %d: closing the window ended the tray\n%s", round, gui.output())
+		default:
+		}
+	}
+
+	// Signed out in a terminal: the tray's menu follows within a second.
+	if r := w.run(gui.env, "logout", "--local"); r.code != 0 {
+		t.Fatalf("ssotray logout: %+v", r)
+	}
+	start := time.Now()
+	for {
+		_, entries, err := item.readMenu()
+		if err == nil && slices.Equal(trayLabels(entries), signedOut) {
+			break
+		}
+		if time.Since(start) > time.Second {
+			t.Fatalf("1 s after ssotray logout the tray menu is %q, want %q\n%s", trayLabels(entries), signedOut, gui.output())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("the tray's menu changed %s after ssotray logout ended", time.Since(start).Round(time.Millisecond))
+}
+
+// closeWindow asks the window id (decimal, as xdotool prints it) to close,
+// as a window manager's close button does: WM_DELETE_WINDOW.
+func closeWindow(t *testing.T, id string) {
+	t.Helper()
+	n, err := strconv.ParseUint(id, 10, 32)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := xgb.NewConn()
+	if err != nil {
+		t.Fatalf("connecting to the X server: %v", err)
+	}
+	defer x.Close()
+	atom := func(name string) xproto.Atom {
+		r, err := xproto.InternAtom(x, false, uint16(len(name)), name).Reply()
+		if err != nil {
+			t.Fatalf("atom %s: %v", name, err)
+		}
+		return r.Atom
+	}
+	win := xproto.Window(n)
+	ev := xproto.ClientMessageEvent{Format: 32, Window: win, Type: atom("WM_PROTOCOLS"),
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(atom("WM_DELETE_WINDOW")), 0, 0, 0, 0})}
+	if err := xproto.SendEventChecked(x, false, win, xproto.EventMaskNoEvent, string(ev.Bytes())).Check(); err != nil {
+		t.Fatalf("closing window %s: %v", id, err)
+	}
 }
