@@ -122,7 +122,9 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	opts := ui.Options{
 		Icon:       fyne.NewStaticResource("ssotray-192.png", assets.Icon192),
 		WindowIcon: fyne.NewStaticResource("ssotray-64.png", assets.Icon64),
-		Notify:     true,
+		// Under the tray, its process tells of a session that ended by
+		// itself; a window that did too would say it twice.
+		Notify: !underTray,
 	}
 	wins := &windows{}
 	if start.Screen == startup.ScreenMain {
