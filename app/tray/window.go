@@ -26,7 +26,7 @@ type Process interface {
 type window struct {
 	start     func() (Process, error)
 	broadcast func(instance.Message) int // to the watching window; nil: none
-	onExit    func()                 // after the process has ended
+	onExit    func()                     // after the process has ended
 	logger    *slog.Logger
 
 	mu     sync.Mutex
