@@ -418,7 +418,7 @@ func TestPackageInstallsAndStarts(t *testing.T) {
 // .desktop files should have.
 type installed struct {
 	binary, window, desktop, icon, autostart string
-	exec, autoExec                   string
+	exec, autoExec                           string
 }
 
 func checkInstall(t *testing.T, meta fyneApp, in installed) {
