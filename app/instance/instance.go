@@ -126,14 +126,15 @@ func (in *Instance) take(c net.Conn) {
 	switch {
 	case err != nil:
 	case m == watch:
+		// A watcher hears every broadcast after its "ok": it is one before.
+		in.mu.Lock()
+		defer in.mu.Unlock()
+		if in.watchers == nil {
+			break
+		}
 		if _, err := fmt.Fprintln(c, "ok"); err == nil {
-			in.mu.Lock()
-			if in.watchers != nil {
-				in.watchers[c] = struct{}{}
-				in.mu.Unlock()
-				return
-			}
-			in.mu.Unlock()
+			in.watchers[c] = struct{}{}
+			return
 		}
 	case m == Show || m == Changed:
 		select {
