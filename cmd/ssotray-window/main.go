@@ -12,6 +12,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"fyne.io/fyne/v2"
 	fyneapp "fyne.io/fyne/v2/app"
@@ -46,9 +47,17 @@ func run() int {
 			return 1
 		}
 	}
-	// A kiosk signs out before it ends, whichever of these ends it.
+	// A kiosk signs out before it ends, whichever of these ends it; the
+	// window of a tray that has ended gets SIGTERM. Whatever holds the end
+	// up, the process is gone 15 s later (a kiosk's sign-out takes 3).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
+	context.AfterFunc(ctx, func() {
+		time.AfterFunc(15*time.Second, func() {
+			fmt.Fprintln(os.Stderr, "ssotray-window: still running 15 s after a signal; ending now")
+			os.Exit(1)
+		})
+	})
 	browser.Stdout = os.Stderr
 	logger := slog.New(slog.DiscardHandler)
 	if own.Getenv("SSOTRAY_DEBUG") != "" {

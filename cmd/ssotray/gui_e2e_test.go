@@ -50,7 +50,7 @@ func startGUIArgs(t *testing.T, w *world, args []string, extraEnv ...string) *gu
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		_ = g.cmd.Process.Kill()
+		killTray(t, g.cmd.Process)
 		_ = g.cmd.Wait()
 	})
 	if g.window = waitWindow(g.cmd.Process.Pid, 20*time.Second); g.window == "" {

@@ -153,7 +153,7 @@ func startSetupGUI(t *testing.T, home string) (g *gui, exited <-chan struct{}) {
 		close(done)
 	}()
 	t.Cleanup(func() {
-		_ = g.cmd.Process.Kill()
+		killTray(t, g.cmd.Process)
 		<-done
 	})
 	if g.window = waitWindow(g.cmd.Process.Pid, 20*time.Second); g.window == "" {

@@ -183,7 +183,7 @@ func startTrayGUI(t *testing.T, w *world, args ...string) *trayGUI {
 		t.Fatalf("starting the GUI: %v", err)
 	}
 	go func() { _ = g.cmd.Wait(); close(g.done) }()
-	t.Cleanup(func() { _ = g.cmd.Process.Kill(); <-g.done })
+	t.Cleanup(func() { killTray(t, g.cmd.Process); <-g.done })
 	return g
 }
 

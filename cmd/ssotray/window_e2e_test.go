@@ -60,3 +60,30 @@ func windowProcesses(t *testing.T, pid int) []int {
 	t.Helper()
 	return windowPIDs(pid)[1:]
 }
+
+// killTray kills the tray's process pid and checks that its window's
+// process ends with it (it gets SIGTERM on Linux): one left behind would
+// keep the test's output pipe, and a person's screen, open. Those still
+// there after 10 s fail the test and are killed.
+func killTray(t *testing.T, p *os.Process) {
+	t.Helper()
+	windows := windowProcesses(t, p.Pid)
+	_ = p.Kill()
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
+		left := 0
+		for _, w := range windows {
+			if exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(w), "exe")); filepath.Base(exe) == "ssotray-window" {
+				left++
+			}
+		}
+		if left == 0 {
+			return
+		}
+	}
+	t.Errorf("the window's processes %v outlived the tray's by 10 s", windows)
+	for _, w := range windows {
+		if wp, err := os.FindProcess(w); err == nil {
+			_ = wp.Kill()
+		}
+	}
+}
