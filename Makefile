@@ -173,6 +173,7 @@ test-in-session: vet fmt-check
 # The programs cmd/bench compares, built as `make build` builds ssotray.
 bench: deps build
 	$(GO) build -o $(BIN)/barewindow ./cmd/bench/barewindow
+	CGO_ENABLED=0 $(GO) build -o $(BIN)/minimal ./cmd/bench/minimal
 	$(GO) build -o $(BIN)/testbrowser ./oidc/oidctest/testbrowser
 	$(GO) build -o $(BIN)/bench ./cmd/bench
 	$(SESSION) $(MAKE) --no-print-directory bench-in-session

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -53,11 +55,15 @@ func timed(f func() error) (time.Duration, error) {
 // at once, which is where a slow or missing provider could hold the window
 // up. Once with the provider up, once with it down (a closed port).
 func (b *bench) startup(ctx context.Context) {
-	times, err := interleave("start-up", b.startRuns, 1, []string{"bare", "up", "down"}, func(k string) (time.Duration, error) {
+	times, err := interleave("start-up", b.startRuns, 1, []string{"bare", "up", "down", "window"}, func(k string) (time.Duration, error) {
 		return b.startOnce(ctx, k)
 	})
 	bare, up, down := ms(median(times["bare"])), ms(median(times["up"])), ms(median(times["down"]))
 	b.add(row{name: "start-up to first frame, provider up (vs bare Fyne)", ssotray: up, baseline: bare, maxRatio: 1.15, err: err})
+	// Where the time goes: the window's program started alone (then it is
+	// the instance itself) against the whole, whose difference is the
+	// tray's process, which starts it.
+	b.add(row{name: "  of which ssotray-window alone, exec to first frame", ssotray: ms(median(times["window"])), baseline: bare, err: err})
 	b.add(row{name: "start-up to first frame, provider down (vs bare Fyne)", ssotray: down, baseline: bare, maxRatio: 1.15, err: err})
 	// "Unchanged" allows for the noise of a window start-up: medians of
 	// the same program differ by a few per cent from run to run.
@@ -65,36 +71,38 @@ func (b *bench) startup(ctx context.Context) {
 }
 
 func (b *bench) startOnce(ctx context.Context, kind string) (time.Duration, error) {
-	run, err := b.tempDir()
-	if err != nil {
-		return 0, err
-	}
-	defer os.RemoveAll(run)
 	var cmd *exec.Cmd
 	var before int
+	var err error
 	switch kind {
 	case "bare":
 		cmd = exec.Command(b.bare)
-	case "up":
+		cmd.Env = b.env
+	case "up", "window":
 		// A new session each time: a run stopped at its first frame may have
 		// rotated the last one's refresh token without storing the new one.
-		s, err := signIn(ctx, b.shortConfig)
+		var s *tokenstore.Session
+		if s, err = signIn(ctx, b.shortConfig); err == nil {
+			err = b.keyring.Save(s)
+		}
 		if err != nil {
 			return 0, err
 		}
-		if err := b.keyring.Save(s); err != nil {
-			return 0, err
-		}
 		before = refreshes(b.short)
-		cmd = exec.Command(b.ssotray, "--config", b.shortConfig)
+		prog := b.ssotray
+		if kind == "window" {
+			prog = b.window
+		}
+		cmd, err = b.command(prog, "--config", b.shortConfig)
 	case "down":
-		if err := b.keyring.Save(b.downSession); err != nil {
+		if err = b.keyring.Save(b.downSession); err != nil {
 			return 0, err
 		}
-		cmd = exec.Command(b.ssotray, "--config", b.downConfig)
+		cmd, err = b.command(b.ssotray, "--config", b.downConfig)
 	}
-	// Its own runtime directory: ssotray's one-window socket lives there.
-	cmd.Env = append(append([]string{}, b.env...), "XDG_RUNTIME_DIR="+run)
+	if err != nil {
+		return 0, err
+	}
 	p, d, err := b.frames.launch(cmd, frameTimeout)
 	if err != nil {
 		return 0, err
@@ -111,40 +119,47 @@ func (b *bench) startOnce(ctx context.Context, kind string) (time.Duration, erro
 	return d, nil
 }
 
+// command is one of ssotray's programs as a desktop starts it, with a
+// runtime directory of its own: ssotray's one-instance socket lives there,
+// so every start is the first instance.
+func (b *bench) command(prog string, args ...string) (*exec.Cmd, error) {
+	run, err := b.tempDir()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(prog, args...)
+	cmd.Env = append(slices.Clone(b.env), "XDG_RUNTIME_DIR="+run)
+	return cmd, nil
+}
+
 // token: `ssotray token` with a valid session in the keyring, as a script
 // runs it (the whole process), against `ssotray version`, the same binary
-// doing nothing: the difference is config, keyring and core.
+// doing nothing: the difference is config, keyring and core. And `ssotray
+// version` against a minimal Go program that prints a line
+// (cmd/bench/minimal): the difference is what ssotray's packages do before
+// main runs, which every verb pays.
 func (b *bench) token(ctx context.Context) {
 	name := "`ssotray token`, valid stored session (vs `ssotray version`)"
+	versionName := "`ssotray version` (vs a minimal Go program printing a line)"
 	s, err := signIn(ctx, b.liveConfig)
 	if err == nil {
 		err = b.keyring.Save(s)
 	}
 	if err != nil {
 		b.add(row{name: name, err: err})
+		b.add(row{name: versionName, err: err})
 		return
 	}
 	before := refreshes(b.live)
-	verb := func(verb, want string) error {
-		cmd := exec.CommandContext(ctx, b.ssotray, "--config", b.liveConfig, verb)
-		cmd.Env = b.env
-		var out, errb bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &errb
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("%w: %s", err, errb.String())
-		}
-		if !strings.HasPrefix(out.String(), want) {
-			return fmt.Errorf("ssotray %s printed something else than expected", verb)
-		}
-		return nil
-	}
-	times, err := interleave("token", b.tokenRuns, 2, []string{"token", "version", "keyring"}, func(k string) (time.Duration, error) {
+	times, err := interleave("token", b.tokenRuns, 2, []string{"token", "version", "minimal", "keyring"}, func(k string) (time.Duration, error) {
 		return timed(func() error {
 			switch k {
 			case "token":
-				return verb("token", s.AccessToken+"\n")
+				return b.runPrinting(ctx, s.AccessToken+"\n", b.ssotray, "--config", b.liveConfig, "token")
 			case "version":
-				return verb("version", "ssotray ")
+				return b.runPrinting(ctx, "ssotray ", b.ssotray, "--config", b.liveConfig, "version")
+			case "minimal":
+				return b.runPrinting(ctx, "minimal", b.minimal)
 			}
 			_, err := b.keyring.Load()
 			return err
@@ -158,6 +173,23 @@ func (b *bench) token(ctx context.Context) {
 	// Where the time goes: the Secret Service lookups every `ssotray token`
 	// makes, measured here over a bus connection that is already open.
 	b.add(row{name: "  of which reading the session from the keyring", ssotray: ms(median(times["keyring"])), baseline: version, err: err})
+	b.add(row{name: versionName, ssotray: version, baseline: ms(median(times["minimal"])), maxRatio: 2, err: err})
+}
+
+// runPrinting runs a program to its end and checks that its output starts
+// with want.
+func (b *bench) runPrinting(ctx context.Context, want, prog string, args ...string) error {
+	cmd := exec.CommandContext(ctx, prog, args...)
+	cmd.Env = b.env
+	var out, errb bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &errb
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("%w: %s", err, errb.String())
+	}
+	if !strings.HasPrefix(out.String(), want) {
+		return fmt.Errorf("%s %s printed something else than expected", filepath.Base(prog), strings.Join(args, " "))
+	}
+	return nil
 }
 
 // refresh: the silent refresh as the running window does it (the core's
@@ -317,73 +349,14 @@ func (b *bench) signInOnce(ctx context.Context, kind string, d *direct) (time.Du
 	if err != nil {
 		return 0, fmt.Errorf("testbrowser did not start: %w", err)
 	}
-	for deadline := time.Now().Add(30 * time.Second); !gone(strings.TrimSpace(string(pid))); time.Sleep(50 * time.Millisecond) {
+	browserPID, err := strconv.Atoi(strings.TrimSpace(string(pid)))
+	if err != nil {
+		return 0, fmt.Errorf("testbrowser's pid file: %w", err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); !gone(browserPID); time.Sleep(50 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			return 0, errors.New("the browser did not finish within 30s")
 		}
 	}
 	return took, nil
-}
-
-// idle: ssotray signed in, window shown and icon in the tray, next to the
-// bare Fyne window, both running at once: RSS 10 s after start, then CPU
-// over the next idleCPU. Nothing happens meanwhile: the access token is
-// valid for minutes, so not even a renewal is due.
-func (b *bench) idle(ctx context.Context) {
-	rssName, cpuName := "idle memory, RSS after 10 s, in the tray (vs bare Fyne)", fmt.Sprintf("idle CPU over %s, of one core (bare Fyne alongside)", b.idleCPU)
-	fail := func(err error) {
-		b.add(row{name: rssName, err: err})
-		b.add(row{name: cpuName, err: err})
-	}
-	s, err := signIn(ctx, b.liveConfig)
-	if err == nil {
-		err = b.keyring.Save(s)
-	}
-	run, err2 := b.tempDir()
-	if err = errors.Join(err, err2); err != nil {
-		fail(err)
-		return
-	}
-	say("idle, %s", 10*time.Second+b.idleCPU)
-	cmd := exec.Command(b.ssotray, "--config", b.liveConfig)
-	cmd.Env = append(append([]string{}, b.env...), "XDG_RUNTIME_DIR="+run)
-	sp, _, err := b.frames.launch(cmd, frameTimeout)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer sp.stop()
-	cmd = exec.Command(b.bare)
-	cmd.Env = b.env
-	bp, _, err := b.frames.launch(cmd, frameTimeout)
-	if err != nil {
-		fail(err)
-		return
-	}
-	defer bp.stop()
-	if err := waitTrayItem(b.bus, sp.pid(), 15*time.Second); err != nil {
-		fail(fmt.Errorf("%w\n%s", err, sp.output()))
-		return
-	}
-	time.Sleep(10 * time.Second)
-	var rs, rb int64
-	var c0s, c0b, c1s, c1b time.Duration
-	var errs []error
-	read := func(f func() error) { errs = append(errs, f()) }
-	read(func() (err error) { rs, err = rss(sp.pid()); return })
-	read(func() (err error) { rb, err = rss(bp.pid()); return })
-	read(func() (err error) { c0s, err = cpuTime(sp.pid()); return })
-	read(func() (err error) { c0b, err = cpuTime(bp.pid()); return })
-	start := time.Now()
-	time.Sleep(b.idleCPU)
-	read(func() (err error) { c1s, err = cpuTime(sp.pid()); return })
-	read(func() (err error) { c1b, err = cpuTime(bp.pid()); return })
-	wall := time.Since(start)
-	if err := errors.Join(errs...); err != nil {
-		fail(err)
-		return
-	}
-	pct := func(d time.Duration) figure { return figure{100 * float64(d) / float64(wall), "%"} }
-	b.add(row{name: rssName, ssotray: mib(rs), baseline: mib(rb), maxRatio: 1.25})
-	b.add(row{name: cpuName, ssotray: pct(c1s - c0s), baseline: pct(c1b - c0b), maxValue: 1})
 }

@@ -2,7 +2,9 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"os/exec"
 	"strconv"
@@ -94,17 +96,11 @@ const clockTicks = 100
 // cpuTime is the CPU time a process has used so far, all threads, user and
 // system.
 func cpuTime(pid int) (time.Duration, error) {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	f, err := stat(pid)
 	if err != nil {
 		return 0, err
 	}
-	// The command name may hold spaces and parentheses: fields start after
-	// the last ')'. utime and stime are fields 14 and 15 of the line.
-	s := string(b)
-	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	if len(f) < 13 {
-		return 0, fmt.Errorf("short /proc/%d/stat", pid)
-	}
+	// utime and stime are fields 14 and 15 of the line.
 	ut, err1 := strconv.ParseInt(f[11], 10, 64)
 	st, err2 := strconv.ParseInt(f[12], 10, 64)
 	if err1 != nil || err2 != nil {
@@ -113,14 +109,64 @@ func cpuTime(pid int) (time.Duration, error) {
 	return time.Duration(ut+st) * time.Second / clockTicks, nil
 }
 
-// gone tells whether the process has ended. A zombie counts as ended: a
-// process whose parent has exited waits for its new parent to reap it.
-func gone(pid string) bool {
-	b, err := os.ReadFile("/proc/" + pid + "/stat")
+// stat is /proc/PID/stat from its third field (the state) on: the command
+// name before it may hold spaces and parentheses.
+func stat(pid int) ([]string, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
 	if err != nil {
-		return true
+		return nil, err
 	}
 	s := string(b)
 	f := strings.Fields(s[strings.LastIndexByte(s, ')')+1:])
-	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
+	if len(f) < 13 {
+		return nil, fmt.Errorf("short /proc/%d/stat", pid)
+	}
+	return f, nil
+}
+
+// parent is the pid of a process's parent; 0 once it is gone.
+func parent(pid int) int {
+	f, err := stat(pid)
+	if err != nil {
+		return 0
+	}
+	ppid, _ := strconv.Atoi(f[1])
+	return ppid
+}
+
+// descends tells whether pid is ancestor or one of its descendants.
+func descends(pid, ancestor int) bool {
+	for ; pid > 0; pid = parent(pid) {
+		if pid == ancestor {
+			return true
+		}
+	}
+	return false
+}
+
+// children are the living processes whose parent is pid: the window
+// processes of a tray.
+func children(pid int) []int {
+	ents, _ := os.ReadDir("/proc")
+	var kids []int
+	for _, e := range ents {
+		if k, err := strconv.Atoi(e.Name()); err == nil && parent(k) == pid && !gone(k) {
+			kids = append(kids, k)
+		}
+	}
+	return kids
+}
+
+// reaped tells whether a process has ended and its parent has collected
+// its exit status: nothing of it is left.
+func reaped(pid int) bool {
+	_, err := os.Stat(fmt.Sprintf("/proc/%d", pid))
+	return errors.Is(err, fs.ErrNotExist)
+}
+
+// gone tells whether the process has ended. A zombie counts as ended: a
+// process whose parent has exited waits for its new parent to reap it.
+func gone(pid int) bool {
+	f, err := stat(pid)
+	return err != nil || f[0] == "Z" || f[0] == "X"
 }

@@ -43,13 +43,11 @@ func openFrames() (*frames, error) {
 		c.Close()
 		return nil, fmt.Errorf("watching the root window: %w", err)
 	}
-	name := "_NET_WM_PID"
-	a, err := xproto.InternAtom(c, false, uint16(len(name)), name).Reply()
-	if err != nil {
+	f := &frames{conn: c, events: make(chan xgb.Event, 256)}
+	if f.pidAtm, err = f.atom("_NET_WM_PID"); err != nil {
 		c.Close()
 		return nil, err
 	}
-	f := &frames{conn: c, events: make(chan xgb.Event, 256), pidAtm: a.Atom}
 	go func() {
 		for {
 			ev, xerr := c.WaitForEvent()
@@ -89,8 +87,33 @@ func (f *frames) pidOf(w xproto.Window) int {
 }
 
 // launch starts cmd and returns it with how long it took from the exec to
-// its first frame. The process is left running.
+// its first frame. The frame may come from a process it started: ssotray's
+// window belongs to its child, ssotray-window. The process is left running.
 func (f *frames) launch(cmd *exec.Cmd, timeout time.Duration) (*proc, time.Duration, error) {
+	var p *proc
+	start := func() (<-chan struct{}, error) {
+		var err error
+		if p, err = startProc(cmd); err != nil {
+			return nil, err
+		}
+		return p.done, nil
+	}
+	d, _, err := f.first(start, func(pid int) bool { return descends(pid, p.pid()) }, timeout)
+	switch {
+	case err != nil && p != nil:
+		p.stop()
+		return nil, 0, fmt.Errorf("%w; its output:\n%s", err, p.output())
+	case err != nil:
+		return nil, 0, err
+	}
+	return p, d, nil
+}
+
+// first runs trigger and waits for the first frame in a window of a
+// process that owns accepts; it returns the time from the trigger to that
+// frame, and the window. trigger returns a channel closed when waiting
+// is pointless (the program it started has exited).
+func (f *frames) first(trigger func() (<-chan struct{}, error), owns func(pid int) bool, timeout time.Duration) (time.Duration, xproto.Window, error) {
 	f.drain()
 	type win struct {
 		mapped bool
@@ -104,24 +127,20 @@ func (f *frames) launch(cmd *exec.Cmd, timeout time.Duration) (*proc, time.Durat
 		}
 	}()
 	start := time.Now()
-	p, err := startProc(cmd)
+	ended, err := trigger()
 	if err != nil {
-		return nil, 0, err
-	}
-	fail := func(err error) (*proc, time.Duration, error) {
-		p.stop()
-		return nil, 0, fmt.Errorf("%w; its output:\n%s", err, p.output())
+		return 0, 0, err
 	}
 	deadline := time.After(timeout)
 	for {
 		select {
 		case <-deadline:
-			return fail(fmt.Errorf("no frame within %s", timeout))
-		case <-p.done:
-			return fail(errors.New("the program exited before it showed a window"))
+			return 0, 0, fmt.Errorf("no frame within %s", timeout)
+		case <-ended:
+			return 0, 0, errors.New("the program exited before it showed a window")
 		case ev, ok := <-f.events:
 			if !ok {
-				return fail(errors.New("the X connection closed"))
+				return 0, 0, errors.New("the X connection closed")
 			}
 			switch e := ev.(type) {
 			case xproto.CreateNotifyEvent:
@@ -129,7 +148,7 @@ func (f *frames) launch(cmd *exec.Cmd, timeout time.Duration) (*proc, time.Durat
 				// made for every new window, before we know whose it is.
 				id, err := damage.NewDamageId(f.conn)
 				if err != nil {
-					return fail(err)
+					return 0, 0, err
 				}
 				damage.Create(f.conn, id, xproto.Drawable(e.Window), damage.ReportLevelNonEmpty)
 				wins[e.Window] = &win{dmg: id}
@@ -141,10 +160,36 @@ func (f *frames) launch(cmd *exec.Cmd, timeout time.Duration) (*proc, time.Durat
 			case damage.NotifyEvent:
 				at := time.Since(start)
 				w := wins[xproto.Window(e.Drawable)]
-				if w != nil && w.mapped && (w.pid == 0 || w.pid == cmd.Process.Pid) {
-					return p, at, nil
+				if w != nil && w.mapped && (w.pid == 0 || owns(w.pid)) {
+					return at, xproto.Window(e.Drawable), nil
 				}
 			}
 		}
 	}
+}
+
+// close asks window w to close as a window manager's close button does
+// (WM_DELETE_WINDOW), which GLFW hands to the program as a close request.
+func (f *frames) close(w xproto.Window) error {
+	protocols, err := f.atom("WM_PROTOCOLS")
+	if err != nil {
+		return err
+	}
+	del, err := f.atom("WM_DELETE_WINDOW")
+	if err != nil {
+		return err
+	}
+	ev := xproto.ClientMessageEvent{
+		Format: 32, Window: w, Type: protocols,
+		Data: xproto.ClientMessageDataUnionData32New([]uint32{uint32(del), uint32(xproto.TimeCurrentTime), 0, 0, 0}),
+	}
+	return xproto.SendEventChecked(f.conn, false, w, xproto.EventMaskNoEvent, string(ev.Bytes())).Check()
+}
+
+func (f *frames) atom(name string) (xproto.Atom, error) {
+	a, err := xproto.InternAtom(f.conn, false, uint16(len(name)), name).Reply()
+	if err != nil {
+		return 0, fmt.Errorf("atom %s: %w", name, err)
+	}
+	return a.Atom, nil
 }
