@@ -11,32 +11,43 @@ import (
 // login collection.
 const loginItems = "/org/freedesktop/secrets/collection/login/"
 
-// quickGet reads an entry from the Secret Service in four D-Bus calls where
-// go-keyring makes seven (it asks which collection to use, and unlocks the
-// collection and then the item, before every read): `ssotray token` runs
-// for scripts and its time is mostly these round trips. It only answers for
-// an unlocked item of the login collection, where go-keyring would have
-// found it; ok is false otherwise (not found, locked, another collection,
-// any error), and the caller asks go-keyring, which handles all of that.
+// quickGet reads an entry from the Secret Service in two round trips over
+// the session bus where go-keyring waits for seven (it asks which
+// collection to use, and unlocks the collection and then the item, before
+// every read): the search and the opening of a session go out together,
+// then the secret is read, and the session is closed without waiting for
+// the answer (the service also ends it with the connection). `ssotray
+// token` runs for scripts and its time is mostly these round trips. It
+// only answers for an unlocked item of the login collection, where
+// go-keyring would have found it; ok is false otherwise (not found,
+// locked, another collection, any error), and the caller asks go-keyring,
+// which handles all of that.
 func quickGet(service, user string) (secret string, ok bool) {
 	svc, err := ss.NewSecretService()
 	if err != nil {
 		return "", false
 	}
-	var unlocked, locked []dbus.ObjectPath
+	secrets := svc.Object(secretsName, "/org/freedesktop/secrets")
 	attrs := map[string]string{"username": user, "service": service}
-	if svc.Object("org.freedesktop.secrets", "/org/freedesktop/secrets").Call("org.freedesktop.Secret.Service.SearchItems", 0, attrs).Store(&unlocked, &locked) != nil ||
-		len(unlocked) != 1 || len(locked) != 0 || !strings.HasPrefix(string(unlocked[0]), loginItems) {
+	search := secrets.Go("org.freedesktop.Secret.Service.SearchItems", 0, nil, attrs)
+	open := secrets.Go("org.freedesktop.Secret.Service.OpenSession", 0, nil, "plain", dbus.MakeVariant(""))
+	var unlocked, locked []dbus.ObjectPath
+	searchErr := (<-search.Done).Store(&unlocked, &locked)
+	var disregard dbus.Variant
+	var session dbus.ObjectPath
+	if err := (<-open.Done).Store(&disregard, &session); err != nil {
 		return "", false
 	}
-	session, err := svc.OpenSession()
-	if err != nil {
+	defer svc.Object(secretsName, session).Go("org.freedesktop.Secret.Session.Close", dbus.FlagNoReplyExpected, nil)
+	if searchErr != nil || len(unlocked) != 1 || len(locked) != 0 || !strings.HasPrefix(string(unlocked[0]), loginItems) {
 		return "", false
 	}
-	defer svc.Close(session)
-	s, err := svc.GetSecret(unlocked[0], session.Path())
+	s, err := svc.GetSecret(unlocked[0], session)
 	if err != nil {
 		return "", false
 	}
 	return string(s.Value), true
 }
+
+// secretsName is the Secret Service's bus name.
+const secretsName = "org.freedesktop.secrets"
