@@ -20,6 +20,10 @@ type Env map[string]string
 // own variables from its standard input.
 const StdinFlag = "own-env-stdin"
 
+// WindowLanguage, set, says that ssotray set LANGUAGE for the window's
+// process only (to quiet Fyne under the C locale); it unsets it at start.
+const WindowLanguage = "SSOTRAY_WINDOW_LANGUAGE"
+
 // Prefix starts the name of every variable of ssotray's own.
 const Prefix = "SSOTRAY_"
 

@@ -1,6 +1,7 @@
 package tray
 
 import (
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
@@ -8,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"runtime"
+	"strings"
 	"sync"
 	"time"
 
@@ -140,6 +142,7 @@ func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Proces
 			return nil, err
 		}
 		cmd := exec.Command(prog, append([]string{"--" + ownenv.StdinFlag}, args...)...)
+		cmd.Env = quietLocale(os.Environ())
 		cmd.Stdout, cmd.Stderr = stderr, stderr
 		endWithTray(cmd)
 		in, err := cmd.StdinPipe()
@@ -153,6 +156,27 @@ func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Proces
 		_ = in.Close()
 		return execProcess{cmd}, nil
 	}
+}
+
+// quietLocale keeps Fyne from logging "Error parsing user locale C" at
+// every window start where the locale is C.UTF-8 (containers, SSH, systemd
+// units): Fyne reads "C" as a language, unless LANGUAGE names one. The
+// window's process removes it again at once (ownenv.WindowLanguage), so
+// nothing it starts inherits it.
+func quietLocale(env []string) []string {
+	get := func(k string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if name, v, _ := strings.Cut(env[i], "="); name == k {
+				return v
+			}
+		}
+		return ""
+	}
+	loc := cmp.Or(get("LC_ALL"), get("LC_MESSAGES"), get("LANG"))
+	if get("LANGUAGE") != "" || !strings.HasPrefix(loc, "C.") {
+		return env
+	}
+	return append(env, "LANGUAGE=en", ownenv.WindowLanguage+"=1")
 }
 
 type execProcess struct{ cmd *exec.Cmd }

@@ -47,6 +47,9 @@ func run() int {
 			return 1
 		}
 	}
+	if own.Getenv(ownenv.WindowLanguage) != "" {
+		_ = os.Unsetenv("LANGUAGE") // Fyne has read it; the browsers get the user's own
+	}
 	// A kiosk signs out before it ends, whichever of these ends it; the
 	// window of a tray that has ended gets SIGTERM. Whatever holds the end
 	// up, the process is gone 15 s later (a kiosk's sign-out takes 3).

@@ -175,8 +175,14 @@ type trayGUI struct {
 
 func startTrayGUI(t *testing.T, w *world, args ...string) *trayGUI {
 	t.Helper()
+	return startTrayGUIWith(t, w, "en_US.UTF-8", args...)
+}
+
+// startTrayGUIWith starts ssotray with LANG=lang.
+func startTrayGUIWith(t *testing.T, w *world, lang string, args ...string) *trayGUI {
+	t.Helper()
 	g := &trayGUI{cmd: exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...), out: &trayLog{}, done: make(chan struct{})}
-	g.env = []string{"XDG_RUNTIME_DIR=" + t.TempDir(), "LANG=en_US.UTF-8", "LC_ALL="}
+	g.env = []string{"XDG_RUNTIME_DIR=" + t.TempDir(), "LANG=" + lang, "LC_ALL=", "LC_MESSAGES=", "LANGUAGE="}
 	g.cmd.Env = append(append([]string{}, w.env...), g.env...)
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
 	if err := g.cmd.Start(); err != nil {
@@ -469,8 +475,9 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 	signedOut := []string{"Sign in with Authentik", "Show ssotray", "Quit"}
 	signedIn := []string{"Signed in as Alice Example (alice) [disabled]", "Show ssotray", "Sign out", "Quit"}
 
-	// At login: only the tray, no window process.
-	gui := startTrayGUI(t, w, "--background")
+	// At login, in a session whose locale is C.UTF-8 (containers, SSH,
+	// systemd units): only the tray, no window process.
+	gui := startTrayGUIWith(t, w, "C.UTF-8", "--background")
 	pid := gui.cmd.Process.Pid
 	item := gui.waitForItem(t, conn)
 	menu := item.waitForMenu(t, "signed out", signedOut)
@@ -525,6 +532,9 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("the tray's menu changed %s after ssotray logout ended", time.Since(start).Round(time.Millisecond))
+	if out := gui.output(); strings.Contains(out, "locale") {
+		t.Errorf("the tray and its windows printed Fyne's complaint about the locale:\n%s", out)
+	}
 }
 
 // closeWindow asks the window id (decimal, as xdotool prints it) to close,
