@@ -11,7 +11,6 @@ package desktop
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"runtime/debug"
@@ -96,15 +95,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		defer w.Close()
 		messages = w.Messages()
 	} else {
-		inst, err := d.Claim()
-		claimed, msg := startup.OnClaim(err)
-		if msg != "" {
-			fmt.Fprintln(d.Stderr, msg)
-		}
-		switch claimed {
-		case startup.Leave:
+		inst, leave := startup.ClaimOrLeave(d.Claim, d.Stderr)
+		if leave {
 			return nil
-		case startup.Proceed:
+		}
+		if inst != nil {
 			defer inst.Close()
 			messages = inst.Requests()
 		}

@@ -2,6 +2,8 @@ package startup
 
 import (
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"os"
 
@@ -44,6 +46,22 @@ func OnClaim(err error) (Claimed, string) {
 	default:
 		return ProceedUnchecked, "ssotray: warning: running without the check for a second window: " + err.Error()
 	}
+}
+
+// ClaimOrLeave claims the single instance with claim, says on stderr what
+// came of it, and tells whether to leave (another instance runs and has
+// been asked to show itself). inst is nil when the start goes on without
+// the one-window check.
+func ClaimOrLeave(claim func() (Instance, error), stderr io.Writer) (inst Instance, leave bool) {
+	inst, err := claim()
+	claimed, msg := OnClaim(err)
+	if msg != "" {
+		fmt.Fprintln(stderr, msg)
+	}
+	if claimed != Proceed {
+		return nil, claimed == Leave
+	}
+	return inst, false
 }
 
 // ClaimInstance claims the per-user socket in a private directory: the

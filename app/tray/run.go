@@ -2,7 +2,6 @@ package tray
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"sync"
@@ -59,16 +58,9 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	inst, err := d.Claim()
-	claimed, msg := startup.OnClaim(err)
-	if msg != "" {
-		fmt.Fprintln(d.Stderr, msg)
-	}
-	switch claimed {
-	case startup.Leave:
+	inst, leave := startup.ClaimOrLeave(d.Claim, d.Stderr)
+	if leave {
 		return nil
-	case startup.ProceedUnchecked:
-		inst = nil
 	}
 	closeInst := func() {
 		if inst != nil {
