@@ -23,28 +23,28 @@ type Instance interface {
 	Close() error
 }
 
-// Claimed is what the start-up does after claiming the instance.
-type Claimed int
+// claimResult is what the start-up does after claiming the instance.
+type claimResult int
 
 const (
-	// Proceed: this is the first instance; it answers later starts.
-	Proceed Claimed = iota
-	// ProceedUnchecked: the claim failed; the window matters more than the
+	// proceed: this is the first instance; it answers later starts.
+	proceed claimResult = iota
+	// proceedUnchecked: the claim failed; the window matters more than the
 	// one-window check, so it starts without it, with a warning.
-	ProceedUnchecked
-	// Leave: another instance runs and has been asked to show itself.
-	Leave
+	proceedUnchecked
+	// leave: another instance runs and has been asked to show itself.
+	leave
 )
 
-// OnClaim decides from the claim's error, and gives the line for stderr.
-func OnClaim(err error) (Claimed, string) {
+// onClaim decides from the claim's error, and gives the line for stderr.
+func onClaim(err error) (claimResult, string) {
 	switch {
 	case err == nil:
-		return Proceed, ""
+		return proceed, ""
 	case errors.Is(err, instance.ErrRunning):
-		return Leave, "ssotray: " + err.Error()
+		return leave, "ssotray: " + err.Error()
 	default:
-		return ProceedUnchecked, "ssotray: warning: running without the check for a second window: " + err.Error()
+		return proceedUnchecked, "ssotray: warning: running without the check for a second window: " + err.Error()
 	}
 }
 
@@ -52,14 +52,14 @@ func OnClaim(err error) (Claimed, string) {
 // came of it, and tells whether to leave (another instance runs and has
 // been asked to show itself). inst is nil when the start goes on without
 // the one-window check.
-func ClaimOrLeave(claim func() (Instance, error), stderr io.Writer) (inst Instance, leave bool) {
+func ClaimOrLeave(claim func() (Instance, error), stderr io.Writer) (inst Instance, leaving bool) {
 	inst, err := claim()
-	claimed, msg := OnClaim(err)
+	claimed, msg := onClaim(err)
 	if msg != "" {
 		fmt.Fprintln(stderr, msg)
 	}
-	if claimed != Proceed {
-		return nil, claimed == Leave
+	if claimed != proceed {
+		return nil, claimed == leave
 	}
 	return inst, false
 }
