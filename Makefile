@@ -5,6 +5,7 @@
 #                bin/ssotray-window (Fyne: the window), which belong together
 #   make test    vet, gofmt check, all tests in a private desktop session
 #                (Xvfb + D-Bus + gnome-keyring, see .ci/desktop-session),
+#                then the Windows package's checks (test-windows-package),
 #                then a short fuzz run of the config parser
 #   make run     the app (the window; `login` without a display); with no
 #                config of your own, against devidp, the bundled demo servers
@@ -41,7 +42,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # instead of failing on its lock.
 APT_GET = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: all deps deps-windows build package package-windows run test test-in-session vet fmt-check bench bench-in-session clean
+.PHONY: all deps deps-windows build package package-windows test-windows-package run test test-in-session vet fmt-check bench bench-in-session clean
 
 all: build
 
@@ -158,6 +159,17 @@ package-windows: deps-windows $(WINDOWS_SYSO)
 	mv $(BIN)/$(WINDOWS_PACKAGE).msi.tmp $(BIN)/$(WINDOWS_PACKAGE).msi
 	@echo "package-windows: $(BIN)/$(WINDOWS_PACKAGE)/ and $(BIN)/$(WINDOWS_PACKAGE).msi"
 
+# The Windows package's own checks (cmd/ssotray/windows_package_test.go):
+# the icon, version information and GUI subsystem of both .exe files, and
+# the MSI's tables, on the package just built. `make test` runs this. (The
+# tests there named TestWine... install the MSI and run app/winconsole's
+# tests under Wine: they need SSOTRAY_TEST_WINE=1 and a prefix, and skip
+# here.)
+test-windows-package: package-windows
+	SSOTRAY_WINDOWS_BIN=$(abspath $(BIN))/$(WINDOWS_PACKAGE) \
+		$(GO) test -count=1 -run '^TestWindowsPackage' ./cmd/ssotray
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet ./app/winconsole
+
 # With no configuration of the user's own (see README, Configuration), the
 # demo provider runs on DEMO_ADDR (and Navidrome's stand-in on
 # DEMO_NAVIDROME_ADDR) and ssotray signs in against it; DEMO_BROWSER, when
@@ -194,6 +206,7 @@ fmt-check:
 
 test: deps
 	$(SESSION) $(MAKE) --no-print-directory test-in-session
+	$(MAKE) --no-print-directory test-windows-package
 	@if [ -d app/config ]; then \
 		echo "$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/config"; \
 		$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/config; \
