@@ -566,7 +566,8 @@ func TestWindowsPackageInstaller(t *testing.T) {
 
 // TestWineMSIInstallAndUninstall installs the MSI for the Wine user
 // with msiexec, as a person would (quietly), runs the installed program,
-// and uninstalls it: twice, with and without the autostart feature.
+// and uninstalls it: twice, with and without the autostart feature (and
+// the first time turns autostart off in between, as README says).
 func TestWineMSIInstallAndUninstall(t *testing.T) {
 	dir, msi := windowsPackage(t)
 	meta := readFyneApp(t)
@@ -653,6 +654,17 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 			// output reaches the terminal).
 			if out, err := wineCmd(filepath.Join(installDir, "ssotray.exe"), "version"); err != nil || !strings.Contains(out, "ssotray "+meta.Version) {
 				t.Errorf("the installed ssotray.exe version: %v\n%s", err, out)
+			}
+
+			if tc.autostart {
+				// Autostart off afterwards, as README says: the feature removed.
+				msiexec(t, "/i", msi, "REMOVE=Autostart")
+				if got := runValue(); got != "" {
+					t.Errorf("REMOVE=Autostart left the Run value %q", got)
+				}
+				if _, err := os.Stat(filepath.Join(installDir, windowsExes[0])); err != nil {
+					t.Errorf("REMOVE=Autostart removed the program: %v", err)
+				}
 			}
 
 			msiexec(t, "/x", msi)
