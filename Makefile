@@ -5,6 +5,7 @@
 #                bin/ssotray-window (Fyne: the window), which belong together
 #   make test    vet, gofmt check, all tests in a private desktop session
 #                (Xvfb + D-Bus + gnome-keyring, see .ci/desktop-session),
+#                then the Windows package's checks (test-windows-package),
 #                then a short fuzz run of the config parser
 #   make run     the app (the window; `login` without a display); with no
 #                config of your own, against devidp, the bundled demo servers
@@ -13,7 +14,9 @@
 #   make package the Linux archive bin/ssotray-VERSION-linux-ARCH.tar.xz:
 #                binary, .desktop file, icon, autostart entry, install Makefile
 #   make package-windows  bin/ssotray-VERSION-windows-amd64/: ssotray.exe
-#                and ssotray-window.exe (mingw-w64), which belong together
+#                and ssotray-window.exe (mingw-w64), which belong together,
+#                with icon and version information; and the per-user
+#                installer bin/ssotray-VERSION-windows-amd64.msi (wixl)
 #   make clean   remove build output
 
 GO ?= go
@@ -39,7 +42,7 @@ SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 # instead of failing on its lock.
 APT_GET = $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get -o DPkg::Lock::Timeout=600
 
-.PHONY: all deps deps-windows build package package-windows run test test-in-session vet fmt-check bench bench-in-session clean
+.PHONY: all deps deps-windows build package package-windows test-windows-package run test test-in-session vet fmt-check bench bench-in-session clean
 
 all: build
 
@@ -111,17 +114,61 @@ package: deps
 	echo "package: $(BIN)/$(PACKAGE).tar.xz"
 
 # The Windows build: cgo (GLFW) through mingw-w64's compiler. -H=windowsgui
-# as fyne package does: no console window beside the app's.
-DEB_PACKAGES_WINDOWS ?= gcc-mingw-w64-x86-64
+# as fyne package does: no console window beside the app's (a verb attaches
+# to the console it was started from: app/winconsole). Each .exe gets its
+# icon and version information from a .syso (below), and both go into an MSI
+# built with msitools' wixl from assets/windows/ssotray.wxs. msitools and
+# wixl are separate Debian packages (wixl: the builder; msitools: msiinfo,
+# msiextract, for the tests).
+DEB_PACKAGES_WINDOWS ?= gcc-mingw-w64-x86-64 msitools wixl
 WINDOWS_CC ?= x86_64-w64-mingw32-gcc
 deps-windows:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES_WINDOWS)"
 
-package-windows: deps-windows
+# The Windows resources: cmd/winres writes an .ico (from assets/icon.png)
+# and a resource script per program (version information from
+# FyneApp.toml); mingw-w64's windres compiles each into the .syso that go
+# build links into that program when GOOS=windows GOARCH=amd64 (and never
+# otherwise). Generated, not committed (.gitignore); made again when an
+# input changes.
+WINDOWS_WINDRES ?= x86_64-w64-mingw32-windres
+WINDOWS_SYSO = cmd/ssotray/rsrc_windows_amd64.syso cmd/ssotray-window/rsrc_windows_amd64.syso
+$(WINDOWS_SYSO) &: FyneApp.toml assets/icon.png cmd/winres/main.go | deps-windows
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	echo "$(GO) run ./cmd/winres -app FyneApp.toml -out $$tmp"; \
+	$(GO) run ./cmd/winres -app FyneApp.toml -out "$$tmp"; \
+	for p in ssotray ssotray-window; do \
+		echo "$(WINDOWS_WINDRES) -i $$tmp/$$p.rc -o cmd/$$p/rsrc_windows_amd64.syso"; \
+		$(WINDOWS_WINDRES) --input-format=rc --output-format=coff -I "$$tmp" -i "$$tmp/$$p.rc" -o "$$tmp/$$p.syso"; \
+		mv "$$tmp/$$p.syso" cmd/$$p/rsrc_windows_amd64.syso; \
+	done
+
+WINDOWS_PACKAGE = ssotray-$(APP_VERSION)-windows-amd64
+# An MSI's ProductVersion is numbers only: 1.2.3 of 1.2.3-rc1.
+MSI_VERSION = $(shell echo '$(APP_VERSION)' | sed 's/[-+].*//')
+APP_WEBSITE = $(shell sed -n 's/^[[:space:]]*Website[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
+APP_NAME = $(shell sed -n 's/^[[:space:]]*Name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
+
+package-windows: deps-windows $(WINDOWS_SYSO)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
-		-o $(BIN)/ssotray-$(APP_VERSION)-windows-amd64/ssotray.exe ./cmd/ssotray
+		-o $(BIN)/$(WINDOWS_PACKAGE)/ssotray.exe ./cmd/ssotray
 	GOOS=windows GOARCH=amd64 CC=$(WINDOWS_CC) $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
-		-o $(BIN)/ssotray-$(APP_VERSION)-windows-amd64/ssotray-window.exe ./cmd/ssotray-window
+		-o $(BIN)/$(WINDOWS_PACKAGE)/ssotray-window.exe ./cmd/ssotray-window
+	cd $(BIN)/$(WINDOWS_PACKAGE) && wixl -a x64 -D Version=$(MSI_VERSION) -D Name=$(APP_NAME) -D Website=$(APP_WEBSITE) \
+		-D SourceDir=. -o ../$(WINDOWS_PACKAGE).msi.tmp $(CURDIR)/assets/windows/ssotray.wxs
+	mv $(BIN)/$(WINDOWS_PACKAGE).msi.tmp $(BIN)/$(WINDOWS_PACKAGE).msi
+	@echo "package-windows: $(BIN)/$(WINDOWS_PACKAGE)/ and $(BIN)/$(WINDOWS_PACKAGE).msi"
+
+# The Windows package's own checks (cmd/ssotray/windows_package_test.go):
+# the icon, version information and GUI subsystem of both .exe files, and
+# the MSI's tables, on the package just built. `make test` runs this. (The
+# tests there named TestWine... install the MSI and run app/winconsole's
+# tests under Wine: they need SSOTRAY_TEST_WINE=1 and a prefix, and skip
+# here.)
+test-windows-package: package-windows
+	SSOTRAY_WINDOWS_BIN=$(abspath $(BIN))/$(WINDOWS_PACKAGE) \
+		$(GO) test -count=1 -run '^TestWindowsPackage' ./cmd/ssotray
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet ./app/winconsole
 
 # With no configuration of the user's own (see README, Configuration), the
 # demo provider runs on DEMO_ADDR (and Navidrome's stand-in on
@@ -159,6 +206,7 @@ fmt-check:
 
 test: deps
 	$(SESSION) $(MAKE) --no-print-directory test-in-session
+	$(MAKE) --no-print-directory test-windows-package
 	@if [ -d app/config ]; then \
 		echo "$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/config"; \
 		$(GO) test -run='^$$' -fuzz='^FuzzParse$$' -fuzztime=$(FUZZTIME) ./app/config; \
@@ -192,3 +240,4 @@ bench-in-session:
 
 clean:
 	rm -rf $(BIN)
+	rm -f $(WINDOWS_SYSO)

@@ -102,12 +102,35 @@ func usageError(format string, args ...any) error {
 	return &exitError{code: 2, err: fmt.Errorf(format+" (see ssotray --help)", args...)}
 }
 
-func run(ctx context.Context, env Env, args []string) error {
+// globalFlags are the flags before the verb.
+type globalFlags struct {
+	*flag.FlagSet
+	configPath        *string
+	kiosk, background *bool
+}
+
+func newGlobalFlags() globalFlags {
 	global := flag.NewFlagSet("ssotray", flag.ContinueOnError)
 	global.SetOutput(io.Discard)
-	configPath := global.String("config", "", "configuration file")
-	kiosk := global.Bool("kiosk", false, "run as a shared machine's sign-in screen (as kiosk.enabled)")
-	background := global.Bool("background", false, "start with the window hidden while a tray shows the icon")
+	return globalFlags{
+		FlagSet:    global,
+		configPath: global.String("config", "", "configuration file"),
+		kiosk:      global.Bool("kiosk", false, "run as a shared machine's sign-in screen (as kiosk.enabled)"),
+		background: global.Bool("background", false, "start with the window hidden while a tray shows the icon"),
+	}
+}
+
+// Prints reports whether args run a verb, or print help or a usage error:
+// a command line whose output a terminal should see. The others start the
+// tray (or the kiosk), which prints nothing a user reads.
+func Prints(args []string) bool {
+	global := newGlobalFlags()
+	return global.Parse(args) != nil || global.NArg() > 0
+}
+
+func run(ctx context.Context, env Env, args []string) error {
+	global := newGlobalFlags()
+	configPath, kiosk, background := global.configPath, global.kiosk, global.background
 	if err := global.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			fmt.Fprint(env.Stdout, usage)

@@ -243,3 +243,23 @@ func TestNoVerbStartsTheWindow(t *testing.T) {
 		})
 	}
 }
+
+// TestPrints: what ssotray.exe gives a console to (app/winconsole) is
+// exactly what Run does not hand to the tray.
+func TestPrints(t *testing.T) {
+	for _, args := range [][]string{
+		nil, {"--kiosk"}, {"--background"}, {"--config", `C:\x.yaml`, "--background"},
+		{"version"}, {"--config", "x.yaml", "status", "--json"}, {"token"}, {"login", "--method", "navidrome"},
+		{"--help"}, {"-h"}, {"--no-such-flag"}, {"--config"}, {"no-such-verb"},
+	} {
+		gui := false
+		Run(context.Background(), Env{
+			Stdout: &bytes.Buffer{}, Stderr: &bytes.Buffer{},
+			Locator: config.Locator{Getenv: func(string) string { return "" }, UserConfigDir: func() (string, error) { return t.TempDir(), nil }},
+			GUI:     func(context.Context, startup.Options) error { gui = true; return nil },
+		}, args)
+		if got := Prints(args); got == gui {
+			t.Errorf("Prints(%q) = %v, but the tray started: %v", args, got, gui)
+		}
+	}
+}

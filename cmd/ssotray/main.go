@@ -23,6 +23,7 @@ import (
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/app/tray"
+	"github.com/ssotray/ssotray/app/winconsole"
 	"golang.org/x/term"
 )
 
@@ -32,6 +33,10 @@ var version = "dev"
 func main() { os.Exit(run()) }
 
 func run() int {
+	// ssotray.exe is a GUI program: a verb started from a console gets
+	// that console for the streams that have no handle (first, as the
+	// streams are set aside below).
+	console := winconsole.Attach(cli.Prints(os.Args[1:]))
 	// The SSOTRAY_* variables (the client secret among them) are read from
 	// here on, and no program ssotray starts inherits them.
 	own := ownenv.Take()
@@ -42,6 +47,7 @@ func run() int {
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
 	logger := newLogger(own.Getenv)
+	logger.Debug("console", console.LogAttrs()...)
 	// fyne.io/systray reports on the standard logger (no tray host yet, say);
 	// that is for the debug log, not the terminal of a verb.
 	log.SetOutput(slogWriter{logger})
