@@ -122,8 +122,11 @@ func (pc *winePC) runEnv(env []string, stdin string, args ...string) result {
 	cmd := exec.Command(pc.wine, append([]string{filepath.Join(pc.bin, "ssotray.exe")}, args...)...)
 	cmd.Env = pc.env(env...)
 	cmd.Stdin = strings.NewReader(stdin)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	// Files, not pipes: Wine's own processes (wineserver, services.exe)
+	// inherit the descriptors and keep a pipe open for seconds after
+	// ssotray.exe has ended, and Wait would wait for them.
+	stdout, stderr := pc.tempFile(), pc.tempFile()
+	cmd.Stdout, cmd.Stderr = stdout, stderr
 	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
 		pc.t.Fatal(err)
@@ -134,9 +137,24 @@ func (pc *winePC) runEnv(env []string, stdin string, args ...string) result {
 	case <-time.After(60 * time.Second):
 		_ = cmd.Process.Kill()
 		<-done
-		pc.t.Fatalf("ssotray.exe %v did not end within 60 s; stderr:\n%s", args, stderr.String())
+		pc.t.Fatalf("ssotray.exe %v did not end within 60 s; stderr:\n%s", args, readAll(stderr))
 	}
-	return result{code: cmd.ProcessState.ExitCode(), stdout: stdout.String(), stderr: stderr.String()}
+	return result{code: cmd.ProcessState.ExitCode(), stdout: readAll(stdout), stderr: readAll(stderr)}
+}
+
+func (pc *winePC) tempFile() *os.File {
+	pc.t.Helper()
+	f, err := os.CreateTemp(pc.t.TempDir(), "out")
+	if err != nil {
+		pc.t.Fatal(err)
+	}
+	pc.t.Cleanup(func() { f.Close() })
+	return f
+}
+
+func readAll(f *os.File) string {
+	b, _ := os.ReadFile(f.Name())
+	return string(b)
 }
 
 // credentials are ssotray's generic credentials in Wine's Credential
@@ -145,12 +163,15 @@ func (pc *winePC) credentials() map[string]int {
 	pc.t.Helper()
 	cmd := exec.Command(pc.wine, pc.credlist, "ssotray:")
 	cmd.Env = pc.env()
-	out, err := cmd.Output()
+	stdout := pc.tempFile()
+	cmd.Stdout, cmd.Stderr = stdout, stdout
+	err := cmd.Run()
+	out := readAll(stdout)
 	if err != nil {
-		pc.t.Fatalf("credlist.exe: %v", err)
+		pc.t.Fatalf("credlist.exe: %v %s", err, out)
 	}
 	m := map[string]int{}
-	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(out), "\n") {
 		if name, size, ok := strings.Cut(strings.TrimRight(line, "\r"), "\t"); ok {
 			var n int
 			fmt.Sscan(size, &n)
