@@ -49,6 +49,9 @@ type winePC struct {
 	// userDir is C:\users\NAME, as Windows programs see it.
 	userDir  string
 	credlist string // the credential lister, built for Windows
+	// forgetConfig is a configuration for `logout --local` (see forget).
+	forgetConfig string
+	tmp          string
 }
 
 // needWine skips unless `make test-windows` runs the test; there, a missing
@@ -75,7 +78,12 @@ func needWine(t *testing.T) *winePC {
 	if _, err := os.Stat(pc.appData); err != nil {
 		t.Fatalf("the prefix has no %%AppData%% for %s: %v", u.Username, err)
 	}
-	pc.credlist = filepath.Join(t.TempDir(), "credlist.exe")
+	pc.tmp = t.TempDir()
+	pc.forgetConfig = filepath.Join(pc.tmp, "forget.yaml")
+	if err := os.WriteFile(pc.forgetConfig, []byte("authentik:\n  enabled: false\nnavidrome:\n  enabled: true\n  server_url: http://127.0.0.1:9/\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	pc.credlist = filepath.Join(pc.tmp, "credlist.exe")
 	build := exec.Command("go", "build", "-o", pc.credlist, "../../.ci/wine/credlist.go")
 	build.Env = append(os.Environ(), "GOOS=windows", "GOARCH=amd64", "CGO_ENABLED=0")
 	if out, err := build.CombinedOutput(); err != nil {
@@ -85,16 +93,25 @@ func needWine(t *testing.T) *winePC {
 	// %AppData%, no session in the Credential Manager.
 	pc.removeUserConfig()
 	if creds := pc.credentials(); len(creds) != 0 {
-		pc.run("", "logout", "--local")
+		pc.forget()
 		if creds := pc.credentials(); len(creds) != 0 {
 			t.Fatalf("ssotray credentials from an earlier run that logout does not remove: %v", creds)
 		}
 	}
 	t.Cleanup(func() {
-		pc.run("", "logout", "--local")
+		pc.forget()
 		pc.removeUserConfig()
 	})
 	return pc
+}
+
+// forget removes any stored session with `logout --local`, which needs a
+// configuration: one of its own, given by its Z: path (Wine's Z: is /).
+func (pc *winePC) forget() {
+	pc.t.Helper()
+	if r := pc.run("", "--config", `Z:`+strings.ReplaceAll(pc.forgetConfig, "/", `\`), "logout", "--local"); r.code != 0 {
+		pc.t.Errorf("logout --local: %+v", r)
+	}
 }
 
 func (pc *winePC) env(extra ...string) []string {
@@ -126,6 +143,8 @@ func (pc *winePC) runEnv(env []string, stdin string, args ...string) result {
 	// inherit the descriptors and keep a pipe open for seconds after
 	// ssotray.exe has ended, and Wait would wait for them.
 	stdout, stderr := pc.tempFile(), pc.tempFile()
+	defer stdout.Close()
+	defer stderr.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stderr
 	done := make(chan error, 1)
 	if err := cmd.Start(); err != nil {
@@ -144,11 +163,10 @@ func (pc *winePC) runEnv(env []string, stdin string, args ...string) result {
 
 func (pc *winePC) tempFile() *os.File {
 	pc.t.Helper()
-	f, err := os.CreateTemp(pc.t.TempDir(), "out")
+	f, err := os.CreateTemp(pc.tmp, "out")
 	if err != nil {
 		pc.t.Fatal(err)
 	}
-	pc.t.Cleanup(func() { f.Close() })
 	return f
 }
 
@@ -164,6 +182,7 @@ func (pc *winePC) credentials() map[string]int {
 	cmd := exec.Command(pc.wine, pc.credlist, "ssotray:")
 	cmd.Env = pc.env()
 	stdout := pc.tempFile()
+	defer stdout.Close()
 	cmd.Stdout, cmd.Stderr = stdout, stdout
 	err := cmd.Run()
 	out := readAll(stdout)
