@@ -11,6 +11,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"gopkg.in/yaml.v3"
@@ -216,7 +217,17 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 type NotFoundError struct{ Tried []string }
 
 func (e *NotFoundError) Error() string {
-	return fmt.Sprintf("no configuration file found (looked at %s); write one as shown in the README's Configuration section, or pass --config FILE", joinQuoted(e.Tried))
+	return fmt.Sprintf("no configuration file found (looked at %s); write one as shown in the README's Configuration section, or pass --config FILE", quotePaths(e.Tried))
+}
+
+// quotePaths quotes file paths as people write them: a Windows path keeps
+// its single backslashes (%q would double them), so it can be pasted.
+func quotePaths(paths []string) string {
+	q := make([]string, len(paths))
+	for i, p := range paths {
+		q[i] = `"` + p + `"`
+	}
+	return strings.Join(q, ", ")
 }
 
 // Locator finds the configuration file. Its fields are the machine facts the

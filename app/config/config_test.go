@@ -272,3 +272,13 @@ func FuzzParse(f *testing.F) {
 		}
 	})
 }
+
+// A Windows user pastes the path from the message into Explorer: it keeps
+// single backslashes.
+func TestNotFoundNamesPathsAsWritten(t *testing.T) {
+	err := &NotFoundError{Tried: []string{`C:\Users\zoë\AppData\Roaming\ssotray\config.yaml`, "/etc/ssotray/config.yaml"}}
+	want := `looked at "C:\Users\zoë\AppData\Roaming\ssotray\config.yaml", "/etc/ssotray/config.yaml"`
+	if !strings.Contains(err.Error(), want) {
+		t.Errorf("got %q, want it to contain %q", err.Error(), want)
+	}
+}

@@ -1,0 +1,42 @@
+//go:build windows
+
+// credlist prints the generic credentials of the Windows Credential Manager
+// whose target name starts with the argument (all of them without one), one
+// a line: the target name, a tab, and the size of the secret in bytes. It
+// never prints a secret. The Wine tests (cmd/ssotray) build it with
+//
+//	GOOS=windows go build -o credlist.exe .ci/wine/credlist.go
+//
+// to see what ssotray.exe left in Wine's credential store.
+package main
+
+import (
+	"fmt"
+	"os"
+	"sort"
+	"strings"
+
+	"github.com/danieljoos/wincred"
+)
+
+func main() {
+	prefix := ""
+	if len(os.Args) > 1 {
+		prefix = os.Args[1]
+	}
+	creds, err := wincred.List()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "credlist: CredEnumerate:", err)
+		os.Exit(1)
+	}
+	var lines []string
+	for _, c := range creds {
+		if strings.HasPrefix(c.TargetName, prefix) {
+			lines = append(lines, fmt.Sprintf("%s\t%d", c.TargetName, len(c.CredentialBlob)))
+		}
+	}
+	sort.Strings(lines)
+	for _, l := range lines {
+		fmt.Println(l)
+	}
+}
