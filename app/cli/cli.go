@@ -35,7 +35,8 @@ type Env struct {
 	// RenewLock keeps renewals of the stored session to one at a time
 	// across processes (the window's, other verbs'); nil: within this
 	// process only.
-	RenewLock app.RenewLock
+	// It is asked for only by the verbs that load a session.
+	RenewLock func() app.RenewLock
 	// ProbeStore is a keyring entry doctor may write and remove.
 	ProbeStore func() tokenstore.Store
 	Now        func() time.Time // nil: time.Now
@@ -188,13 +189,21 @@ func open(env Env, explicit string) (*session, error) {
 	core := app.New(app.Deps{
 		Config:    cfg,
 		Store:     env.Store(),
-		RenewLock: env.RenewLock,
+		RenewLock: renewLock(env),
 		Browser:   launch.NewBrowser(cfg.BrowserCommand).Open,
 		Now:       env.Now,
 		Logger:    env.Logger,
 		Announce:  env.Announce,
 	})
 	return &session{env: env, cfg: cfg, core: core}, nil
+}
+
+// renewLock is env's cross-process lock, or none.
+func renewLock(env Env) app.RenewLock {
+	if env.RenewLock == nil {
+		return nil
+	}
+	return env.RenewLock()
 }
 
 func newFlags(verb string) *flag.FlagSet {

@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
 	"strings"
 	"syscall"
 
@@ -36,7 +37,14 @@ func run() int {
 	// ssotray.exe is a GUI program: a verb started from a console gets
 	// that console for the streams that have no handle (first, as the
 	// streams are set aside below).
-	console := winconsole.Attach(cli.Prints(os.Args[1:]))
+	prints := cli.Prints(os.Args[1:])
+	if prints {
+		// fyne.io/systray's init ties the main goroutine to the main
+		// thread, which only the tray's loop needs (on Windows and macOS);
+		// a verb would pay for the threads the runtime starts around it.
+		runtime.UnlockOSThread()
+	}
+	console := winconsole.Attach(prints)
 	// The SSOTRAY_* variables (the client secret among them) are read from
 	// here on, and no program ssotray starts inherits them.
 	own := ownenv.Take()
@@ -68,7 +76,7 @@ func run() int {
 		Getenv:    own.Getenv,
 		Locator:   locator,
 		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
-		RenewLock: startup.RenewLock(logger),
+		RenewLock: func() app.RenewLock { return startup.RenewLock(logger) },
 		Announce:  startup.Announce,
 		ProbeStore: func() tokenstore.Store {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
