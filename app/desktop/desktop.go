@@ -50,7 +50,10 @@ type Deps struct {
 	Claim func() (startup.Instance, error)
 	// Announce tells the tray's process that the stored session or the
 	// configuration changed (startup.Announce).
-	Announce  func()
+	Announce func()
+	// Started tells the tray's process that the window is up
+	// (startup.Tell(instance.Started)); nil: nobody is told.
+	Started   func()
 	Store     func() tokenstore.Store // the keyring
 	RenewLock func() app.RenewLock    // across processes; may return nil
 	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser).
@@ -110,6 +113,9 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	a := d.NewApp()
+	if underTray && d.Started != nil {
+		a.Lifecycle().SetOnStarted(func() { go d.Started() })
+	}
 	go warmFonts()
 	// The application icon (for notifications, say) at full size; the window
 	// and the sign-in screen take the sizes they show.

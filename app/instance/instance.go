@@ -33,6 +33,9 @@ const (
 	Changed Message = "changed"
 	// Quit asks a watching window to close: the tray quits.
 	Quit Message = "quit"
+	// Started says the window's process has its window up: the tray does
+	// its own start-up work after that, not against the window's.
+	Started Message = "started"
 	// watch turns a connection into a Watcher's: the instance keeps it and
 	// sends it what it Broadcasts.
 	watch Message = "watch"
@@ -136,7 +139,7 @@ func (in *Instance) take(c net.Conn) {
 			in.watchers[c] = struct{}{}
 			return
 		}
-	case m == Show || m == Changed:
+	case m == Show || m == Changed || m == Started:
 		select {
 		case in.requests <- m:
 		default: // the same requests are pending already: enough
@@ -146,7 +149,7 @@ func (in *Instance) take(c net.Conn) {
 	c.Close()
 }
 
-// Requests delivers what other processes ask: Show or Changed. It is
+// Requests delivers what other processes ask: Show, Changed or Started. It is
 // closed when the instance is.
 func (in *Instance) Requests() <-chan Message { return in.requests }
 

@@ -81,9 +81,12 @@ func ClaimInstance() (Instance, error) {
 // Announce tells the running ssotray, if any, that this process changed
 // the stored session or the configuration: the real app.Deps.Announce of
 // the verbs and the window.
-func Announce() {
+func Announce() { Tell(instance.Changed) }
+
+// Tell sends m to the running ssotray, if any (none: nobody to tell).
+func Tell(m instance.Message) {
 	if path, err := instance.SocketPath(os.Getenv); err == nil {
-		_ = instance.Tell(path, instance.Changed) // no tray running: nobody to tell
+		_ = instance.Tell(path, m)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"io"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
@@ -95,7 +96,13 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	var host startup.TrayHost
+	// The window's first frame comes before the tray's own start-up work
+	// (keyring, network, D-Bus), which would compete with it for the CPU.
+	var windowUp sync.Once
+	up := make(chan struct{})
+	markUp := func() { windowUp.Do(func() { close(up) }) }
 	win.setOnExit(func() {
+		markUp()
 		if !host.Up() {
 			cancel() // no tray to come back from
 		}
@@ -109,13 +116,29 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		Announce:  func() { broadcast(instance.Changed) },
 	})
 	defer core.Flush()
-	if !o.Background {
-		win.show() // the window's first frame before anything else here
+	if o.Background || win.running() {
+		markUp()
+	} else {
+		win.show()
 	}
 	var bg sync.WaitGroup
 	defer bg.Wait()
 	defer cancel()
-	bg.Add(3)
+	bg.Add(1)
+	go func() {
+		defer bg.Done()
+		serve(ctx, requests, win, markUp, func() {
+			_ = core.Reload(ctx)
+			broadcast(instance.Changed) // on to the window
+		})
+	}()
+	select {
+	case <-up:
+		time.Sleep(afterWindow)
+	case <-time.After(windowWait):
+	case <-ctx.Done():
+	}
+	bg.Add(2)
 	go func() {
 		defer bg.Done()
 		host.Follow(ctx, d.WatchTrayHost, func(up bool) {
@@ -128,13 +151,6 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		defer bg.Done()
 		_ = core.Restore(ctx)
 		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
-	}()
-	go func() {
-		defer bg.Done()
-		serve(ctx, requests, win, func() {
-			_ = core.Reload(ctx)
-			broadcast(instance.Changed) // on to the window
-		})
 	}()
 
 	var t *Tray
@@ -159,9 +175,16 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	return nil
 }
 
+// windowWait bounds the wait for the window's "started"; afterWindow is
+// left for its first frame to be drawn.
+const (
+	windowWait  = 2 * time.Second
+	afterWindow = 100 * time.Millisecond
+)
+
 // serve answers other processes until ctx ends: Show brings up the
-// window, Changed runs changed.
-func serve(ctx context.Context, requests <-chan instance.Message, win *window, changed func()) {
+// window, Started runs started, Changed runs changed.
+func serve(ctx context.Context, requests <-chan instance.Message, win *window, started, changed func()) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -172,6 +195,8 @@ func serve(ctx context.Context, requests <-chan instance.Message, win *window, c
 				return
 			case m == instance.Show:
 				win.show()
+			case m == instance.Started:
+				started()
 			case m == instance.Changed:
 				changed()
 			}

@@ -79,7 +79,9 @@ type harness struct {
 	args    [][]string
 	kiosk   [][]string
 	done    chan error
-	cancel  context.CancelFunc
+	// silentWindow: the window's process does not say it is up.
+	silentWindow bool
+	cancel       context.CancelFunc
 }
 
 func newHarness(t *testing.T) *harness {
@@ -127,6 +129,9 @@ func (h *harness) deps() Deps {
 				defer h.mu.Unlock()
 				w := &fakeWindow{end: make(chan struct{})}
 				h.windows, h.args = append(h.windows, w), append(h.args, args)
+				if !h.silentWindow {
+					go func() { h.inst.requests <- instance.Started }() // its window is up
+				}
 				return w, nil
 			}
 		},
@@ -347,5 +352,25 @@ func TestRunFirstRun(t *testing.T) {
 	h.started(1).close()
 	if err := h.wait(); err != nil || len(h.shell.menus) != 0 {
 		t.Fatalf("Run = %v, tray menus %d", err, len(h.shell.menus))
+	}
+}
+
+// TestRunWindowFirst: at a plain start the tray's own work (the icon, the
+// session's restore) waits until the window's process says its window is
+// up, so as not to compete with the window's first frame.
+func TestRunWindowFirst(t *testing.T) {
+	h := newHarness(t)
+	h.silentWindow = true
+	h.writeConfig("user/ssotray/config.yaml", validConfig)
+	h.run(startup.Options{})
+	h.started(1)
+	time.Sleep(300 * time.Millisecond)
+	if n := len(h.shell.labels()); n != 0 {
+		t.Fatalf("the tray set up its menu (%d items) before the window was up", n)
+	}
+	h.inst.requests <- instance.Started
+	h.shell.waitMenu(t, "Sign in with Authentik")
+	if err := h.stop(); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -20,6 +20,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/desktop"
+	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/ownenv"
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
@@ -75,6 +76,7 @@ func run() int {
 		Watch:    func() (desktop.Watcher, error) { return watch() },
 		Claim:    startup.ClaimInstance,
 		Announce: startup.Announce,
+		Started:  func() { startup.Tell(instance.Started) },
 		Store:    func() tokenstore.Store { return tokenstore.NewKeyring() },
 		RenewLock: func() app.RenewLock {
 			return startup.RenewLock(logger)
