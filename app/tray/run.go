@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"sync"
 	"time"
 
@@ -138,6 +139,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	case <-time.After(windowWait):
 	case <-ctx.Done():
 	}
+	// The tray then waits for hours: hand back what the start-up used
+	// (restore, TLS, D-Bus) once it has settled, not minutes later when
+	// the runtime's scavenger would.
+	settled := time.AfterFunc(settleWait, debug.FreeOSMemory)
+	defer settled.Stop()
 	bg.Add(2)
 	go func() {
 		defer bg.Done()
@@ -180,6 +186,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 const (
 	windowWait  = 2 * time.Second
 	afterWindow = 100 * time.Millisecond
+	settleWait  = 5 * time.Second
 )
 
 // serve answers other processes until ctx ends: Show brings up the
