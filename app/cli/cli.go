@@ -45,6 +45,11 @@ type Env struct {
 	// ReadPassword reads a line from the terminal with echo off; nil when
 	// stdin is not a terminal.
 	ReadPassword func() (string, error)
+	// Interruptible returns ctx cancelled by the signals that end ssotray
+	// (Ctrl-C, SIGTERM, SIGHUP), and its stop; nil: ctx as it is. Only what
+	// can wait (the tray, the verbs but version) asks for it: setting up
+	// signal handling costs a start-up like version's most of a millisecond.
+	Interruptible func(ctx context.Context) (context.Context, context.CancelFunc)
 	// GUI starts the window when no verb is given; nil prints the usage.
 	GUI func(ctx context.Context, opts startup.Options) error
 	// Announce tells a running ssotray (tray, window) that a verb changed
@@ -139,6 +144,15 @@ func run(ctx context.Context, env Env, args []string) error {
 		}
 		return usageError("%v", err)
 	}
+	if global.NArg() > 0 && global.Arg(0) == "version" {
+		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
+		return nil
+	}
+	if env.Interruptible != nil {
+		var stop context.CancelFunc
+		ctx, stop = env.Interruptible(ctx)
+		defer stop()
+	}
 	if global.NArg() == 0 && env.GUI != nil {
 		return env.GUI(ctx, startup.Options{ConfigPath: *configPath, Kiosk: *kiosk, Background: *background})
 	}
@@ -148,9 +162,6 @@ func run(ctx context.Context, env Env, args []string) error {
 	}
 	verb, rest := global.Arg(0), global.Args()[1:]
 	switch verb {
-	case "version":
-		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
-		return nil
 	case "doctor":
 		return doctorVerb(ctx, env, *configPath, *kiosk, rest)
 	}

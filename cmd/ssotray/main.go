@@ -48,10 +48,6 @@ func run() int {
 	// The SSOTRAY_* variables (the client secret among them) are read from
 	// here on, and no program ssotray starts inherits them.
 	own := ownenv.Take()
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
-	defer stop()
-	// After the first Ctrl-C cancels, a second one ends the process at once.
-	context.AfterFunc(ctx, stop)
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
 	logger := newLogger(own.Getenv)
@@ -71,8 +67,9 @@ func run() int {
 		}
 	}
 	locator := startup.Locator(own.Getenv)
-	return cli.Run(ctx, cli.Env{
-		Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
+	return cli.Run(context.Background(), cli.Env{
+		Interruptible: interruptible,
+		Stdin:         os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
 		Getenv:    own.Getenv,
 		Locator:   locator,
 		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
@@ -88,6 +85,15 @@ func run() int {
 		Version: version,
 		Logger:  logger,
 	}, os.Args[1:])
+}
+
+// interruptible is cancelled by Ctrl-C, SIGTERM and SIGHUP (a kiosk signs
+// out before it ends, whichever ends it); after the first cancels, a second
+// one ends the process at once.
+func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	context.AfterFunc(ctx, stop)
+	return ctx, stop
 }
 
 // newLogger writes debug lines to stderr with SSOTRAY_DEBUG set.
