@@ -39,8 +39,8 @@ import (
 func main() {
 	b := &bench{}
 	flag.StringVar(&b.binDir, "bin", "bin", "directory holding ssotray, ssotray-window, barewindow, minimal and testbrowser")
-	flag.IntVar(&b.startRuns, "startup-runs", 9, "start-ups of each program (the median counts)")
-	flag.IntVar(&b.tokenRuns, "token-runs", 21, "runs of `ssotray token` and of `ssotray version`")
+	flag.IntVar(&b.startRuns, "startup-runs", 15, "start-ups of each program (the median counts)")
+	flag.IntVar(&b.tokenRuns, "token-runs", 41, "runs of `ssotray token` and of `ssotray version`")
 	flag.IntVar(&b.refreshRuns, "refresh-runs", 51, "silent refreshes and bare refresh requests")
 	flag.IntVar(&b.signInRuns, "signin-runs", 3, "browser sign-ins with ssotray and without")
 	// A tray that wakes once every few seconds would stay under 0.1 % over
