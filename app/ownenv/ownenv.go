@@ -72,8 +72,7 @@ func (e Env) WriteTo(w io.Writer) (int64, error) {
 	return int64(n), err
 }
 
-// Read takes what WriteTo wrote, up to the end of r, and adds the
-// process's own SSOTRAY_* variables (Take), which win.
+// Read takes what WriteTo wrote, up to the end of r.
 func Read(r io.Reader) (Env, error) {
 	e := Env{}
 	sc := bufio.NewScanner(r)
@@ -88,8 +87,13 @@ func Read(r io.Reader) (Env, error) {
 	if err := sc.Err(); err != nil {
 		return nil, fmt.Errorf("ssotray's own settings: %w", err)
 	}
-	for k, v := range Take() {
+	return e, nil
+}
+
+// Over is e with the variables of other added; other's win.
+func (e Env) Over(other Env) Env {
+	for k, v := range other {
 		e[k] = v
 	}
-	return e, nil
+	return e
 }

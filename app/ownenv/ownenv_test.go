@@ -40,3 +40,19 @@ func TestTakeAndPassOn(t *testing.T) {
 		t.Error("Environ does not put the variables back for exec")
 	}
 }
+
+// TestPipeOverEnvironment: the window's process takes its environment
+// (where the tray marks the LANGUAGE it set) and then the pipe (the
+// secret); it keeps both.
+func TestPipeOverEnvironment(t *testing.T) {
+	t.Setenv(WindowLanguage, "1")
+	env := Take()
+	piped, err := Read(strings.NewReader("SSOTRAY_AUTHENTIK_CLIENT_SECRET=s3cret\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	own := piped.Over(env)
+	if own.Getenv(WindowLanguage) != "1" || own.Getenv("SSOTRAY_AUTHENTIK_CLIENT_SECRET") != "s3cret" {
+		t.Errorf("the window's own settings %v lost the mark or the secret", own)
+	}
+}

@@ -42,11 +42,12 @@ func run() int {
 	// a program this one starts would inherit them.
 	own := ownenv.Take()
 	if *fromStdin {
-		var err error
-		if own, err = ownenv.Read(os.Stdin); err != nil {
+		piped, err := ownenv.Read(os.Stdin)
+		if err != nil {
 			fmt.Fprintln(os.Stderr, "ssotray-window:", err)
 			return 1
 		}
+		own = piped.Over(own) // the process's own environment wins
 	}
 	if own.Getenv(ownenv.WindowLanguage) != "" {
 		_ = os.Unsetenv("LANGUAGE") // Fyne has read it; the browsers get the user's own
