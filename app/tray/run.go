@@ -2,6 +2,7 @@ package tray
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime/debug"
@@ -78,7 +79,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		return start.Err
 	case start.Kiosk:
 		closeInst() // the kiosk's process claims it
-		return d.Kiosk(o.Args())
+		args := o.Args()
+		if !o.Kiosk { // decided by the file: the window must not decide otherwise
+			args = append(args, "--kiosk")
+		}
+		return d.Kiosk(args)
 	}
 	defer closeInst()
 	var requests <-chan instance.Message
@@ -90,13 +95,32 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	defer win.close()
 
 	if start.Screen == startup.ScreenSetup {
-		if cfg = firstRun(ctx, d, o, win, requests); cfg == nil {
-			return nil
+		if cfg, err = firstRun(ctx, d, o, win, requests); cfg == nil {
+			return err
 		}
 		o.Background = true // the window is there already, or was closed
 	}
 
 	var host startup.TrayHost
+	// failed is why the tray ended on its own: no window could be shown
+	// where nothing else shows ssotray.
+	var failed error
+	var failedOnce sync.Once
+	showWindow := func() {
+		err := win.show()
+		if err == nil {
+			return
+		}
+		if !host.Up() { // Run ends with it, and says it
+			failedOnce.Do(func() { failed = err })
+			cancel()
+			return
+		}
+		fmt.Fprintln(d.Stderr, "ssotray: "+err.Error())
+		if d.Notify != nil {
+			go d.Notify("ssotray", err.Error())
+		}
+	}
 	// The window's first frame comes before the tray's own start-up work
 	// (keyring, network, D-Bus), which would compete with it for the CPU.
 	var windowUp sync.Once
@@ -119,8 +143,8 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	defer core.Flush()
 	if o.Background || win.running() {
 		markUp()
-	} else {
-		win.show()
+	} else if err := win.show(); err != nil {
+		return err
 	}
 	var bg sync.WaitGroup
 	defer bg.Wait()
@@ -128,7 +152,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
-		serve(ctx, requests, win, markUp, func() {
+		serve(ctx, requests, showWindow, markUp, func() {
 			_ = core.Reload(ctx)
 			broadcast(instance.Changed) // on to the window
 		})
@@ -149,7 +173,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		defer bg.Done()
 		host.Follow(ctx, d.WatchTrayHost, func(up bool) {
 			if showWhenHostKnown(o.Background, up) {
-				win.show()
+				showWindow()
 			}
 		})
 	}()
@@ -159,6 +183,14 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		core.KeepFresh(ctx) // renews before expiry; retries while the provider is down
 	}()
 
+	// At the end the session's last write reaches the keyring before the
+	// tray lets go of the session bus, which go-keyring shares.
+	go func() {
+		<-ctx.Done()
+		bg.Wait()
+		core.Flush()
+		d.Shell.Quit()
+	}()
 	var t *Tray
 	var ready sync.WaitGroup
 	ready.Add(1)
@@ -166,19 +198,15 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		defer ready.Done()
 		t = New(core, d.Shell, Options{
 			SignedIn: assets.TraySignedIn, SignedOut: assets.TraySignedOut,
-			Notify: d.Notify, ShowWindow: win.show, Quit: cancel,
+			Notify: d.Notify, ShowWindow: showWindow, Quit: cancel,
 		})
-		go func() {
-			<-ctx.Done()
-			d.Shell.Quit()
-		}()
-	}, win.show)
-	ready.Wait()
+	}, showWindow)
 	cancel()
+	ready.Wait()
 	if t != nil {
 		t.Close()
 	}
-	return nil
+	return failed
 }
 
 // windowWait bounds the wait for the window's "started"; afterWindow is
@@ -189,9 +217,9 @@ const (
 	settleWait  = 5 * time.Second
 )
 
-// serve answers other processes until ctx ends: Show brings up the
-// window, Started runs started, Changed runs changed.
-func serve(ctx context.Context, requests <-chan instance.Message, win *window, started, changed func()) {
+// serve answers other processes until ctx ends: Show runs show, Started
+// started, Changed changed.
+func serve(ctx context.Context, requests <-chan instance.Message, show, started, changed func()) {
 	for {
 		select {
 		case <-ctx.Done():
@@ -201,7 +229,7 @@ func serve(ctx context.Context, requests <-chan instance.Message, win *window, s
 			case !ok:
 				return
 			case m == instance.Show:
-				win.show()
+				show()
 			case m == instance.Started:
 				started()
 			case m == instance.Changed:
@@ -213,8 +241,9 @@ func serve(ctx context.Context, requests <-chan instance.Message, win *window, s
 
 // firstRun shows the first-run setup in the window's process and returns
 // the configuration it saved once it says so (it goes on as the main
-// window), or once it has ended; nil when none was saved or ctx ended.
-func firstRun(ctx context.Context, d Deps, o startup.Options, win *window, requests <-chan instance.Message) *config.Config {
+// window), or once it has ended; nil when none was saved or ctx ended, and
+// the error when the window could not be started.
+func firstRun(ctx context.Context, d Deps, o startup.Options, win *window, requests <-chan instance.Message) (*config.Config, error) {
 	saved := func() *config.Config {
 		cfg, err := d.Locator.Open(o.ConfigPath, o.Kiosk)
 		if s := startup.Decide(cfg, err, o); s.Screen == startup.ScreenMain && !s.Kiosk {
@@ -223,23 +252,26 @@ func firstRun(ctx context.Context, d Deps, o startup.Options, win *window, reque
 		return nil
 	}
 	ended := make(chan struct{})
-	win.setOnExit(func() { close(ended) })
-	win.show()
+	var endedOnce sync.Once
+	win.setOnExit(func() { endedOnce.Do(func() { close(ended) }) })
+	if err := win.show(); err != nil {
+		return nil, err
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return nil, nil
 		case <-ended:
-			return saved()
+			return saved(), nil
 		case m, ok := <-requests:
 			switch {
 			case !ok:
 				requests = nil
 			case m == instance.Show:
-				win.show()
+				_ = win.show() // it started once: a second start fails as rarely
 			case m == instance.Changed:
 				if cfg := saved(); cfg != nil {
-					return cfg
+					return cfg, nil
 				}
 			}
 		}

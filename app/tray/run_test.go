@@ -3,6 +3,7 @@ package tray
 import (
 	"bytes"
 	"context"
+	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,7 +62,8 @@ type fakeWindow struct {
 }
 
 func (w *fakeWindow) Wait() error { <-w.end; return nil }
-func (w *fakeWindow) Kill() error { w.close(); return nil }
+func (w *fakeWindow) Kill() error      { w.close(); return nil }
+func (w *fakeWindow) Interrupt() error { w.close(); return nil }
 func (w *fakeWindow) close()      { w.once.Do(func() { close(w.end) }) }
 
 // harness runs Run with stand-ins for every OS piece.
@@ -81,6 +83,8 @@ type harness struct {
 	done    chan error
 	// silentWindow: the window's process does not say it is up.
 	silentWindow bool
+	// noWindow: the window's program cannot be started.
+	noWindow error
 	cancel       context.CancelFunc
 }
 
@@ -125,6 +129,9 @@ func (h *harness) deps() Deps {
 		RenewLock: func() app.RenewLock { return nil },
 		Window: func(args []string) func() (Process, error) {
 			return func() (Process, error) {
+				if h.noWindow != nil {
+					return nil, h.noWindow
+				}
 				h.mu.Lock()
 				defer h.mu.Unlock()
 				w := &fakeWindow{end: make(chan struct{})}
@@ -372,5 +379,34 @@ func TestRunWindowFirst(t *testing.T) {
 	h.shell.waitMenu(t, "Sign in with Authentik")
 	if err := h.stop(); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestRunWithoutTheWindowsProgram: ssotray copied without ssotray-window
+// says so and ends where nothing else would show it, instead of waiting
+// unseen.
+func TestRunWithoutTheWindowsProgram(t *testing.T) {
+	missing := errors.New("starting the window (/opt/ssotray-window): no such file; reinstall ssotray: ssotray-window belongs beside ssotray")
+	for _, tc := range []struct {
+		name   string
+		config bool
+		o      startup.Options
+		hostUp bool
+	}{
+		{name: "first run", hostUp: true},
+		{name: "plain start", config: true, hostUp: true},
+		{name: "--background, no tray host", config: true, o: startup.Options{Background: true}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.noWindow, h.hostUp = missing, tc.hostUp
+			if tc.config {
+				h.writeConfig("user/ssotray/config.yaml", validConfig)
+			}
+			h.run(tc.o)
+			if err := h.wait(); !errors.Is(err, missing) {
+				t.Errorf("Run = %v, want the window's error", err)
+			}
+		})
 	}
 }

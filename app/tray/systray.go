@@ -59,8 +59,10 @@ func (s *Systray) SetMenu(items []Item, do func(Action)) {
 		}
 		if a := it.Action; a.Kind != None {
 			go func() {
+				// The library drops a click that comes while the last
+				// one is handled: hand each on at once.
 				for range mi.ClickedCh {
-					do(a)
+					go do(a)
 				}
 			}()
 		}

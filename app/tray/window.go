@@ -20,6 +20,9 @@ import (
 // Process is a running window process.
 type Process interface {
 	Wait() error
+	// Interrupt asks it to end as a signal does (it signs out a kiosk,
+	// writes what it must, and ends within 15 s).
+	Interrupt() error
 	Kill() error
 }
 
@@ -41,11 +44,17 @@ type window struct {
 // to end.
 const closingWait = 500 * time.Millisecond
 
-// quitWait is how long a window gets to close after Quit before it is killed.
-const quitWait = 3 * time.Second
+// quitWait is how long a window gets to close after Quit before it is
+// interrupted, and interruptWait after that before it is killed (the
+// window's own limit after a signal is 15 s).
+const (
+	quitWait      = 3 * time.Second
+	interruptWait = 20 * time.Second
+)
 
-// show brings the window up: the running one is asked, or a process starts.
-func (w *window) show() {
+// show brings the window up: the running one is asked, or a process
+// starts; the error says why none could.
+func (w *window) show() error {
 	w.mu.Lock()
 	if w.proc != nil && w.broadcast != nil && w.broadcast(instance.Show) == 0 {
 		// Nobody took it: the window is still starting (it shows itself),
@@ -55,18 +64,17 @@ func (w *window) show() {
 		select {
 		case <-exited:
 		case <-time.After(closingWait):
-			return
+			return nil
 		}
 		w.mu.Lock()
 	}
 	defer w.mu.Unlock()
 	if w.closed || w.proc != nil {
-		return
+		return nil
 	}
 	p, err := w.start()
 	if err != nil {
-		w.logger.Error("the window could not be started", "err", err)
-		return
+		return err
 	}
 	w.proc, w.exited = p, make(chan struct{})
 	go func(exited chan struct{}) {
@@ -82,6 +90,7 @@ func (w *window) show() {
 			onExit()
 		}
 	}(w.exited)
+	return nil
 }
 
 // setOnExit sets what runs after the process ends.
@@ -112,7 +121,13 @@ func (w *window) close() {
 	}
 	select {
 	case <-exited:
+		return
 	case <-time.After(quitWait):
+		_ = p.Interrupt()
+	}
+	select {
+	case <-exited:
+	case <-time.After(interruptWait):
 		_ = p.Kill()
 		<-exited
 	}
@@ -183,3 +198,11 @@ type execProcess struct{ cmd *exec.Cmd }
 
 func (p execProcess) Wait() error { return p.cmd.Wait() }
 func (p execProcess) Kill() error { return p.cmd.Process.Kill() }
+
+// Interrupt is SIGINT; where there are no signals (Windows) it kills.
+func (p execProcess) Interrupt() error {
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		return p.cmd.Process.Kill()
+	}
+	return nil
+}
