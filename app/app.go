@@ -790,7 +790,7 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		return ErrBusy
 	}
 	c.signingIn = true
-	prev := c.status
+	prev, gen := c.status, c.gen
 	c.mu.Unlock()
 	defer func() {
 		c.mu.Lock()
@@ -800,7 +800,14 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	c.update(func(st *Status) { st.State = SigningIn; st.Method = method; st.Notice = "" })
 	s, err := m.signIn(ctx, opts)
 	if err != nil {
-		c.update(func(st *Status) { *st = prev; st.Notice = err.Error() })
+		c.change(func() {
+			if c.gen == gen {
+				c.status = prev
+			} else { // another process's session was taken up meanwhile (Reload)
+				c.setSessionLocked(c.session, "")
+			}
+			c.status.Notice = err.Error()
+		})
 		return err
 	}
 	// The save and the new session in one step, so a renewal of the last

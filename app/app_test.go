@@ -725,3 +725,32 @@ func TestReload(t *testing.T) {
 		}
 	}
 }
+
+// TestFailedSignInKeepsASessionTakenUpMeanwhile: a sign-in started here
+// fails after another process signed in (and this one reloaded): the
+// status stays signed in, with the failure as its notice.
+func TestFailedSignInKeepsASessionTakenUpMeanwhile(t *testing.T) {
+	store := tokenstore.NewMemory()
+	tray, f, _ := newTestCore(t, store)
+	window, _, _ := newTestCore(t, store)
+	f.block = make(chan struct{})
+	done := make(chan error, 1)
+	go func() { done <- tray.SignIn(context.Background(), Authentik, SignInOptions{}) }()
+	for tray.Status().State != SigningIn {
+		time.Sleep(time.Millisecond)
+	}
+	if err := window.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if err := tray.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	f.signInErr = errors.New("no sign-in arrived from the browser within 3m0s")
+	close(f.block)
+	if err := <-done; err == nil {
+		t.Fatal("the sign-in did not fail")
+	}
+	if st := tray.Status(); st.State != SignedIn || st.Profile.Username != "alice" || st.Notice != f.signInErr.Error() {
+		t.Errorf("after the failed sign-in: %v %q notice %q", st.State, st.Profile.Username, st.Notice)
+	}
+}
