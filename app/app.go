@@ -405,15 +405,14 @@ func (c *Core) Restore(ctx context.Context) error {
 
 // Reload takes up what another ssotray process stored: its sign-in, its
 // sign-out or its renewed tokens. The session this process holds is kept
-// when the store has the same one, or cannot be read; a sign-out elsewhere
-// signs out here without a word (the person did it).
+// when the store has the same one, or cannot be read.
 func (c *Core) Reload(ctx context.Context) error {
 	s, err := c.store.Load()
 	held, _ := c.current()
 	switch {
 	case errors.Is(err, tokenstore.ErrNotFound):
 		if held != nil {
-			c.setSession(nil, "")
+			c.setSession(nil, errSignedOutElsewhere.Error())
 		}
 		return nil
 	case err != nil:
@@ -423,6 +422,9 @@ func (c *Core) Reload(ctx context.Context) error {
 	}
 	return c.Restore(ctx)
 }
+
+// errSignedOutElsewhere is why a session another process removed is gone.
+var errSignedOutElsewhere = errors.New("you were signed out in another ssotray (the tray, a window or the terminal), or your session ended there; sign in again to go on")
 
 // refreshSkew renews tokens a little before they expire, so a token handed
 // out is still good when it arrives.

@@ -700,16 +700,17 @@ func TestReload(t *testing.T) {
 	var seen []State
 	tray.Subscribe(func(s Status) { seen = append(seen, s.State) })
 	steps := []struct {
-		name  string
-		do    func() error
-		want  State
-		seen  string
-		tells int
+		name   string
+		do     func() error
+		want   State
+		notice string
+		seen   string
+		tells  int
 	}{
-		{"nothing stored, nothing held", func() error { return nil }, SignedOut, "", 0},
-		{"signed in elsewhere", func() error { return window.SignIn(context.Background(), Authentik, SignInOptions{}) }, SignedIn, "signed in,refreshing,signed in", 1}, // as a restore at start
-		{"the same session again", func() error { return nil }, SignedIn, "", 0},
-		{"signed out elsewhere", func() error { _, err := window.SignOut(context.Background(), SignOutOptions{}); return err }, SignedOut, "signed out", 1},
+		{"nothing stored, nothing held", func() error { return nil }, SignedOut, "", "", 0},
+		{"signed in elsewhere", func() error { return window.SignIn(context.Background(), Authentik, SignInOptions{}) }, SignedIn, "", "signed in,refreshing,signed in", 1}, // as a restore at start
+		{"the same session again", func() error { return nil }, SignedIn, "", "", 0},
+		{"signed out elsewhere", func() error { _, err := window.SignOut(context.Background(), SignOutOptions{}); return err }, SignedOut, errSignedOutElsewhere.Error(), "signed out", 1},
 	}
 	for _, st := range steps {
 		seen, announced = nil, 0
@@ -720,8 +721,8 @@ func TestReload(t *testing.T) {
 			t.Fatalf("%s: Reload: %v", st.name, err)
 		}
 		got := tray.Status()
-		if got.State != st.want || got.Notice != "" || stateNames(seen) != st.seen || announced != st.tells {
-			t.Errorf("%s: state %v notice %q, observers saw %q, announced %d; want %v, %q, %d", st.name, got.State, got.Notice, stateNames(seen), announced, st.want, st.seen, st.tells)
+		if got.State != st.want || got.Notice != st.notice || stateNames(seen) != st.seen || announced != st.tells {
+			t.Errorf("%s: state %v notice %q, observers saw %q, announced %d; want %v, %q, %q, %d", st.name, got.State, got.Notice, stateNames(seen), announced, st.want, st.notice, st.seen, st.tells)
 		}
 	}
 }
