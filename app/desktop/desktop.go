@@ -138,6 +138,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	// Start-up garbage (font tables above all) would otherwise stay with
 	// the process until the runtime's scavenger returns it.
 	time.AfterFunc(5*time.Second, debug.FreeOSMemory)
+	reload := startup.Latest(func() {
+		if core := wins.getCore(); core != nil {
+			_ = core.Reload(ctx)
+		}
+	})
 	go func() {
 		defer func() {
 			if underTray {
@@ -149,9 +154,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 			case instance.Show:
 				fyne.Do(wins.showAny)
 			case instance.Changed:
-				if core := wins.getCore(); core != nil {
-					_ = core.Reload(ctx)
-				}
+				reload()
 			case instance.Quit:
 				cancel()
 			}

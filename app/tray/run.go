@@ -152,10 +152,10 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	bg.Add(1)
 	go func() {
 		defer bg.Done()
-		serve(ctx, requests, showWindow, markUp, func() {
+		serve(ctx, requests, showWindow, markUp, startup.Latest(func() {
 			_ = core.Reload(ctx)
 			broadcast(instance.Changed) // on to the window
-		})
+		}))
 	}()
 	select {
 	case <-up:
