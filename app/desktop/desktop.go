@@ -113,10 +113,10 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	a := d.NewApp()
+	go warmSystemFonts()
 	if underTray && d.Started != nil {
 		a.Lifecycle().SetOnStarted(func() { go d.Started() })
 	}
-	go warmFonts()
 	// The application icon (for notifications, say) at full size; the window
 	// and the sign-in screen take the sizes they show.
 	a.SetIcon(fyne.NewStaticResource("ssotray.png", assets.Icon))
