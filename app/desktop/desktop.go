@@ -113,7 +113,6 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	a := d.NewApp()
-	go warmSystemFonts()
 	if underTray && d.Started != nil {
 		a.Lifecycle().SetOnStarted(func() { go d.Started() })
 	}
