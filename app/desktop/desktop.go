@@ -113,6 +113,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	a := d.NewApp()
+	fontsLoaded := warmFonts()
 	if underTray && d.Started != nil {
 		a.Lifecycle().SetOnStarted(func() { go d.Started() })
 	}
@@ -127,6 +128,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		Notify: !underTray,
 	}
 	wins := &windows{}
+	fontsLoaded()
 	if start.Screen == startup.ScreenMain {
 		wins.setCore(startMain(ctx, d, a, start.Config, start.Kiosk, announce, opts))
 	} else {

@@ -1,6 +1,12 @@
 package desktop
 
-import "runtime/debug"
+import (
+	"runtime/debug"
+	"sync"
+
+	"fyne.io/fyne/v2"
+	"fyne.io/fyne/v2/theme"
+)
 
 // collectLessUntilShown raises the garbage collector's GOGC to 200, unless
 // it is higher already (or off), and returns the func that puts it back:
@@ -16,3 +22,21 @@ func collectLessUntilShown() (restore func()) {
 	return func() { debug.SetGCPercent(prev) }
 }
 
+// warmFonts loads the fonts of the first screen's two text styles, regular
+// and bold, each on a goroutine of its own, and returns the func that
+// waits for both. Fyne loads a style's fonts (the theme's, its emoji font,
+// a system font for the language) the first time text in that style is
+// measured, which is most of the work before the first frame; two cores do
+// it in about half the time. The window is built only after the wait: a
+// style's glyph caches are not safe for two goroutines at once.
+func warmFonts() (wait func()) {
+	var wg sync.WaitGroup
+	for _, style := range []fyne.TextStyle{{}, {Bold: true}} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			fyne.MeasureText("ssotray", theme.TextSize(), style)
+		}()
+	}
+	return wg.Wait
+}
