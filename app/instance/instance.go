@@ -9,6 +9,7 @@ import (
 	"bufio"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"os"
 	"path/filepath"
@@ -40,6 +41,9 @@ const (
 	// sends it what it Broadcasts.
 	watch Message = "watch"
 )
+
+// maxLine is the longest line read: every message is a word.
+const maxLine = 64
 
 // ioWait bounds every exchange on the socket: a peer that does not read or
 // answer is dropped, never waited for.
@@ -105,10 +109,14 @@ func Claim(path string) (*Instance, error) {
 }
 
 func (in *Instance) serve() {
-	defer close(in.requests)
+	var takers sync.WaitGroup
+	defer func() {
+		takers.Wait()
+		close(in.requests)
+	}()
 	for {
 		c, err := in.l.Accept()
-		if err != nil {
+		if errors.Is(err, net.ErrClosed) {
 			in.mu.Lock()
 			for w := range in.watchers {
 				w.Close()
@@ -117,14 +125,23 @@ func (in *Instance) serve() {
 			in.mu.Unlock()
 			return
 		}
-		in.take(c)
+		if err != nil { // out of file descriptors, say: not the end
+			time.Sleep(100 * time.Millisecond)
+			continue
+		}
+		// One at a time would let a peer that says nothing hold up the rest.
+		takers.Add(1)
+		go func() {
+			defer takers.Done()
+			in.take(c)
+		}()
 	}
 }
 
 // take reads one message from c and answers it.
 func (in *Instance) take(c net.Conn) {
 	_ = c.SetDeadline(time.Now().Add(ioWait))
-	line, err := bufio.NewReader(c).ReadString('\n')
+	line, err := bufio.NewReader(io.LimitReader(c, maxLine)).ReadString('\n')
 	m := Message(strings.TrimSuffix(line, "\n"))
 	switch {
 	case err != nil:
@@ -140,9 +157,14 @@ func (in *Instance) take(c net.Conn) {
 			return
 		}
 	case m == Show || m == Changed || m == Started:
-		select {
-		case in.requests <- m:
-		default: // the same requests are pending already: enough
+		in.mu.Lock()
+		open := in.watchers != nil
+		in.mu.Unlock()
+		if open {
+			select {
+			case in.requests <- m:
+			default: // the same requests are pending already: enough
+			}
 		}
 		fmt.Fprintln(c, "ok")
 	}
@@ -157,15 +179,24 @@ func (in *Instance) Requests() <-chan Message { return in.requests }
 // one that does not within ioWait is dropped.
 func (in *Instance) Broadcast(m Message) int {
 	in.mu.Lock()
-	defer in.mu.Unlock()
+	watchers := make([]net.Conn, 0, len(in.watchers))
 	for c := range in.watchers {
+		watchers = append(watchers, c)
+	}
+	in.mu.Unlock()
+	took := 0
+	for _, c := range watchers {
 		_ = c.SetWriteDeadline(time.Now().Add(ioWait))
 		if _, err := fmt.Fprintln(c, m); err != nil {
 			c.Close()
+			in.mu.Lock()
 			delete(in.watchers, c)
+			in.mu.Unlock()
+			continue
 		}
+		took++
 	}
-	return len(in.watchers)
+	return took
 }
 
 // Close stops listening, removes the socket and ends every watch.

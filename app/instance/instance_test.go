@@ -201,3 +201,32 @@ func TestProcessesTalk(t *testing.T) {
 		t.Error("watching an instance that has ended succeeded")
 	}
 }
+
+// TestAPeerThatSaysNothingHoldsNobodyUp: a connection that sends nothing
+// (or no end of line) does not keep the next one waiting.
+func TestAPeerThatSaysNothingHoldsNobodyUp(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "ssotray.sock")
+	in, err := Claim(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer in.Close()
+	silent, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer silent.Close()
+	endless, err := net.Dial("unix", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer endless.Close()
+	go endless.Write(make([]byte, 1<<20))
+	start := time.Now()
+	if err := Tell(path, Changed); err != nil {
+		t.Fatal(err)
+	}
+	if waited := time.Since(start); waited > ioWait/2 {
+		t.Errorf("Tell waited %s behind peers that said nothing", waited)
+	}
+}
