@@ -61,10 +61,10 @@ type fakeWindow struct {
 	once sync.Once
 }
 
-func (w *fakeWindow) Wait() error { <-w.end; return nil }
+func (w *fakeWindow) Wait() error      { <-w.end; return nil }
 func (w *fakeWindow) Kill() error      { w.close(); return nil }
 func (w *fakeWindow) Interrupt() error { w.close(); return nil }
-func (w *fakeWindow) close()      { w.once.Do(func() { close(w.end) }) }
+func (w *fakeWindow) close()           { w.once.Do(func() { close(w.end) }) }
 
 // harness runs Run with stand-ins for every OS piece.
 type harness struct {
@@ -85,7 +85,7 @@ type harness struct {
 	silentWindow bool
 	// noWindow: the window's program cannot be started.
 	noWindow error
-	cancel       context.CancelFunc
+	cancel   context.CancelFunc
 }
 
 func newHarness(t *testing.T) *harness {
