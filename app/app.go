@@ -375,6 +375,22 @@ func (c *Core) current() (*tokenstore.Session, uint64) {
 // Restore picks up the stored session. A session whose access token is still
 // valid is used without any network; an expired one is refreshed silently.
 func (c *Core) Restore(ctx context.Context) error {
+	m := c.install()
+	if m == nil {
+		return nil
+	}
+	_, err := c.renew(ctx, m.resume, false)
+	return err
+}
+
+// install puts the stored session in place, and returns its method (nil
+// when there is none to renew). A renewal under way in this process ends
+// first: replacing its session meanwhile would make it drop the tokens the
+// provider has just rotated (a restore at start and one for another
+// process's news can meet).
+func (c *Core) install() authenticator {
+	c.renewMu.Lock()
+	defer c.renewMu.Unlock()
 	if c.deps.RenewLock != nil {
 		c.setStamp(c.deps.RenewLock.Stamp()) // before the load: never newer than it
 	}
@@ -399,13 +415,14 @@ func (c *Core) Restore(ctx context.Context) error {
 		return nil
 	}
 	c.setSession(s, "")
-	_, err = c.renew(ctx, m.resume, false)
-	return err
+	return m
 }
 
-// Reload takes up what another ssotray process stored: its sign-in, its
-// sign-out or its renewed tokens. The session this process holds is kept
-// when the store has the same one, or cannot be read.
+// Reload takes up what another ssotray process stored: its sign-in or its
+// sign-out. The session this process holds is kept when the store has the
+// same person's (renewed elsewhere: the next renewal here adopts it under
+// the renewal lock; taking it up now would make a renewal under way here
+// drop the tokens the provider has just rotated), or cannot be read.
 func (c *Core) Reload(ctx context.Context) error {
 	s, err := c.store.Load()
 	held, _ := c.current()
@@ -417,7 +434,7 @@ func (c *Core) Reload(ctx context.Context) error {
 		return nil
 	case err != nil:
 		return nil
-	case held != nil && sameGrant(held, s) && sameTokens(held, s):
+	case held != nil && sameGrant(held, s):
 		return nil
 	}
 	return c.Restore(ctx)

@@ -755,3 +755,38 @@ func TestFailedSignInKeepsASessionTakenUpMeanwhile(t *testing.T) {
 		t.Errorf("after the failed sign-in: %v %q notice %q", st.State, st.Profile.Username, st.Notice)
 	}
 }
+
+// TestTwoRestoresKeepTheRotatedToken: a restore meets another one (the one
+// at start, and one for another process's news) while the first renews:
+// the token the provider rotated to is kept, and works.
+func TestTwoRestoresKeepTheRotatedToken(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, clk := newTestCore(t, store)
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	clk.advance(10 * time.Minute) // the access token is due
+	f.refreshStarted, f.refreshGo = make(chan struct{}), make(chan struct{})
+	first := make(chan error, 1)
+	go func() { first <- c.Restore(context.Background()) }()
+	<-f.refreshStarted // the first restore's renewal is at the provider
+	second := make(chan error, 1)
+	go func() { second <- c.Restore(context.Background()) }()
+	time.Sleep(20 * time.Millisecond) // the second would have replaced the session by now
+	f.refreshStarted = nil
+	close(f.refreshGo)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	stored, err := store.Load()
+	if err != nil || f.used[stored.RefreshToken] {
+		t.Fatalf("stored %v (%v): its refresh token was already used; the rotation was lost", stored, err)
+	}
+	if st := c.Status(); st.State != SignedIn {
+		t.Errorf("status %v %q", st.State, st.Notice)
+	}
+}
