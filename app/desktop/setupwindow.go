@@ -27,7 +27,7 @@ func startSetup(ctx context.Context, d Deps, a fyne.App, opts ui.Options, announ
 			return
 		}
 		if announce != nil {
-			announce()
+			go announce() // the tray starts with it; not on the UI goroutine
 		}
 		w.setCore(startMain(ctx, d, a, cfg, false, announce, opts))
 		sw.Window().Close()

@@ -31,13 +31,7 @@ const (
 )
 
 func TestTrayOverDBus(t *testing.T) {
-	needDesktop(t)
-	conn, err := dbus.ConnectSessionBus()
-	if err != nil {
-		t.Fatalf("connecting to the session bus: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	startSNIWatcher(t, conn)
+	conn := trayBus(t)
 
 	w := newWorld(t, time.Minute)
 	appBase := fmt.Sprintf("http://127.0.0.1:%d", freePorts(t, 1)[0])
@@ -110,6 +104,20 @@ func TestTrayOverDBus(t *testing.T) {
 	if stored(t) != nil {
 		t.Error("the keyring still holds a session after the tray's Sign out")
 	}
+}
+
+// trayBus is the test session's bus with a tray host (a
+// StatusNotifierWatcher) on it.
+func trayBus(t *testing.T) *dbus.Conn {
+	t.Helper()
+	needDesktop(t)
+	conn, err := dbus.ConnectSessionBus()
+	if err != nil {
+		t.Fatalf("connecting to the session bus: %v", err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	startSNIWatcher(t, conn)
+	return conn
 }
 
 // startSNIWatcher runs Debian's status-notifier-watcher until the test ends
@@ -463,13 +471,7 @@ func (l *trayLog) String() string {
 // window is a process of its own, there only while it is open; a sign-out
 // in a terminal reaches the tray's menu within a second.
 func TestTrayAndWindowProcesses(t *testing.T) {
-	needDesktop(t)
-	conn, err := dbus.ConnectSessionBus()
-	if err != nil {
-		t.Fatalf("connecting to the session bus: %v", err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	startSNIWatcher(t, conn)
+	conn := trayBus(t)
 	w := newWorld(t, time.Minute)
 	writeTrayConfig(w, "", bin.browser)
 	signedOut := []string{"Sign in with Authentik", "Show ssotray", "Quit"}

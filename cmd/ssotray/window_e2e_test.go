@@ -4,30 +4,35 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/app/proctree"
 )
 
 // ssotray shows its window from a process of its own, ssotray-window, a
 // child of the tray's (a kiosk is ssotray-window itself): these find it.
 
-// windowPIDs are pid and its children that run ssotray-window.
+// windowPIDs are pid and its children that run ssotray-window (ended
+// ones, not yet reaped, aside).
 func windowPIDs(pid int) []int {
 	pids := []int{pid}
-	tasks, _ := filepath.Glob(filepath.Join("/proc", strconv.Itoa(pid), "task", "*", "children"))
-	for _, f := range tasks {
-		b, _ := os.ReadFile(f)
-		for _, c := range strings.Fields(string(b)) {
-			if n, err := strconv.Atoi(c); err == nil {
-				if exe, _ := os.Readlink(filepath.Join("/proc", c, "exe")); filepath.Base(exe) == "ssotray-window" {
-					pids = append(pids, n)
-				}
-			}
+	procs, _ := proctree.ProcFS{}.Processes()
+	for _, p := range procs {
+		if p.PPID == pid && !p.Zombie && isWindow(p.PID) {
+			pids = append(pids, p.PID)
 		}
 	}
 	return pids
+}
+
+// isWindow tells whether pid runs ssotray-window.
+func isWindow(pid int) bool {
+	exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(pid), "exe"))
+	return filepath.Base(exe) == "ssotray-window"
 }
 
 // findWindows returns the visible X windows of ssotray started as pid
@@ -70,13 +75,7 @@ func killTray(t *testing.T, p *os.Process) {
 	windows := windowProcesses(t, p.Pid)
 	_ = p.Kill()
 	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		left := 0
-		for _, w := range windows {
-			if exe, _ := os.Readlink(filepath.Join("/proc", strconv.Itoa(w), "exe")); filepath.Base(exe) == "ssotray-window" {
-				left++
-			}
-		}
-		if left == 0 {
+		if !slices.ContainsFunc(windows, isWindow) {
 			return
 		}
 	}
