@@ -2,6 +2,7 @@ package tray
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -59,7 +60,10 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	if d.Logger == nil {
 		d.Logger = slog.New(slog.DiscardHandler)
 	}
-	ctx, cancel := context.WithCancel(ctx)
+	// The cause is why the tray ended on its own: no window could be shown
+	// where nothing else shows ssotray.
+	ctx, end := context.WithCancelCause(ctx)
+	cancel := func() { end(nil) }
 	defer cancel()
 	inst, leave := startup.ClaimOrLeave(d.Claim, d.Stderr)
 	if leave {
@@ -102,18 +106,13 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	}
 
 	var host startup.TrayHost
-	// failed is why the tray ended on its own: no window could be shown
-	// where nothing else shows ssotray.
-	var failed error
-	var failedOnce sync.Once
 	showWindow := func() {
 		err := win.show()
 		if err == nil {
 			return
 		}
 		if !host.Up() { // Run ends with it, and says it
-			failedOnce.Do(func() { failed = err })
-			cancel()
+			end(err)
 			return
 		}
 		fmt.Fprintln(d.Stderr, "ssotray: "+err.Error())
@@ -206,7 +205,10 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	if t != nil {
 		t.Close()
 	}
-	return failed
+	if err := context.Cause(ctx); !errors.Is(err, context.Canceled) {
+		return err
+	}
+	return nil
 }
 
 // windowWait bounds the wait for the window's "started"; afterWindow is
