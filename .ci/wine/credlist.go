@@ -11,10 +11,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"sort"
 	"strings"
+	"syscall"
 
 	"github.com/danieljoos/wincred"
 )
@@ -25,6 +27,9 @@ func main() {
 		prefix = os.Args[1]
 	}
 	creds, err := wincred.List()
+	if errors.Is(err, errNotFound) { // CredEnumerate's answer for an empty store
+		creds, err = nil, nil
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "credlist: CredEnumerate:", err)
 		os.Exit(1)
@@ -40,3 +45,6 @@ func main() {
 		fmt.Println(l)
 	}
 }
+
+// errNotFound is ERROR_NOT_FOUND.
+const errNotFound = syscall.Errno(1168)
