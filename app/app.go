@@ -159,6 +159,9 @@ type RenewLock interface {
 	// Equal stamps spare a renewal reading the keyring again.
 	Stamp() string
 	Bump() string
+	// First sets a stamp when there is none and returns it ("" when
+	// there is one): for a session read while there was none.
+	First() string
 }
 
 // authenticator is one sign-in method.
@@ -391,8 +394,10 @@ func (c *Core) Restore(ctx context.Context) error {
 func (c *Core) install() authenticator {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
+	stamp := ""
 	if c.deps.RenewLock != nil {
-		c.setStamp(c.deps.RenewLock.Stamp()) // before the load: never newer than it
+		stamp = c.deps.RenewLock.Stamp() // before the load: never newer than it
+		c.setStamp(stamp)
 	}
 	s, err := c.store.Load()
 	var unavailable *tokenstore.UnavailableError
@@ -415,14 +420,17 @@ func (c *Core) install() authenticator {
 		return nil
 	}
 	c.setSession(s, "")
+	if stamp == "" && c.deps.RenewLock != nil {
+		c.setStamp(c.deps.RenewLock.First())
+	}
 	return m
 }
 
-// Reload takes up what another ssotray process stored: its sign-in or its
-// sign-out. The session this process holds is kept when the store has the
-// same person's (renewed elsewhere: the next renewal here adopts it under
-// the renewal lock; taking it up now would make a renewal under way here
-// drop the tokens the provider has just rotated), or cannot be read.
+// Reload takes up what another ssotray process stored: its sign-in, its
+// sign-out, or the same person's session renewed there (taken up once a
+// renewal under way here has ended, so that what the provider rotated for
+// it is stored first, and with no network). The session this process holds
+// is kept when the store cannot be read.
 func (c *Core) Reload(ctx context.Context) error {
 	s, err := c.store.Load()
 	held, _ := c.current()
@@ -434,10 +442,55 @@ func (c *Core) Reload(ctx context.Context) error {
 		return nil
 	case err != nil:
 		return nil
+	case held != nil && sameGrant(held, s) && sameTokens(held, s):
+		return nil
 	case held != nil && sameGrant(held, s):
+		c.install()
 		return nil
 	}
 	return c.Restore(ctx)
+}
+
+// Lent is a token one ssotray process hands to another of the same user
+// (the running tray to `ssotray token`), with the session's method and
+// server, so that the borrower uses it only where its own configuration
+// would use that session.
+type Lent struct {
+	Method Method `json:"method"`
+	Server string `json:"server"`
+	Token  string `json:"token"`
+}
+
+// Lend returns the access token (the ID token with id) of the session held
+// here, when another process would read the same from the store: the
+// session is stored, fresh, and no process has changed the store since
+// this one read or wrote it (the renewal lock's stamps agree). ok is false
+// otherwise, and the other process reads the store itself. It does no I/O
+// but reading the stamp, and never renews.
+func (c *Core) Lend(id bool) (l Lent, ok bool) {
+	if c.deps.RenewLock == nil {
+		return Lent{}, false
+	}
+	stamp := c.deps.RenewLock.Stamp()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s := c.session
+	if s == nil || stamp == "" || stamp != c.stamp || !c.status.Remembered || s.Expiry.IsZero() || !fresh(s, c.deps.Now()) {
+		return Lent{}, false
+	}
+	t := s.AccessToken
+	if id {
+		t = s.IDToken
+	}
+	return Lent{Method: Method(s.Method), Server: s.Server, Token: t}, t != ""
+}
+
+// Borrows tells whether this configuration would use a session of l's
+// method and server, so the token another process lent stands for what
+// this one would read from the store.
+func (c *Core) Borrows(l Lent) bool {
+	m, ok := c.methods[l.Method]
+	return ok && m.server() == l.Server && l.Token != ""
 }
 
 // errSignedOutElsewhere is why a session another process removed is gone.

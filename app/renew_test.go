@@ -45,6 +45,16 @@ func (l *fakeLock) Bump() string {
 	return l.stamp
 }
 
+func (l *fakeLock) First() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.stamp != "" {
+		return ""
+	}
+	l.stamp = "first"
+	return l.stamp
+}
+
 func (l *fakeLock) Lock(ctx context.Context) (func(), error) {
 	l.mu.Lock()
 	defer l.mu.Unlock()

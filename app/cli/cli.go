@@ -55,6 +55,10 @@ type Env struct {
 	// Announce tells a running ssotray (tray, window) that a verb changed
 	// the stored session; nil: nobody is told.
 	Announce func()
+	// Borrow asks the running tray for the token it holds (the ID token
+	// with id), which spares `token` the keyring; ok is false when there
+	// is none to lend. nil: the keyring is always read.
+	Borrow func(id bool) (l app.Lent, ok bool)
 }
 
 const usage = `Usage: ssotray [--config FILE] [--kiosk] [--background] [VERB [options]]
@@ -148,11 +152,11 @@ func run(ctx context.Context, env Env, args []string) error {
 		fmt.Fprintln(env.Stdout, "ssotray "+env.Version)
 		return nil
 	}
-	if env.Interruptible != nil {
-		var stop context.CancelFunc
-		ctx, stop = env.Interruptible(ctx)
-		defer stop()
+	if global.NArg() > 0 && global.Arg(0) == "token" {
+		return token(ctx, env, *configPath, global.Args()[1:])
 	}
+	ctx, stop := env.interruptible(ctx)
+	defer stop()
 	if global.NArg() == 0 && env.GUI != nil {
 		return env.GUI(ctx, startup.Options{ConfigPath: *configPath, Kiosk: *kiosk, Background: *background})
 	}
@@ -166,7 +170,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		return doctorVerb(ctx, env, *configPath, *kiosk, rest)
 	}
 	verbs := map[string]func(context.Context, *session, []string) error{
-		"login": login, "status": status, "token": token, "logout": logout,
+		"login": login, "status": status, "logout": logout,
 		"apps": apps, "open": openApp,
 	}
 	f, ok := verbs[verb]
@@ -207,6 +211,14 @@ func open(env Env, explicit string) (*session, error) {
 		Announce:  env.Announce,
 	})
 	return &session{env: env, cfg: cfg, core: core}, nil
+}
+
+// interruptible is env.Interruptible, or ctx as it is.
+func (env Env) interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
+	if env.Interruptible == nil {
+		return ctx, func() {}
+	}
+	return env.Interruptible(ctx)
 }
 
 // renewLock is env's cross-process lock, or none.
@@ -438,12 +450,40 @@ func line(w io.Writer, label, value string) {
 	}
 }
 
-func token(ctx context.Context, s *session, args []string) error {
+// token prints a token for scripts, which may call it often: it asks the
+// running tray first (Env.Borrow), while the configuration loads, and only
+// then, when the tray has none to lend or one this configuration would not
+// use, reads the keyring and renews. Signal handling (a Ctrl-C during a
+// renewal must not lose the rotated token) is set up for that part alone:
+// it costs as much as the tray's answer.
+func token(ctx context.Context, env Env, configPath string, args []string) error {
 	fs := newFlags("token")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
+	lent := make(chan app.Lent, 1)
+	if env.Borrow != nil {
+		go func() {
+			if l, ok := env.Borrow(*idToken); ok {
+				lent <- l
+			}
+			close(lent)
+		}()
+	} else {
+		close(lent)
+	}
+	s, err := open(env, configPath)
+	if err != nil {
+		return err
+	}
+	if l, ok := <-lent; ok && s.core.Borrows(l) {
+		fmt.Fprintln(env.Stdout, l.Token)
+		return nil
+	}
+	ctx, stop := env.interruptible(ctx)
+	defer stop()
+	defer s.core.Flush() // a renewed session is still being written
 	if err := s.core.Restore(ctx); err != nil {
 		return err
 	}

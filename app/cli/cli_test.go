@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
@@ -24,6 +25,7 @@ type harness struct {
 	now    time.Time
 	stdout bytes.Buffer
 	stderr bytes.Buffer
+	borrow func(id bool) (app.Lent, bool) // the running tray; nil: none
 }
 
 func newHarness(t *testing.T) *harness {
@@ -43,6 +45,7 @@ func (h *harness) run(args ...string) int {
 		ProbeStore: func() tokenstore.Store { return tokenstore.NewMemory() },
 		Now:        func() time.Time { return h.now },
 		Version:    "1.2.3",
+		Borrow:     h.borrow,
 	}, args)
 }
 
@@ -217,6 +220,52 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 	}
 	if code := h.run("token", "--id-token"); code != 0 || h.stdout.String() != "ID-SECRET\n" {
 		t.Errorf("token --id-token: %d %q", code, h.stdout.String())
+	}
+}
+
+// With the tray running, `token` prints the token it lends, if it is one
+// this configuration would read from the keyring; else it reads the keyring.
+func TestTokenFromTheRunningTray(t *testing.T) {
+	const issuer = "https://auth.example.com/application/o/ssotray/"
+	tests := []struct {
+		name   string
+		lent   *app.Lent // nil: nothing lent
+		stored bool
+		args   []string
+		askID  bool
+		code   int
+		stdout string
+	}{
+		{"lent, nothing read from the keyring", &app.Lent{Method: app.Authentik, Server: issuer, Token: "AT-LENT"}, false, []string{"token"}, false, 0, "AT-LENT\n"},
+		{"the ID token is asked for", &app.Lent{Method: app.Authentik, Server: issuer, Token: "ID-LENT"}, false, []string{"token", "--id-token"}, true, 0, "ID-LENT\n"},
+		{"lent for another server", &app.Lent{Method: app.Authentik, Server: "https://other.example/application/o/ssotray/", Token: "AT-LENT"}, true, []string{"token"}, false, 0, "AT-STORED\n"},
+		{"lent for a method not enabled here", &app.Lent{Method: app.Navidrome, Server: "https://music.example.com", Token: "AT-LENT"}, true, []string{"token"}, false, 0, "AT-STORED\n"},
+		{"nothing lent", nil, true, []string{"token"}, false, 0, "AT-STORED\n"},
+		{"nothing lent, nothing stored", nil, false, []string{"token"}, false, 1, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			h := newHarness(t)
+			writeUserConfig(t, h, validConfig)
+			if tc.stored {
+				_ = h.store.Save(&tokenstore.Session{Method: "authentik", Server: issuer, Subject: "sub-1", AccessToken: "AT-STORED", Expiry: h.now.Add(time.Hour)})
+			}
+			var askedID []bool
+			h.borrow = func(id bool) (app.Lent, bool) {
+				askedID = append(askedID, id)
+				if tc.lent == nil {
+					return app.Lent{}, false
+				}
+				return *tc.lent, true
+			}
+			code := h.run(tc.args...)
+			if code != tc.code || h.stdout.String() != tc.stdout {
+				t.Errorf("exit %d stdout %q stderr %q; want %d %q", code, h.stdout.String(), h.stderr.String(), tc.code, tc.stdout)
+			}
+			if len(askedID) != 1 || askedID[0] != tc.askID {
+				t.Errorf("asked the tray %v, want once with id %v", askedID, tc.askID)
+			}
+		})
 	}
 }
 

@@ -126,6 +126,7 @@ type fakeInstance struct{ requests chan instance.Message }
 
 func (f *fakeInstance) Requests() <-chan instance.Message { return f.requests }
 func (f *fakeInstance) Broadcast(instance.Message) int    { return 0 }
+func (f *fakeInstance) Lend(instance.Lender)              {}
 func (f *fakeInstance) Close() error                      { return nil }
 
 // fakeWatcher is the window's line to a tray's process.

@@ -37,6 +37,11 @@ const (
 	// Started says the window's process has its window up: the tray does
 	// its own start-up work after that, not against the window's.
 	Started Message = "started"
+	// Token and IDToken ask for the access token or the ID token of the
+	// session the instance holds (`ssotray token`); it answers with its
+	// Lender's line, or "no" and the asker reads the keyring itself.
+	Token   Message = "token"
+	IDToken Message = "id-token"
 	// watch turns a connection into a Watcher's: the instance keeps it and
 	// sends it what it Broadcasts.
 	watch Message = "watch"
@@ -44,6 +49,10 @@ const (
 
 // maxLine is the longest line read: every message is a word.
 const maxLine = 64
+
+// maxLent is the longest answer to Token or IDToken read: an ID token with
+// many groups is a few KiB.
+const maxLent = 64 << 10
 
 // ioWait bounds every exchange on the socket: a peer that does not read or
 // answer is dropped, never waited for.
@@ -56,6 +65,19 @@ type Instance struct {
 
 	mu       sync.Mutex
 	watchers map[net.Conn]struct{}
+	lender   Lender
+}
+
+// Lender answers Token and IDToken with one line (without a newline), or
+// ok false when it has nothing to lend.
+type Lender func(m Message) (line string, ok bool)
+
+// Lend answers Token and IDToken with f from now on; before, and with nil,
+// the answer is "no".
+func (in *Instance) Lend(f Lender) {
+	in.mu.Lock()
+	in.lender = f
+	in.mu.Unlock()
 }
 
 // SocketName is the socket's name in the private directory (app/rundir).
@@ -156,6 +178,19 @@ func (in *Instance) take(c net.Conn) {
 			in.watchers[c] = struct{}{}
 			return
 		}
+	case m == Token || m == IDToken:
+		in.mu.Lock()
+		lend := in.lender
+		in.mu.Unlock()
+		reply := "no"
+		// The socket is in the user's private directory; the peer's user
+		// is checked as well where the system says who it is.
+		if lend != nil && peerIsUs(c) {
+			if line, ok := lend(m); ok && !strings.ContainsAny(line, "\r\n") {
+				reply = "ok " + line
+			}
+		}
+		fmt.Fprintln(c, reply)
 	case m == Show || m == Changed || m == Started:
 		in.mu.Lock()
 		open := in.watchers != nil
@@ -217,6 +252,32 @@ func Tell(path string, m Message) error {
 		return fmt.Errorf("ssotray at %s did not take %q: %v", path, m, err)
 	}
 	return nil
+}
+
+// ErrNothingLent means the instance answered Token or IDToken with "no".
+var ErrNothingLent = errors.New("the running ssotray has no token to lend")
+
+// Borrow asks the instance at path for m (Token or IDToken) and returns
+// its Lender's line. It fails fast when no instance runs, and after wait
+// when one does not answer.
+func Borrow(path string, m Message, wait time.Duration) (string, error) {
+	c, err := dialBlocking(path, wait)
+	if err != nil {
+		return "", err
+	}
+	defer c.Close()
+	if _, err := fmt.Fprintln(c, m); err != nil {
+		return "", err
+	}
+	line, err := bufio.NewReader(io.LimitReader(c, maxLent)).ReadString('\n')
+	if err != nil {
+		return "", fmt.Errorf("ssotray at %s did not answer %q: %w", path, m, err)
+	}
+	lent, ok := strings.CutPrefix(strings.TrimSuffix(line, "\n"), "ok ")
+	if !ok {
+		return "", ErrNothingLent
+	}
+	return lent, nil
 }
 
 // Watcher receives what the instance broadcasts.

@@ -136,6 +136,32 @@ func (l *File) Bump() string {
 	return stamp
 }
 
+// First sets a stamp when there is none, and returns it; "" when there is
+// one already (another process set it meanwhile) or it cannot be written.
+// A process that read no stamp before it read the session calls it after:
+// if nobody changed the session in between, that change would have set a
+// stamp first and this one is refused; a change after it sets another. So
+// the stamp returned goes with the session read, as Bump's goes with the
+// session written. Without it a stamp would exist only after the first
+// change since the directory was cleared (at boot, XDG_RUNTIME_DIR).
+func (l *File) First() string {
+	path := l.stampPath()
+	stamp := rand.Text()
+	tmp := path + "." + strconv.Itoa(os.Getpid())
+	err := os.MkdirAll(filepath.Dir(path), 0o700)
+	if err == nil {
+		err = os.WriteFile(tmp, []byte(stamp), 0o600)
+	}
+	if err == nil {
+		err = os.Link(tmp, path) // never replaces an existing stamp
+	}
+	_ = os.Remove(tmp)
+	if err != nil {
+		return ""
+	}
+	return stamp
+}
+
 // holderOf reads the process id the holder wrote, 0 if none.
 func holderOf(f *os.File) int {
 	b := make([]byte, 32)

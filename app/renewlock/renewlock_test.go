@@ -162,3 +162,23 @@ func TestStamp(t *testing.T) {
 		}
 	}
 }
+
+func TestFirstStamp(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "ssotray")
+	l := New(filepath.Join(dir, FileName))
+	first := l.First()
+	if first == "" || l.Stamp() != first {
+		t.Fatalf("with no stamp: First %q, Stamp %q", first, l.Stamp())
+	}
+	other := New(filepath.Join(dir, FileName)) // another process, a moment later
+	if s := other.First(); s != "" || l.Stamp() != first {
+		t.Errorf("First over an existing stamp: %q, the stamp is now %q (want %q kept)", s, l.Stamp(), first)
+	}
+	b := other.Bump()
+	if s := l.First(); s != "" || l.Stamp() != b {
+		t.Errorf("First after a change: %q, the stamp is now %q (want %q kept)", s, l.Stamp(), b)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 1 {
+		t.Errorf("left in %s: %v (want the stamp alone)", dir, entries)
+	}
+}

@@ -1,11 +1,13 @@
 package startup
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"os"
+	"time"
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
@@ -20,6 +22,8 @@ import (
 type Instance interface {
 	Requests() <-chan instance.Message
 	Broadcast(instance.Message) int
+	// Lend answers `ssotray token` with the tray's token (Lender).
+	Lend(instance.Lender)
 	Close() error
 }
 
@@ -88,6 +92,42 @@ func Tell(m instance.Message) {
 	if path, err := instance.SocketPath(os.Getenv); err == nil {
 		_ = instance.Tell(path, m)
 	}
+}
+
+// Lender lends core's tokens to `ssotray token` over the instance socket,
+// as JSON (app.Lent).
+func Lender(core *app.Core) instance.Lender {
+	return func(m instance.Message) (string, bool) {
+		l, ok := core.Lend(m == instance.IDToken)
+		if !ok {
+			return "", false
+		}
+		b, err := json.Marshal(l)
+		return string(b), err == nil
+	}
+}
+
+// borrowWait bounds the wait for the running tray's token: it answers from
+// memory, so one that takes longer is stuck, and the keyring is asked.
+const borrowWait = time.Second
+
+// Borrow asks the running ssotray for the token it holds (the ID token with
+// id): the real cli.Env.Borrow. ok is false when none runs or it has none
+// to lend.
+func Borrow(id bool) (l app.Lent, ok bool) {
+	path, err := instance.SocketPath(os.Getenv)
+	if err != nil {
+		return app.Lent{}, false
+	}
+	m := instance.Token
+	if id {
+		m = instance.IDToken
+	}
+	line, err := instance.Borrow(path, m, borrowWait)
+	if err != nil || json.Unmarshal([]byte(line), &l) != nil {
+		return app.Lent{}, false
+	}
+	return l, true
 }
 
 // WatchInstance connects the window's process to the running tray.

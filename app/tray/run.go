@@ -140,6 +140,9 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		Announce:  func() { broadcast(instance.Changed) },
 	})
 	defer core.Flush()
+	if inst != nil {
+		inst.Lend(startup.Lender(core))
+	}
 	if o.Background || win.running() {
 		markUp()
 	} else if err := win.show(); err != nil {

@@ -30,6 +30,7 @@ type fakeInstance struct {
 	sent     []instance.Message
 	closed   bool
 	onQuit   func() // a watching window closes
+	lender   instance.Lender
 }
 
 func (f *fakeInstance) Requests() <-chan instance.Message { return f.requests }
@@ -41,6 +42,11 @@ func (f *fakeInstance) Broadcast(m instance.Message) int {
 		f.onQuit()
 	}
 	return 1 // the window always watches
+}
+func (f *fakeInstance) Lend(l instance.Lender) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.lender = l
 }
 func (f *fakeInstance) Close() error {
 	f.mu.Lock()

@@ -134,32 +134,49 @@ func (b *bench) command(prog string, args ...string) (*exec.Cmd, error) {
 
 // token: `ssotray token` with a valid session in the keyring, as a script
 // runs it (the whole process), against `ssotray version`, the same binary
-// doing nothing: the difference is config, keyring and core. And `ssotray
-// version` against a minimal Go program that prints a line
-// (cmd/bench/minimal): the difference is what ssotray's packages do before
-// main runs, which every verb pays.
+// doing nothing. Twice: with the tray running (`ssotray --background`, as
+// autostart has it on a desktop), which lends the token it holds over the
+// per-user socket, and with no tray, when the verb reads the keyring
+// itself. And `ssotray version` against a minimal Go program that prints a
+// line (cmd/bench/minimal): the difference is what ssotray's packages do
+// before main runs, which every verb pays.
 func (b *bench) token(ctx context.Context) {
-	name := "`ssotray token`, valid stored session (vs `ssotray version`)"
+	name := "`ssotray token`, valid stored session, tray running (vs `ssotray version`)"
+	alone := "`ssotray token`, valid stored session, no tray (vs `ssotray version`)"
 	versionName := "`ssotray version` (vs a minimal Go program printing a line)"
+	fail := func(err error) {
+		for _, n := range []string{name, alone, versionName} {
+			b.add(row{name: n, err: err})
+		}
+	}
 	s, err := signIn(ctx, b.liveConfig)
 	if err == nil {
 		err = b.keyring.Save(s)
 	}
 	if err != nil {
-		b.add(row{name: name, err: err})
-		b.add(row{name: versionName, err: err})
+		fail(err)
+		return
+	}
+	tray, trayEnv, err := b.lendingTray(ctx, s.AccessToken)
+	if tray != nil {
+		defer tray.stop()
+	}
+	if err != nil {
+		fail(err)
 		return
 	}
 	before := refreshes(b.live)
-	times, err := interleave("token", b.tokenRuns, 2, []string{"token", "version", "minimal", "keyring"}, func(k string) (time.Duration, error) {
+	times, err := interleave("token", b.tokenRuns, 2, []string{"token", "alone", "version", "minimal", "keyring"}, func(k string) (time.Duration, error) {
 		return timed(func() error {
 			switch k {
 			case "token":
-				return b.runPrinting(ctx, s.AccessToken+"\n", b.ssotray, "--config", b.liveConfig, "token")
+				return b.runPrinting(ctx, trayEnv, s.AccessToken+"\n", b.ssotray, "--config", b.liveConfig, "token")
+			case "alone":
+				return b.runPrinting(ctx, b.env, s.AccessToken+"\n", b.ssotray, "--config", b.liveConfig, "token")
 			case "version":
-				return b.runPrinting(ctx, "ssotray ", b.ssotray, "--config", b.liveConfig, "version")
+				return b.runPrinting(ctx, b.env, "ssotray ", b.ssotray, "--config", b.liveConfig, "version")
 			case "minimal":
-				return b.runPrinting(ctx, "minimal", b.minimal)
+				return b.runPrinting(ctx, b.env, "minimal", b.minimal)
 			}
 			_, err := b.keyring.Load()
 			return err
@@ -168,19 +185,56 @@ func (b *bench) token(ctx context.Context) {
 	if err == nil && refreshes(b.live) != before {
 		err = errors.New("`ssotray token` renewed a valid session; the figure would not be the one asked for")
 	}
+	if err == nil {
+		err = b.stillLends(ctx, trayEnv, s.AccessToken)
+	}
 	version := ms(median(times["version"]))
 	b.add(row{name: name, ssotray: ms(median(times["token"])), baseline: version, maxRatio: 1.5, err: err})
-	// Where the time goes: the Secret Service lookups every `ssotray token`
-	// makes, measured here over a bus connection that is already open.
+	b.add(row{name: alone, ssotray: ms(median(times["alone"])), baseline: version, err: err})
+	// Where the time goes without a tray: the Secret Service lookups,
+	// measured here over a bus connection that is already open.
 	b.add(row{name: "  of which reading the session from the keyring", ssotray: ms(median(times["keyring"])), baseline: version, err: err})
 	b.add(row{name: versionName, ssotray: version, baseline: ms(median(times["minimal"])), maxRatio: 2, err: err})
 }
 
+// lendingTray starts `ssotray --background` signed in, and waits until it
+// lends token; env reaches it (its runtime directory).
+func (b *bench) lendingTray(ctx context.Context, token string) (*proc, []string, error) {
+	cmd, err := b.command(b.ssotray, "--config", b.liveConfig, "--background")
+	if err != nil {
+		return nil, nil, err
+	}
+	tray, err := startProc(cmd)
+	if err != nil {
+		return nil, nil, err
+	}
+	env := cmd.Env
+	for deadline := time.Now().Add(20 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		err := b.stillLends(ctx, env, token)
+		if err == nil {
+			return tray, env, nil
+		}
+		if time.Now().After(deadline) {
+			return tray, nil, fmt.Errorf("%w; its output:\n%s", err, tray.output())
+		}
+	}
+}
+
+// stillLends checks that the tray reached with env answers `ssotray token`:
+// run with the keyring out of reach, only the tray can.
+func (b *bench) stillLends(ctx context.Context, env []string, token string) error {
+	noKeyring := append(slices.Clone(env), "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent")
+	if err := b.runPrinting(ctx, noKeyring, token+"\n", b.ssotray, "--config", b.liveConfig, "token"); err != nil {
+		return fmt.Errorf("the tray does not lend its token to `ssotray token`: %w", err)
+	}
+	return nil
+}
+
 // runPrinting runs a program to its end and checks that its output starts
 // with want.
-func (b *bench) runPrinting(ctx context.Context, want, prog string, args ...string) error {
+func (b *bench) runPrinting(ctx context.Context, env []string, want, prog string, args ...string) error {
 	cmd := exec.CommandContext(ctx, prog, args...)
-	cmd.Env = b.env
+	cmd.Env = env
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {

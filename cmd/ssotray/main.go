@@ -75,6 +75,7 @@ func run() int {
 		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
 		RenewLock: func() app.RenewLock { return startup.RenewLock(logger) },
 		Announce:  startup.Announce,
+		Borrow:    startup.Borrow,
 		ProbeStore: func() tokenstore.Store {
 			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
 		},

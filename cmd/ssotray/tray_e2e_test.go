@@ -491,8 +491,18 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 	// Sign in from the tray: the browser signs alice in.
 	item.click(t, menu, "Sign in with Authentik")
 	menu = item.waitForMenu(t, "signed in from the tray", signedIn)
-	if s := stored(t); s == nil || s.Username != "alice" {
+	s := stored(t)
+	if s == nil || s.Username != "alice" {
 		t.Fatalf("the keyring holds %v after the tray's sign-in", s)
+	}
+	// A script's `ssotray token` gets the tray's token: here the keyring
+	// is out of its reach, so only the tray can have answered.
+	noKeyring := append(slices.Clone(gui.env), "DBUS_SESSION_BUS_ADDRESS=unix:path=/nonexistent")
+	if r := w.run(noKeyring, "token"); r.code != 0 || r.stdout != s.AccessToken+"\n" {
+		t.Fatalf("ssotray token beside the tray, without the keyring: %+v", r)
+	}
+	if r := w.run(noKeyring, "token", "--id-token"); r.code != 0 || r.stdout != s.IDToken+"\n" {
+		t.Fatalf("ssotray token --id-token beside the tray: %+v", r)
 	}
 
 	// The window comes and goes, a process each time.
@@ -523,6 +533,10 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		t.Fatalf("ssotray logout: %+v", r)
 	}
 	start := time.Now()
+	// At once, before the tray may have heard: it lends nothing signed out.
+	if r := w.run(noKeyring, "token"); r.code == 0 {
+		t.Errorf("ssotray token right after ssotray logout printed %q: the tray lent a session signed out elsewhere", r.stdout)
+	}
 	for {
 		_, entries, err := item.readMenu()
 		if err == nil && slices.Equal(trayLabels(entries), signedOut) {

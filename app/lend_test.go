@@ -1,0 +1,140 @@
+package app
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"github.com/ssotray/ssotray/app/tokenstore"
+)
+
+// The tray lends its token only while `ssotray token` would read the same
+// from the keyring itself.
+func TestLend(t *testing.T) {
+	tests := []struct {
+		name   string
+		change func(c *Core, clk *clock, lock *fakeLock, store sharedStore)
+		id     bool
+		want   string // "" when nothing is lent
+	}{
+		{"signed in, nobody changed the store", nil, false, "at1"},
+		{"the ID token", func(c *Core, _ *clock, _ *fakeLock, store sharedStore) {
+			s, _ := store.Load()
+			s.IDToken = "id1"
+			_ = store.Save(s)
+			c.setSession(s, "")
+		}, true, "id1"},
+		{"no ID token", nil, true, ""},
+		{"another process changed the store", func(_ *Core, _ *clock, lock *fakeLock, _ sharedStore) { lock.Bump() }, false, ""},
+		{"the stamp is gone", func(_ *Core, _ *clock, lock *fakeLock, _ sharedStore) { lock.stamp = "" }, false, ""},
+		{"the token is due for renewal", func(_ *Core, clk *clock, _ *fakeLock, _ sharedStore) { clk.advance(5*time.Minute - refreshSkew) }, false, ""},
+		{"signed out", func(c *Core, _ *clock, _ *fakeLock, _ sharedStore) {
+			if _, err := c.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
+				t.Fatal(err)
+			}
+		}, false, ""},
+		{"a session the keyring could not keep", func(c *Core, _ *clock, _ *fakeLock, _ sharedStore) {
+			c.update(func(st *Status) { st.Remembered = false })
+		}, false, ""},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := sharedStore{tokenstore.NewMemory()}
+			c, _, clk := newTestCore(t, store)
+			lock := &fakeLock{}
+			c.deps.RenewLock = lock
+			if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			c.Flush()
+			if tc.change != nil {
+				tc.change(c, clk, lock, store)
+			}
+			l, ok := c.Lend(tc.id)
+			if got := map[bool]string{true: l.Token}[ok]; got != tc.want {
+				t.Fatalf("lent %q (ok %v), want %q", l.Token, ok, tc.want)
+			}
+			if ok && (l.Method != Authentik || l.Server != "https://idp.example/") {
+				t.Errorf("lent for %q at %q", l.Method, l.Server)
+			}
+		})
+	}
+}
+
+// No renewal lock (the kiosk's memory): nothing to tell whether the store
+// changed, so nothing is lent.
+func TestLendNeedsTheRenewalLock(t *testing.T) {
+	c, _, _ := newTestCore(t, sharedStore{tokenstore.NewMemory()})
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := c.Lend(false); ok {
+		t.Errorf("lent %q without a renewal lock", l.Token)
+	}
+}
+
+// A session read while there was no stamp (after a reboot cleared the
+// runtime directory) gets a first one, so the tray can lend from the start.
+func TestRestoreSetsAFirstStamp(t *testing.T) {
+	store := sharedStore{tokenstore.NewMemory()}
+	signer, _, _ := newTestCore(t, store)
+	if err := signer.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := newTestCore(t, store)
+	lock := &fakeLock{}
+	c.deps.RenewLock = lock
+	if err := c.Restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := c.Lend(false); !ok || l.Token != "at1" || lock.Stamp() != "first" {
+		t.Errorf("after a restore with no stamp: lent %q %v, stamp %q", l.Token, ok, lock.Stamp())
+	}
+}
+
+// A process whose configuration would not use the lent session (another
+// server, a method it has not enabled) reads the store itself.
+func TestBorrows(t *testing.T) {
+	c, _, _ := newTestCore(t, tokenstore.NewMemory())
+	tests := []struct {
+		lent Lent
+		want bool
+	}{
+		{Lent{Method: Authentik, Server: "https://idp.example/", Token: "at1"}, true},
+		{Lent{Method: Authentik, Server: "https://other.example/", Token: "at1"}, false},
+		{Lent{Method: Navidrome, Server: "https://idp.example/", Token: "at1"}, false},
+		{Lent{Method: Authentik, Server: "https://idp.example/"}, false},
+	}
+	for _, tc := range tests {
+		if got := c.Borrows(tc.lent); got != tc.want {
+			t.Errorf("Borrows(%+v) = %v, want %v", tc.lent, got, tc.want)
+		}
+	}
+}
+
+// Another process renewed the session and said so: Reload takes up its
+// tokens, so the tray lends the new token and not the one it held.
+func TestReloadTakesUpARenewalElsewhere(t *testing.T) {
+	store := sharedStore{tokenstore.NewMemory()}
+	c, f, clk := newTestCore(t, store)
+	lock := &fakeLock{}
+	c.deps.RenewLock = lock
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	renewedElsewhere(t, store.Memory, f, clk.now().Add(time.Hour))
+	lock.Bump()
+	if _, ok := c.Lend(false); ok {
+		t.Fatal("lent the token held while the store has another")
+	}
+	if err := c.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := c.Lend(false); !ok || l.Token != "at-other" {
+		t.Errorf("after the reload: lent %q %v, want the other process's token", l.Token, ok)
+	}
+	if f.refreshes != 0 {
+		t.Errorf("%d refresh requests, want none", f.refreshes)
+	}
+}
