@@ -39,7 +39,7 @@ import (
 func main() {
 	b := &bench{}
 	flag.StringVar(&b.binDir, "bin", "bin", "directory holding ssotray, ssotray-window, barewindow, minimal and testbrowser")
-	flag.IntVar(&b.startRuns, "startup-runs", 15, "start-ups of each program (the median counts)")
+	flag.IntVar(&b.startRuns, "startup-runs", 41, "start-ups of each program (the median counts): one start-up varies by about 20 ms, so fewer leave a median a few per cent off")
 	flag.IntVar(&b.tokenRuns, "token-runs", 41, "runs of `ssotray token` and of `ssotray version`")
 	flag.IntVar(&b.refreshRuns, "refresh-runs", 51, "silent refreshes and bare refresh requests")
 	flag.IntVar(&b.signInRuns, "signin-runs", 3, "browser sign-ins with ssotray and without")
@@ -363,9 +363,10 @@ start-up   exec until the first frame is drawn into the window (X DAMAGE on Xvfb
            renewal, a tray host running; baseline cmd/bench/barewindow, a Fyne
            label in a window of ssotray's size. "down": the provider's port is
            closed.
-token      whole process, the session in gnome-keyring; baseline the same binary
-           printing its version, whose own baseline is cmd/bench/minimal, a Go
-           program that prints a line.
+token      whole process, the session in gnome-keyring, with ssotray --background
+           running (it lends its token over the per-user socket) and with no
+           tray; baseline the same binary printing its version, whose own
+           baseline is cmd/bench/minimal, a Go program that prints a line.
 refresh    in process, through ssotray's core as the window renews (new tokens,
            ID-token check) until the caller has the token; the keyring write
            that follows in the background is its own row. Baseline one plain
