@@ -37,7 +37,7 @@ func (l Locator) Open(explicit string, kiosk bool) (*Config, error) {
 			path, source = system, "the system configuration"
 		}
 		if path == "" {
-			return nil, errors.New("kiosk mode reads its configuration only from a file given with --config FILE (owned by root); there is no system configuration directory here")
+			return nil, errors.New("kiosk mode reads its configuration only from a file given with --config FILE, one the kiosk's user cannot change; there is no system configuration directory here")
 		}
 		if _, err := os.Stat(path); err != nil {
 			return nil, fmt.Errorf("kiosk mode reads its configuration only from %s (%s), and it cannot be read (%v); write it as root (see the README, Kiosk mode) — the first-run setup is not offered in kiosk mode", path, source, errors.Unwrap(err))

@@ -163,3 +163,28 @@ func TestKioskConfigurationOnRealFiles(t *testing.T) {
 		t.Errorf("the kiosk user's own file: %v", err)
 	}
 }
+
+// Windows has no directory for everyone's configuration that only an
+// administrator can create (C:\etc\ssotray is anyone's to make): no system
+// file is read there, so one user cannot configure another's ssotray or
+// turn it into a kiosk.
+func TestNoSystemConfigurationOnWindows(t *testing.T) {
+	for goos, want := range map[string]string{"linux": "/etc/ssotray", "darwin": "/etc/ssotray", "freebsd": "/etc/ssotray", "windows": ""} {
+		if got := systemDirFor(goos); got != want {
+			t.Errorf("systemDirFor(%q) = %q, want %q", goos, got, want)
+		}
+	}
+	dir := t.TempDir()
+	l := Locator{
+		Getenv:        func(string) string { return "" },
+		UserConfigDir: func() (string, error) { return filepath.Join(dir, "AppData"), nil },
+		Trust:         func(string) error { return nil }, // no owners to check, as on Windows
+	}
+	var nf *NotFoundError
+	if _, err := l.Open("", false); !errors.As(err, &nf) || len(nf.Tried) != 1 {
+		t.Errorf("no user file: %v, want a NotFoundError naming the user's file alone", err)
+	}
+	if _, err := l.Open("", true); err == nil || !strings.Contains(err.Error(), "only from a file given with --config FILE") {
+		t.Errorf("--kiosk without --config: %v", err)
+	}
+}

@@ -256,6 +256,10 @@ func TestWineVersionAndWindowsPaths(t *testing.T) {
 	if strings.Contains(r.stdout+r.stderr, `\\`) {
 		t.Errorf("doctor shows doubled backslashes in a path: %s", r.stdout+r.stderr)
 	}
+	// No file for every user (C:\etc\ssotray would be anyone's to create).
+	if out := r.stdout + r.stderr; strings.Contains(out, `etc\ssotray`) || strings.Contains(out, "etc/ssotray") {
+		t.Errorf("doctor looks for a system-wide file on Windows: %s", r.stdout+r.stderr)
+	}
 	r = pc.run("", "status")
 	if r.code == 0 || !strings.Contains(r.stderr, want) {
 		t.Errorf("status without a configuration: %+v; want it to name %q", r, want)
