@@ -45,6 +45,10 @@ type Deps struct {
 	// Watch connects to the tray's process (startup.WatchInstance); it
 	// fails when there is none.
 	Watch func() (Watcher, error)
+	// FromTray: the tray's process started this one (StartWindow). When it
+	// runs without the socket (no private directory; it has said so), the
+	// window is still the tray's: it claims nothing and says nothing more.
+	FromTray bool
 	// Claim claims the single instance when there is no tray
 	// (startup.ClaimInstance).
 	Claim func() (startup.Instance, error)
@@ -93,11 +97,13 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	var messages <-chan instance.Message
 	announce := d.Announce
 	w, err := watchTray(d, start.Kiosk)
-	underTray := err == nil
-	if underTray {
+	underTray := err == nil || d.FromTray && !start.Kiosk
+	switch {
+	case err == nil:
 		defer w.Close()
 		messages = w.Messages()
-	} else {
+	case underTray: // a tray without the socket: nothing to hear
+	default:
 		inst, leave := startup.ClaimOrLeave(d.Claim, d.Stderr)
 		if leave {
 			return nil

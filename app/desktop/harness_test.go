@@ -138,18 +138,19 @@ func (f *fakeWatcher) Close() error                      { return nil }
 // harness runs Run with stand-ins for every OS piece and counts what was
 // used.
 type harness struct {
-	t       *testing.T
-	dir     string
-	stderr  bytes.Buffer
-	app     *testApp
-	newApps int
-	appMu   sync.Mutex // app and newApps are set on Run's goroutine
-	claim   func() (startup.Instance, error)
-	claims  int
-	watch   func() (Watcher, error) // nil: no tray's process
-	store   tokenstore.Store
-	told    int // Announce calls
-	held    int // kiosk signal holds
+	t        *testing.T
+	dir      string
+	stderr   bytes.Buffer
+	app      *testApp
+	newApps  int
+	appMu    sync.Mutex // app and newApps are set on Run's goroutine
+	claim    func() (startup.Instance, error)
+	claims   int
+	watch    func() (Watcher, error) // nil: no tray's process
+	fromTray bool
+	store    tokenstore.Store
+	told     int // Announce calls
+	held     int // kiosk signal holds
 }
 
 func newHarness(t *testing.T) *harness {
@@ -192,6 +193,7 @@ func (h *harness) deps() Deps {
 			}
 			return h.watch()
 		},
+		FromTray:     h.fromTray,
 		Announce:     func() { h.told++ },
 		Store:        func() tokenstore.Store { return h.store },
 		RenewLock:    func() app.RenewLock { return nil },

@@ -24,6 +24,8 @@ func TestRunAlone(t *testing.T) {
 		config   string // in the user's directory ("" none)
 		system   string // in /etc
 		o        startup.Options
+		fromTray bool // started by a tray that has no socket to watch
+		noClaim  bool // the single instance is not claimed
 		claim    error
 		wantErr  error
 		wantText string // in the error
@@ -34,6 +36,10 @@ func TestRunAlone(t *testing.T) {
 			stderr: "ssotray: " + instance.ErrRunning.Error() + "\n"},
 		{name: "the claim fails: the window shows all the same", config: validConfig, claim: errors.New("no private directory"),
 			stderr: "ssotray: warning: running without the check for a second window: no private directory\n", window: "ssotray"},
+		{name: "started by a tray without the socket: no claim, no second warning", config: validConfig, fromTray: true, noClaim: true,
+			claim: errors.New("no private directory"), window: "ssotray"},
+		{name: "a kiosk the tray's process started (Windows): alone all the same", system: validConfig + "browser_command: [chromium]\nkiosk:\n  enabled: true\n", fromTray: true,
+			claim: errors.New("no private directory"), stderr: "ssotray: warning: running without the check for a second window: no private directory\n", window: "ssotray"},
 		{name: "first run: the setup", window: "Set up ssotray"},
 		{name: "an explicit file that is missing", o: startup.Options{ConfigPath: "/nowhere.yaml"}, wantText: "cannot be read"},
 		{name: "a kiosk without browser_command", system: validConfig, o: startup.Options{Kiosk: true}, wantErr: launch.ErrKioskNeedsBrowserCommand},
@@ -50,12 +56,16 @@ func TestRunAlone(t *testing.T) {
 			if tc.claim != nil {
 				h.claim = func() (startup.Instance, error) { return nil, tc.claim }
 			}
+			h.fromTray = tc.fromTray
 			err := h.start(tc.o)
 			switch {
 			case tc.wantErr != nil && !errors.Is(err, tc.wantErr),
 				tc.wantText != "" && (err == nil || !strings.Contains(err.Error(), tc.wantText)),
 				tc.wantErr == nil && tc.wantText == "" && err != nil:
 				t.Fatalf("Run = %v", err)
+			}
+			if tc.window != "" && (h.claims == 0) != tc.noClaim {
+				t.Errorf("claimed the instance %d times (want none: %v)", h.claims, tc.noClaim)
 			}
 			if h.stderr.String() != tc.stderr {
 				t.Errorf("stderr %q, want %q", h.stderr.String(), tc.stderr)

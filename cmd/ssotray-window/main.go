@@ -75,6 +75,7 @@ func run() int {
 		Logger:   logger,
 		Stderr:   os.Stderr,
 		Watch:    func() (desktop.Watcher, error) { return watch() },
+		FromTray: *fromStdin, // only the tray's process starts it so
 		Claim:    startup.ClaimInstance,
 		Announce: startup.Announce,
 		Started:  func() { startup.Tell(instance.Started) },

@@ -33,5 +33,7 @@ func TestNoPrivateDirStillShowsTheWindow(t *testing.T) {
 	g := startGUIArgs(t, w, nil, "XDG_RUNTIME_DIR="+hostile, "XDG_CACHE_HOME="+filepath.Join(open, "cache"), "HOME="+open)
 	if out := g.out.String(); !strings.Contains(out, "warning: running without the check for a second window") || !strings.Contains(out, "XDG_RUNTIME_DIR") {
 		t.Errorf("no warning that says what to do:\n%s", out)
+	} else if n := strings.Count(out, "warning: running without the check"); n != 1 {
+		t.Errorf("the warning came %d times (the tray's process and its window each said it?):\n%s", n, out)
 	}
 }
