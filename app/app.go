@@ -419,11 +419,22 @@ func (c *Core) install() authenticator {
 		c.setSession(nil, "the stored session was made with a sign-in method or server that is no longer configured; sign in again")
 		return nil
 	}
+	c.storeWorks()
 	c.setSession(s, "")
 	if stamp == "" && c.deps.RenewLock != nil {
 		c.setStamp(c.deps.RenewLock.First())
 	}
 	return m
+}
+
+// storeWorks records that the store gave or took a session: a keyring that
+// failed before (locked at login, say) works again, and the session is
+// remembered.
+func (c *Core) storeWorks() {
+	if c.Status().Remembered || !c.deps.Store.Remembers() {
+		return
+	}
+	c.update(func(st *Status) { st.Remembered = true })
 }
 
 // Reload takes up what another ssotray process stored: its sign-in, its
@@ -445,10 +456,30 @@ func (c *Core) Reload(ctx context.Context) error {
 	case held != nil && sameGrant(held, s) && sameTokens(held, s):
 		return nil
 	case held != nil && sameGrant(held, s):
-		c.install()
+		c.takeUp()
 		return nil
 	}
 	return c.Restore(ctx)
+}
+
+// takeUp installs the same person's session that another process renewed,
+// once a renewal under way here has ended and stored what the provider
+// rotated for it: so it is read again now. A read that fails keeps the
+// session held here.
+func (c *Core) takeUp() {
+	c.renewMu.Lock()
+	defer c.renewMu.Unlock()
+	stamp := ""
+	if c.deps.RenewLock != nil {
+		stamp = c.deps.RenewLock.Stamp() // before the load, as in install
+	}
+	s, err := c.store.Load()
+	held, _ := c.current()
+	if err != nil || held == nil || !sameGrant(held, s) {
+		return
+	}
+	c.setSession(s, "")
+	c.setStamp(stamp)
 }
 
 // Lent is a token one ssotray process hands to another of the same user
@@ -476,6 +507,11 @@ func (c *Core) Lend(id bool) (l Lent, ok bool) {
 	defer c.mu.Unlock()
 	s := c.session
 	if s == nil || stamp == "" || stamp != c.stamp || !c.status.Remembered || s.Expiry.IsZero() || !fresh(s, c.deps.Now()) {
+		return Lent{}, false
+	}
+	// A Navidrome session is pinged at every `ssotray token` (its JWT says
+	// nothing of a changed password); the tray lends without asking.
+	if Method(s.Method) != Authentik {
 		return Lent{}, false
 	}
 	t := s.AccessToken
@@ -712,6 +748,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 		c.bumpStamp()
 		unlock()
 		if err == nil {
+			c.storeWorks()
 			return
 		}
 		notice := c.notStored(err)
@@ -897,6 +934,8 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		notice := ""
 		if err := saveOrForget(st, s); err != nil {
 			notice = c.notStored(err)
+		} else {
+			c.storeWorks()
 		}
 		c.bumpStamp()
 		if s.Method == string(Authentik) && s.RefreshToken == "" && notice == "" {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -27,6 +28,12 @@ func TestLend(t *testing.T) {
 		{"no ID token", nil, true, ""},
 		{"another process changed the store", func(_ *Core, _ *clock, lock *fakeLock, _ sharedStore) { lock.Bump() }, false, ""},
 		{"the stamp is gone", func(_ *Core, _ *clock, lock *fakeLock, _ sharedStore) { lock.stamp = "" }, false, ""},
+		{"no stamp here nor there", func(c *Core, _ *clock, lock *fakeLock, _ sharedStore) { lock.stamp = ""; c.setStamp("") }, false, ""},
+		{"a Navidrome session (pinged at every token)", func(c *Core, _ *clock, _ *fakeLock, store sharedStore) {
+			s, _ := store.Load()
+			s.Method = string(Navidrome)
+			c.setSession(s, "")
+		}, false, ""},
 		{"the token is due for renewal", func(_ *Core, clk *clock, _ *fakeLock, _ sharedStore) { clk.advance(5*time.Minute - refreshSkew) }, false, ""},
 		{"signed out", func(c *Core, _ *clock, _ *fakeLock, _ sharedStore) {
 			if _, err := c.SignOut(context.Background(), SignOutOptions{Local: true}); err != nil {
@@ -136,5 +143,69 @@ func TestReloadTakesUpARenewalElsewhere(t *testing.T) {
 	}
 	if f.refreshes != 0 {
 		t.Errorf("%d refresh requests, want none", f.refreshes)
+	}
+}
+
+// flakyStore is a keyring whose Save or Load fails once, at the count given.
+type flakyStore struct {
+	sharedStore
+	saves, loads       int
+	failSave, failLoad int
+}
+
+func (f *flakyStore) Save(s *tokenstore.Session) error {
+	if f.saves++; f.saves == f.failSave {
+		return &tokenstore.UnavailableError{Err: errors.New("the keyring is locked")}
+	}
+	return f.sharedStore.Save(s)
+}
+
+func (f *flakyStore) Load() (*tokenstore.Session, error) {
+	if f.loads++; f.loads == f.failLoad {
+		return nil, &tokenstore.UnavailableError{Err: errors.New("the keyring is locked")}
+	}
+	return f.sharedStore.Load()
+}
+
+// A keyring that failed once (locked at login) and then takes the next
+// sign-in: the session is remembered again, and lent.
+func TestLendAfterTheKeyringWorksAgain(t *testing.T) {
+	store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}, failSave: 1}
+	c, _, _ := newTestCore(t, store)
+	c.deps.RenewLock = &fakeLock{}
+	for i, want := range []bool{false, true} {
+		if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		c.Flush()
+		if st := c.Status(); st.Remembered != want {
+			t.Errorf("sign-in %d: remembered %v, want %v", i+1, st.Remembered, want)
+		}
+		if _, ok := c.Lend(false); ok != want {
+			t.Errorf("sign-in %d: lends %v, want %v", i+1, ok, want)
+		}
+	}
+}
+
+// The news of a renewal elsewhere, and then the keyring does not answer:
+// the session held here stays (nobody is signed out by a failed read).
+func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
+	store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
+	c, f, clk := newTestCore(t, store)
+	c.deps.RenewLock = &fakeLock{}
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	renewedElsewhere(t, store.Memory, f, clk.now().Add(time.Hour))
+	store.failLoad = store.loads + 2 // Reload's first read works, the second fails
+	if err := c.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if st := c.Status(); st.State != SignedIn || !st.Remembered || st.Notice != "" {
+		t.Errorf("after a failed read: %v remembered %v notice %q", st.State, st.Remembered, st.Notice)
+	}
+	if s, err := store.Memory.Load(); err != nil || s.AccessToken != "at-other" {
+		t.Errorf("the store holds %v %v", s, err)
 	}
 }
