@@ -118,19 +118,9 @@ const maxStamp = 64
 // sees one or the other. When it cannot be written, the old stamp is
 // removed ("" then for everyone) and "" returned.
 func (l *File) Bump() string {
-	path := l.stampPath()
-	stamp := rand.Text()
-	tmp := path + "." + strconv.Itoa(os.Getpid())
-	err := os.MkdirAll(filepath.Dir(path), 0o700)
-	if err == nil {
-		err = os.WriteFile(tmp, []byte(stamp), 0o600)
-	}
-	if err == nil {
-		err = os.Rename(tmp, path)
-	}
+	stamp, err := l.putStamp(os.Rename)
 	if err != nil {
-		_ = os.Remove(tmp)
-		_ = os.Remove(path)
+		_ = os.Remove(l.stampPath())
 		return ""
 	}
 	return stamp
@@ -145,6 +135,16 @@ func (l *File) Bump() string {
 // session written. Without it a stamp would exist only after the first
 // change since the directory was cleared (at boot, XDG_RUNTIME_DIR).
 func (l *File) First() string {
+	stamp, err := l.putStamp(os.Link) // a link never replaces an existing stamp
+	if err != nil {
+		return ""
+	}
+	return stamp
+}
+
+// putStamp writes a new stamp beside the stamp file and puts it in place
+// with put (rename or link).
+func (l *File) putStamp(put func(tmp, path string) error) (string, error) {
 	path := l.stampPath()
 	stamp := rand.Text()
 	tmp := path + "." + strconv.Itoa(os.Getpid())
@@ -153,13 +153,10 @@ func (l *File) First() string {
 		err = os.WriteFile(tmp, []byte(stamp), 0o600)
 	}
 	if err == nil {
-		err = os.Link(tmp, path) // never replaces an existing stamp
+		err = put(tmp, path)
 	}
 	_ = os.Remove(tmp)
-	if err != nil {
-		return ""
-	}
-	return stamp
+	return stamp, err
 }
 
 // holderOf reads the process id the holder wrote, 0 if none.
