@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/ssotray/ssotray/app/rundir"
@@ -43,12 +44,46 @@ func Path(getenv func(string) string) (string, error) {
 	return filepath.Join(dir, FileName), nil
 }
 
+// Open is the lock for this user (Path). When that is in XDG_RUNTIME_DIR,
+// its stamp also takes in the stamp of the directory that ssotray processes
+// without XDG_RUNTIME_DIR use (cron, `sudo -u`, `env -i`: ssotray's own
+// directory in the cache or home directory): a sign-in, sign-out or renewal
+// there is a change of the stored session here too. (They do not take the
+// same lock, nor hear each other's news.)
+func Open(getenv func(string) string) (*File, error) {
+	path, err := Path(getenv)
+	if err != nil {
+		return nil, err
+	}
+	l := New(path)
+	if run := getenv("XDG_RUNTIME_DIR"); run != "" && filepath.Dir(path) == filepath.Clean(run) {
+		l.elsewhere = func() string {
+			other, err := Path(func(k string) string {
+				if k == "XDG_RUNTIME_DIR" {
+					return ""
+				}
+				return getenv(k)
+			})
+			if err != nil || other == path {
+				return ""
+			}
+			return other + stampSuffix
+		}
+	}
+	return l, nil
+}
+
 // File is the lock at one path. Each Lock opens the file afresh, so two
 // Locks in one process exclude each other as two processes do.
 type File struct {
 	path string
 	// poll is how long to wait between attempts at a held lock.
 	poll time.Duration
+	// elsewhere finds the stamp file of processes that use another
+	// directory ("" none); asked once, at the first stamp read or written.
+	elsewhere func() string
+	once      sync.Once
+	other     string
 }
 
 // New returns the lock at path; nothing is created until Lock.
@@ -95,15 +130,33 @@ func (l *File) Lock(ctx context.Context) (unlock func(), err error) {
 	}
 }
 
-// stampPath is the file beside the lock that marks changes of the stored
-// session.
-func (l *File) stampPath() string { return l.path + ".stamp" }
+// stampSuffix names the file beside the lock that marks changes of the
+// stored session.
+const stampSuffix = ".stamp"
+
+func (l *File) stampPath() string { return l.path + stampSuffix }
 
 // Stamp is the mark of the stored session's last change by any ssotray
 // process (see Bump); "" when there is none or it cannot be read, which
-// matches nothing: the reader then reads the keyring again.
-func (l *File) Stamp() string {
-	b, err := os.ReadFile(l.stampPath())
+// matches nothing: the reader then reads the keyring again. With a stamp
+// from elsewhere (Open) it is both, so a change there changes it too.
+func (l *File) Stamp() string { return l.with(readStamp(l.stampPath())) }
+
+// with joins this directory's stamp with the one from elsewhere, if any.
+func (l *File) with(own string) string {
+	l.once.Do(func() {
+		if l.elsewhere != nil {
+			l.other = l.elsewhere()
+		}
+	})
+	if own == "" || l.other == "" {
+		return own
+	}
+	return own + "+" + readStamp(l.other)
+}
+
+func readStamp(path string) string {
+	b, err := os.ReadFile(path)
 	if err != nil || len(b) > maxStamp {
 		return ""
 	}
@@ -123,7 +176,7 @@ func (l *File) Bump() string {
 		_ = os.Remove(l.stampPath())
 		return ""
 	}
-	return stamp
+	return l.with(stamp)
 }
 
 // First sets a stamp when there is none, and returns it; "" when there is
@@ -139,7 +192,7 @@ func (l *File) First() string {
 	if err != nil {
 		return ""
 	}
-	return stamp
+	return l.with(stamp)
 }
 
 // putStamp writes a new stamp beside the stamp file and puts it in place

@@ -182,3 +182,43 @@ func TestFirstStamp(t *testing.T) {
 		t.Errorf("left in %s: %v (want the stamp alone)", dir, entries)
 	}
 }
+
+// A process without XDG_RUNTIME_DIR (cron, sudo -u, env -i) keeps its lock
+// and stamp in ssotray's cache directory: its changes of the stored session
+// still change the stamp that the desktop's processes read.
+func TestStampTakesInTheOtherDirectory(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("Windows has one directory for all")
+	}
+	run := t.TempDir()
+	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	desktop, err := Open(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": run}[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	cron, err := Open(func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if desktop.Path() == cron.Path() {
+		t.Fatalf("both use %s", desktop.Path())
+	}
+	first := desktop.First()
+	if first == "" || desktop.Stamp() != first {
+		t.Fatalf("First %q, Stamp %q", first, desktop.Stamp())
+	}
+	a := desktop.Bump()
+	if a == "" || desktop.Stamp() != a {
+		t.Fatalf("Bump %q, Stamp %q", a, desktop.Stamp())
+	}
+	cron.Bump() // signed out from a cron job
+	if desktop.Stamp() == a {
+		t.Error("a change by a process without XDG_RUNTIME_DIR left the desktop's stamp as it was")
+	}
+	if b := desktop.Bump(); desktop.Stamp() != b {
+		t.Errorf("Bump %q, Stamp %q", b, desktop.Stamp())
+	}
+	if c := cron.Bump(); cron.Stamp() != c || strings.Contains(c, "+") {
+		t.Errorf("the cron process's own stamp: Bump %q, Stamp %q", c, cron.Stamp())
+	}
+}

@@ -153,10 +153,10 @@ func Locator(getenv func(string) string) config.Locator {
 // nil, with a warning in the debug log, when the user has no private
 // directory for it: renewals are then one at a time within each process.
 func RenewLock(logger *slog.Logger) app.RenewLock {
-	path, err := renewlock.Path(os.Getenv)
+	l, err := renewlock.Open(os.Getenv)
 	if err != nil {
 		logger.Warn("session renewals are not coordinated with other ssotray processes", "err", err)
 		return nil
 	}
-	return renewlock.New(path)
+	return l
 }

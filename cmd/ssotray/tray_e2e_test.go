@@ -548,6 +548,23 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("the tray's menu changed %s after ssotray logout ended", time.Since(start).Round(time.Millisecond))
+
+	// Signed in again from the terminal, then out from a process without
+	// the desktop's XDG_RUNTIME_DIR (cron, sudo -u): the tray hears no
+	// news of it, but lends that session's token no more.
+	if r := w.run(gui.env, "login", "--timeout", "90s"); r.code != 0 {
+		t.Fatalf("ssotray login: %+v", r)
+	}
+	item.waitForMenu(t, "signed in from the terminal", signedIn)
+	if r := w.run(noKeyring, "token"); r.code != 0 {
+		t.Fatalf("ssotray token beside the tray after a sign-in in the terminal: %+v", r)
+	}
+	if r := w.run([]string{"XDG_RUNTIME_DIR="}, "logout", "--local"); r.code != 0 {
+		t.Fatalf("ssotray logout without XDG_RUNTIME_DIR: %+v", r)
+	}
+	if r := w.run(noKeyring, "token"); r.code == 0 {
+		t.Errorf("ssotray token after a sign-out from a process without XDG_RUNTIME_DIR printed %q: the tray lent a session signed out there", r.stdout)
+	}
 	if out := gui.output(); strings.Contains(out, "locale") {
 		t.Errorf("the tray and its windows printed Fyne's complaint about the locale:\n%s", out)
 	}
