@@ -160,7 +160,7 @@ type RenewLock interface {
 	Stamp() string
 	Bump() string
 	// First sets a stamp when there is none and returns it ("" when
-	// there is one): for a session read while there was none.
+	// there is one): read before a load, as Stamp is.
 	First() string
 }
 
@@ -394,11 +394,7 @@ func (c *Core) Restore(ctx context.Context) error {
 func (c *Core) install() authenticator {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
-	stamp := ""
-	if c.deps.RenewLock != nil {
-		stamp = c.deps.RenewLock.Stamp() // before the load: never newer than it
-		c.setStamp(stamp)
-	}
+	c.setStamp(c.stampBeforeLoad())
 	s, err := c.store.Load()
 	var unavailable *tokenstore.UnavailableError
 	switch {
@@ -421,10 +417,20 @@ func (c *Core) install() authenticator {
 	}
 	c.storeWorks()
 	c.setSession(s, "")
-	if stamp == "" && c.deps.RenewLock != nil {
-		c.setStamp(c.deps.RenewLock.First())
-	}
 	return m
+}
+
+// stampBeforeLoad is the renewal lock's stamp read before the store is: so
+// it is never newer than what is read with it. Where there is none yet
+// (the runtime directory is cleared at boot), it sets the first.
+func (c *Core) stampBeforeLoad() string {
+	if c.deps.RenewLock == nil {
+		return ""
+	}
+	if stamp := c.deps.RenewLock.Stamp(); stamp != "" {
+		return stamp
+	}
+	return c.deps.RenewLock.First()
 }
 
 // storeWorks records that the store gave or took a session: a keyring that
@@ -469,10 +475,7 @@ func (c *Core) Reload(ctx context.Context) error {
 func (c *Core) takeUp() {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
-	stamp := ""
-	if c.deps.RenewLock != nil {
-		stamp = c.deps.RenewLock.Stamp() // before the load, as in install
-	}
+	stamp := c.stampBeforeLoad()
 	s, err := c.store.Load()
 	held, _ := c.current()
 	if err != nil || held == nil || !sameGrant(held, s) {

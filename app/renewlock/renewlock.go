@@ -181,12 +181,11 @@ func (l *File) Bump() string {
 
 // First sets a stamp when there is none, and returns it; "" when there is
 // one already (another process set it meanwhile) or it cannot be written.
-// A process that read no stamp before it read the session calls it after:
-// if nobody changed the session in between, that change would have set a
-// stamp first and this one is refused; a change after it sets another. So
-// the stamp returned goes with the session read, as Bump's goes with the
-// session written. Without it a stamp would exist only after the first
-// change since the directory was cleared (at boot, XDG_RUNTIME_DIR).
+// A process that finds no stamp calls it before it reads the session: then,
+// like any stamp read before the session, it is never newer than what is
+// read (a change after it sets another). Without it a stamp would exist
+// only after the first change since the directory was cleared (at boot,
+// XDG_RUNTIME_DIR), and nobody could tell the store unchanged till then.
 func (l *File) First() string {
 	stamp, err := l.putStamp(os.Link) // a link never replaces an existing stamp
 	if err != nil {
