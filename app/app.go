@@ -430,7 +430,10 @@ func (c *Core) stampBeforeLoad() string {
 	if stamp := c.deps.RenewLock.Stamp(); stamp != "" {
 		return stamp
 	}
-	return c.deps.RenewLock.First()
+	if stamp := c.deps.RenewLock.First(); stamp != "" {
+		return stamp
+	}
+	return c.deps.RenewLock.Stamp() // another process set the first meanwhile
 }
 
 // storeWorks records that the store gave or took a session: a keyring that
@@ -438,7 +441,7 @@ func (c *Core) stampBeforeLoad() string {
 // remembered.
 func (c *Core) storeWorks() {
 	if c.Status().Remembered || !c.deps.Store.Remembers() {
-		return
+		return // nothing to tell the views
 	}
 	c.update(func(st *Status) { st.Remembered = true })
 }
@@ -475,14 +478,19 @@ func (c *Core) Reload(ctx context.Context) error {
 func (c *Core) takeUp() {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
-	stamp := c.stampBeforeLoad()
-	s, err := c.store.Load()
-	held, _ := c.current()
-	if err != nil || held == nil || !sameGrant(held, s) {
-		return
-	}
-	c.setSession(s, "")
-	c.setStamp(stamp)
+	// With the store to itself: a save of this process still under way
+	// ends, and its new stamp is set, before the stamp is read here.
+	c.store.locked(func(st tokenstore.Store) {
+		stamp := c.stampBeforeLoad()
+		s, err := st.Load()
+		held, _ := c.current()
+		if err != nil || held == nil || !sameGrant(held, s) {
+			return
+		}
+		c.storeWorks()
+		c.setSession(s, "")
+		c.setStamp(stamp)
+	})
 }
 
 // Lent is a token one ssotray process hands to another of the same user
