@@ -209,3 +209,82 @@ func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
 		t.Errorf("the store holds %v %v", s, err)
 	}
 }
+
+// A keyring that failed once works again at the next restore or renewal:
+// the session is remembered again either way.
+func TestKeyringWorksAgain(t *testing.T) {
+	tests := []struct {
+		name string
+		fail func(*flakyStore)
+		then func(*Core, *clock) error
+	}{
+		{"a restore", func(f *flakyStore) { f.failLoad = f.loads + 1 }, func(c *Core, _ *clock) error {
+			if err := c.Restore(context.Background()); err != nil {
+				return err
+			}
+			if c.Status().Remembered {
+				return errors.New("remembered after a failed read")
+			}
+			return c.Restore(context.Background())
+		}},
+		{"a renewal", func(f *flakyStore) { f.failSave = f.saves + 1 }, func(c *Core, clk *clock) error {
+			if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+				return err
+			}
+			if c.Status().Remembered {
+				return errors.New("remembered after a failed save")
+			}
+			clk.advance(10 * time.Minute)
+			_, err := c.AccessToken(context.Background())
+			c.Flush()
+			return err
+		}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
+			c, _, clk := newTestCore(t, store)
+			c.deps.RenewLock = &fakeLock{}
+			if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			c.Flush()
+			tc.fail(store)
+			if err := tc.then(c, clk); err != nil {
+				t.Fatal(err)
+			}
+			if st := c.Status(); !st.Remembered || st.State != SignedIn {
+				t.Errorf("afterwards: %v, remembered %v", st.State, st.Remembered)
+			}
+		})
+	}
+}
+
+// Two processes find no stamp at once and both try to set the first: the
+// one that loses takes the winner's, so it can still lend.
+func TestLostFirstStampRace(t *testing.T) {
+	store := sharedStore{tokenstore.NewMemory()}
+	signer, _, _ := newTestCore(t, store)
+	if err := signer.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c, _, _ := newTestCore(t, store)
+	lock := &racedLock{}
+	c.deps.RenewLock = lock
+	if err := c.Restore(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok := c.Lend(false); !ok || l.Token != "at1" {
+		t.Errorf("after losing the race for the first stamp: lent %q %v", l.Token, ok)
+	}
+}
+
+// racedLock has no stamp until First, which another process wins.
+type racedLock struct{ fakeLock }
+
+func (l *racedLock) First() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.stamp = "the other process's"
+	return ""
+}
