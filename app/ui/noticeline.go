@@ -26,11 +26,16 @@ func newNoticeLine(importance widget.Importance) *noticeLine {
 	return n
 }
 
-func (n *noticeLine) set(text string) {
+// set shows text (an empty one hides the line) and tells whether it changed.
+func (n *noticeLine) set(text string) (changed bool) {
+	if text == n.label.Text {
+		return false
+	}
 	n.label.SetText(text)
 	if text == "" {
 		n.root.Hide()
 	} else {
 		n.root.Show()
 	}
+	return true
 }

@@ -109,11 +109,18 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 }
 
 func (s *signInScreen) update(notice string, offerRetry bool) {
-	s.notice.set(notice)
-	if offerRetry {
-		s.retryBox.Show()
-	} else {
-		s.retryBox.Hide()
+	changed := s.notice.set(notice)
+	if offerRetry != s.retryBox.Visible() {
+		changed = true
+		if offerRetry {
+			s.retryBox.Show()
+		} else {
+			s.retryBox.Hide()
+		}
 	}
-	relayout(s.box, s.root)
+	// Only a change needs another layout: the first time, before the
+	// window shows, it was most of the work of building the screen.
+	if changed {
+		relayout(s.box, s.root)
+	}
 }
