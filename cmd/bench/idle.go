@@ -153,28 +153,21 @@ type group []int
 
 // rss is the group's resident memory, summed: pages shared between the
 // processes count twice, as they would if the two were separate programs.
-func (g group) rss() (int64, error) {
-	var sum int64
-	for _, pid := range g {
-		n, err := rss(pid)
-		if err != nil {
-			return 0, err
-		}
-		sum += n
-	}
-	return sum, nil
-}
+func (g group) rss() (int64, error) { return summed(g, rss) }
 
-func (g group) cpu() (time.Duration, error) {
-	var sum time.Duration
+func (g group) cpu() (time.Duration, error) { return summed(g, cpuTime) }
+
+// summed adds up a figure over the group's processes.
+func summed[T int64 | time.Duration](g group, figure func(pid int) (T, error)) (T, error) {
+	var total T
 	for _, pid := range g {
-		d, err := cpuTime(pid)
+		n, err := figure(pid)
 		if err != nil {
 			return 0, err
 		}
-		sum += d
+		total += n
 	}
-	return sum, nil
+	return total, nil
 }
 
 // cpuOver is the CPU each group uses over the same period d, in per cent
