@@ -450,8 +450,14 @@ func (c *Core) storeWorks() {
 // sign-out, or the same person's session renewed there (taken up once a
 // renewal under way here has ended, so that what the provider rotated for
 // it is stored first, and with no network). The session this process holds
-// is kept when the store cannot be read.
+// is kept when the store cannot be read. Nothing is read when the renewal
+// lock's stamp is the one this process last read or wrote: then nobody
+// changed the store (the news of this process's own change comes back to
+// it through the tray).
 func (c *Core) Reload(ctx context.Context) error {
+	if c.deps.RenewLock != nil && !c.storeMayHaveChanged() {
+		return nil
+	}
 	s, err := c.store.Load()
 	held, _ := c.current()
 	switch {
@@ -517,12 +523,9 @@ func (c *Core) Lend(id bool) (l Lent, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	s := c.session
-	if s == nil || stamp == "" || stamp != c.stamp || !c.status.Remembered || s.Expiry.IsZero() || !fresh(s, c.deps.Now()) {
-		return Lent{}, false
-	}
 	// A Navidrome session is pinged at every `ssotray token` (its JWT says
 	// nothing of a changed password); the tray lends without asking.
-	if Method(s.Method) != Authentik {
+	if s == nil || Method(s.Method) != Authentik || !stampsAgree(stamp, c.stamp) || !c.status.Remembered || !fresh(s, c.deps.Now()) {
 		return Lent{}, false
 	}
 	t := s.AccessToken
@@ -793,10 +796,22 @@ func (c *Core) storeChanged() bool {
 	now := c.deps.RenewLock.Stamp()
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	changed := now == "" || now != c.stamp
+	changed := !stampsAgree(now, c.stamp)
 	c.stamp = now
 	return changed
 }
+
+// storeMayHaveChanged is storeChanged without recording anything.
+func (c *Core) storeMayHaveChanged() bool {
+	now := c.deps.RenewLock.Stamp()
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return !stampsAgree(now, c.stamp)
+}
+
+// stampsAgree is true when the stamp read now is the one this process
+// knows; an unknown one ("") agrees with nothing.
+func stampsAgree(now, known string) bool { return now != "" && now == known }
 
 // setStamp records the stamp that goes with the session this process holds
 // ("" for unknown: the next renewal reads the store again).

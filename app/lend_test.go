@@ -198,6 +198,7 @@ func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
 	}
 	c.Flush()
 	renewedElsewhere(t, store.Memory, f, clk.now().Add(time.Hour))
+	c.deps.RenewLock.Bump()          // the other process's
 	store.failLoad = store.loads + 2 // Reload's first read works, the second fails
 	if err := c.Reload(context.Background()); err != nil {
 		t.Fatal(err)
@@ -287,4 +288,27 @@ func (l *racedLock) First() string {
 	defer l.mu.Unlock()
 	l.stamp = "the other process's"
 	return ""
+}
+
+// The news of this process's own change comes back to it (the tray passes
+// every change on to the window): nothing is read from the store for it.
+func TestReloadAfterItsOwnChangeReadsNothing(t *testing.T) {
+	store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
+	c, _, _ := newTestCore(t, store)
+	c.deps.RenewLock = &fakeLock{}
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	c.Flush()
+	before := store.loads
+	if err := c.Reload(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if store.loads != before {
+		t.Errorf("Reload read the store %d times after this process's own sign-in", store.loads-before)
+	}
+	c.deps.RenewLock.Bump() // another process's change
+	if err := c.Reload(context.Background()); err != nil || store.loads == before {
+		t.Errorf("Reload after another process's change: %v, read %d times", err, store.loads-before)
+	}
 }
