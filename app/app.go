@@ -118,6 +118,9 @@ type Status struct {
 	Notice string
 }
 
+// IsSignedIn is true while a session is held, also while it renews.
+func (s Status) IsSignedIn() bool { return s.State == SignedIn || s.State == Refreshing }
+
 // Deps are what the core needs from the outside world.
 type Deps struct {
 	Config  *config.Config

@@ -11,7 +11,6 @@ import (
 	"io"
 	"os"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"time"
 
@@ -214,20 +213,6 @@ func Load(path string, getenv func(string) string) (*Config, error) {
 	return parse(data, path, getenv)
 }
 
-// systemDirFor is where goos keeps the configuration for every user of
-// the machine: a directory only root can change. Windows has none ssotray
-// could rely on: "/etc/ssotray" is C:\etc\ssotray there, which any user may
-// create, and a file there would configure everyone else's ssotray (a
-// browser_command is a program to run, kiosk.enabled takes the machine
-// over), with no owner to check. There the configuration is the user's own
-// or --config FILE.
-func systemDirFor(goos string) string {
-	if goos == "windows" {
-		return ""
-	}
-	return "/etc/ssotray"
-}
-
 // NotFoundError says where a configuration file was looked for.
 type NotFoundError struct{ Tried []string }
 
@@ -285,12 +270,17 @@ func (l Locator) Find(explicit string) (string, error) {
 }
 
 // DefaultLocator searches the real environment. Where file owners and
-// modes cannot be checked (Windows), a kiosk's file is trusted as it is:
-// protect it with the file's permissions there.
+// modes cannot be checked (Windows), a kiosk's file is trusted as it is
+// (protect it with the file's permissions there), and there is no file for
+// every user: "/etc/ssotray" is C:\etc\ssotray there, which any user may
+// create, and a file there would configure everyone else's ssotray (a
+// browser_command is a program to run, kiosk.enabled takes the machine
+// over). The configuration is then the user's own or --config FILE.
 func DefaultLocator() Locator {
-	l := Locator{Getenv: os.Getenv, UserConfigDir: os.UserConfigDir, SystemDir: systemDirFor(runtime.GOOS)}
+	l := Locator{Getenv: os.Getenv, UserConfigDir: os.UserConfigDir, SystemDir: "/etc/ssotray"}
 	if !fsperm.Supported {
 		l.Trust = func(string) error { return nil }
+		l.SystemDir = ""
 	}
 	return l
 }

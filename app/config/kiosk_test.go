@@ -169,10 +169,8 @@ func TestKioskConfigurationOnRealFiles(t *testing.T) {
 // file is read there, so one user cannot configure another's ssotray or
 // turn it into a kiosk.
 func TestNoSystemConfigurationOnWindows(t *testing.T) {
-	for goos, want := range map[string]string{"linux": "/etc/ssotray", "darwin": "/etc/ssotray", "freebsd": "/etc/ssotray", "windows": ""} {
-		if got := systemDirFor(goos); got != want {
-			t.Errorf("systemDirFor(%q) = %q, want %q", goos, got, want)
-		}
+	if got, want := DefaultLocator().SystemDir, map[bool]string{true: "/etc/ssotray"}[fsperm.Supported]; got != want {
+		t.Errorf("the system directory here: %q, want %q", got, want)
 	}
 	dir := t.TempDir()
 	l := Locator{

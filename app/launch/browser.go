@@ -15,6 +15,7 @@ import (
 
 	"github.com/pkg/browser"
 
+	"github.com/ssotray/ssotray/app/ownenv"
 	"github.com/ssotray/ssotray/app/proctree"
 )
 
@@ -54,7 +55,7 @@ func Environ() []string {
 	env := os.Environ()
 	out := env[:0:0]
 	for _, kv := range env {
-		if !strings.HasPrefix(strings.ToUpper(kv), "SSOTRAY_") {
+		if !strings.HasPrefix(strings.ToUpper(kv), ownenv.Prefix) {
 			out = append(out, kv)
 		}
 	}

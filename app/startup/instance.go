@@ -147,6 +147,15 @@ func Locator(getenv func(string) string) config.Locator {
 	return l
 }
 
+// Logger writes debug lines to stderr when SSOTRAY_DEBUG is set, and
+// nothing otherwise: both programs' logger.
+func Logger(getenv func(string) string) *slog.Logger {
+	if getenv("SSOTRAY_DEBUG") == "" {
+		return slog.New(slog.DiscardHandler)
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
 // RenewLock is the per-user lock that keeps renewals of the keyring's
 // session to one at a time across ssotray processes (the tray, the window
 // and any number of `ssotray token`): a file beside the instance socket.

@@ -12,11 +12,11 @@ import (
 const watcherName = "org.kde.StatusNotifierWatcher"
 
 // TrayHost follows whether a tray host shows the icon: panels often start
-// after autostarted programs, and restart. Fyne's tray registers again by
-// itself when one appears. Until the watcher has answered (it is started
-// once the window is drawn), up is false, as it stays when there is no
-// session bus at all: closing the window then quits rather than hiding it
-// where nothing could bring it back.
+// after autostarted programs, and restart. fyne.io/systray registers again
+// by itself when one appears. Until the watcher has answered (the tray
+// starts following it once its window is up), up is false, as it stays when
+// there is no session bus at all: closing the window then quits rather than
+// hiding it where nothing could bring it back.
 type TrayHost struct {
 	up atomic.Bool
 }

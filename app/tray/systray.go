@@ -26,8 +26,8 @@ func NewSystray() *Systray { return &Systray{quit: make(chan struct{})} }
 // tray can take an icon and a menu, tapped on a left click on the icon.
 func (s *Systray) Run(ready, tapped func()) {
 	systray.SetOnTapped(tapped)
-	systray.SetTitle("ssotray")
-	systray.SetTooltip("ssotray")
+	systray.SetTitle(Name)
+	systray.SetTooltip(Name)
 	run(ready, s.quit)
 }
 

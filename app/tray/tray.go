@@ -40,7 +40,6 @@ type Host interface {
 
 // Options are the tray's looks and its ways out of the tray.
 type Options struct {
-	Title               string // notifications' title; "" means "ssotray"
 	SignedIn, SignedOut []byte // the icons (PNG) for the two states
 	// Notify sends a desktop notification; nil sends none.
 	Notify func(title, body string)
@@ -49,6 +48,10 @@ type Options struct {
 	// Quit ends the tray (and the window with it).
 	Quit func()
 }
+
+// Name is ssotray's name in the tray: the icon's title and tooltip, and the
+// title of its notifications.
+const Name = "ssotray"
 
 // actionTimeout bounds sign-out and opening an app; sign-in has its own.
 const actionTimeout = 60 * time.Second
@@ -75,9 +78,6 @@ type Tray struct {
 
 // New sets the icon and menu for the core's state and keeps them current.
 func New(core Core, host Host, opts Options) *Tray {
-	if opts.Title == "" {
-		opts.Title = "ssotray"
-	}
 	t := &Tray{core: core, host: host, opts: opts, methods: core.Methods()}
 	// Subscribe before reading the state so no change is missed; applying
 	// a state twice changes nothing.
@@ -108,14 +108,14 @@ func (t *Tray) apply(st app.Status) {
 	}
 	prev := t.status
 	t.status = st
-	if isSignedIn(prev) && !isSignedIn(st) && st.Notice != "" && !t.signingOut {
+	if prev.IsSignedIn() && !st.IsSignedIn() && st.Notice != "" && !t.signingOut {
 		t.notify(st.Notice)
 	}
 	if items := Menu(st, t.methods); !slices.Equal(items, t.items) {
 		t.items = items
 		t.host.SetMenu(items, t.do)
 	}
-	if in := isSignedIn(st); !t.iconSet || in != t.signedIn {
+	if in := st.IsSignedIn(); !t.iconSet || in != t.signedIn {
 		t.iconSet, t.signedIn = true, in
 		icon := t.opts.SignedOut
 		if in {
@@ -123,11 +123,6 @@ func (t *Tray) apply(st app.Status) {
 		}
 		t.host.SetIcon(icon)
 	}
-}
-
-// isSignedIn tells whether st has a session (refreshing is still signed in).
-func isSignedIn(st app.Status) bool {
-	return st.State == app.SignedIn || st.State == app.Refreshing
 }
 
 // notify sends a notification off the caller's goroutine: it waits for
@@ -139,7 +134,7 @@ func (t *Tray) notify(body string) {
 	t.bg.Add(1)
 	go func() {
 		defer t.bg.Done()
-		t.opts.Notify(t.opts.Title, body)
+		t.opts.Notify(Name, body)
 	}()
 }
 

@@ -30,7 +30,7 @@ type Process interface {
 // on demand, gone when its window closes.
 type window struct {
 	start     func() (Process, error)
-	broadcast func(instance.Message) int // to the watching window; nil: none
+	broadcast func(instance.Message) int // to the watching window (none: 0)
 	onExit    func()                     // after the process has ended
 	logger    *slog.Logger
 
@@ -56,7 +56,7 @@ const (
 // starts; the error says why none could.
 func (w *window) show() error {
 	w.mu.Lock()
-	if w.proc != nil && w.broadcast != nil && w.broadcast(instance.Show) == 0 {
+	if w.proc != nil && w.broadcast(instance.Show) == 0 {
 		// Nobody took it: the window is still starting (it shows itself),
 		// or has just closed and is being reaped; then start another.
 		exited := w.exited
@@ -116,9 +116,7 @@ func (w *window) close() {
 	if p == nil {
 		return
 	}
-	if w.broadcast != nil {
-		w.broadcast(instance.Quit)
-	}
+	w.broadcast(instance.Quit)
 	select {
 	case <-exited:
 		return

@@ -25,7 +25,7 @@ import (
 	"github.com/ssotray/ssotray/app"
 )
 
-// Core is what the window and the tray need from the application core.
+// Core is what the window needs from the application core.
 // *app.Core is the real one.
 type Core interface {
 	Status() app.Status
@@ -75,7 +75,7 @@ var windowSize = fyne.NewSize(480, 640)
 // actionTimeout bounds sign-out and opening an app; sign-in has its own.
 const actionTimeout = 60 * time.Second
 
-// UI is the window and the tray of one core. Its methods are called on the
+// UI is the window of one core. Its methods are called on the
 // UI goroutine (from elsewhere wrap them in fyne.Do).
 type UI struct {
 	app  fyne.App
@@ -230,7 +230,7 @@ func (u *UI) apply(st app.Status) {
 		u.note = note{}
 	}
 	u.notify(prev, st)
-	if u.opts.Kiosk && isSignedIn(prev) && !isSignedIn(st) {
+	if u.opts.Kiosk && prev.IsSignedIn() && !st.IsSignedIn() {
 		// What the last person copied (an address, a password from the
 		// browser) is not for the next one.
 		u.app.Clipboard().SetContent("")
@@ -255,17 +255,12 @@ func (u *UI) stillHere() {
 	u.goCore(u.core.StillHere)
 }
 
-// isSignedIn tells whether st has a session (refreshing is still signed in).
-func isSignedIn(st app.Status) bool {
-	return st.State == app.SignedIn || st.State == app.Refreshing
-}
-
 // render shows the screen for the current state.
 func (u *UI) render() {
 	st := u.status
 	var content fyne.CanvasObject
 	switch {
-	case isSignedIn(st) && !u.pending:
+	case st.IsSignedIn() && !u.pending:
 		u.signedIn.update(st)
 		content = u.signedIn.root
 	case st.State == app.SigningIn || u.pending:
@@ -309,9 +304,9 @@ func (u *UI) notify(prev, st app.Status) {
 	switch {
 	case st.State == app.SignedIn && prev.State == app.SigningIn:
 		msg = "Signed in as " + st.Profile.DisplayName()
-	case st.State == app.SignedOut && isSignedIn(prev) && u.signingOut:
+	case st.State == app.SignedOut && prev.IsSignedIn() && u.signingOut:
 		return // signOut tells what it did once it is done
-	case st.State == app.SignedOut && isSignedIn(prev) && st.Notice != "":
+	case st.State == app.SignedOut && prev.IsSignedIn() && st.Notice != "":
 		msg = st.Notice
 	default:
 		return

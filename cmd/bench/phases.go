@@ -293,12 +293,11 @@ func (b *bench) refresh(ctx context.Context) {
 	prev := ""
 	// The warm round is the core's first renewal, which discovers the
 	// provider and fetches its keys, as the window's first one does.
-	lockPath, err := renewlock.Path(os.Getenv)
+	lock, err := renewlock.Open(os.Getenv)
 	if err != nil {
 		fail(err)
 		return
 	}
-	lock := renewlock.New(lockPath)
 	times, err := interleave("refresh", b.refreshRuns, 1, []string{"core", "bare", "oidc", "keyring", "lock"}, func(k string) (time.Duration, error) {
 		// The core hands out the token while its keyring write goes on; that
 		// write must not overlap the next measurement, baseline or not.

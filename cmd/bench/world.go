@@ -68,11 +68,11 @@ func newCore(path string, store tokenstore.Store, browser func(context.Context, 
 		return nil, err
 	}
 	// The renewal lock as the product takes it: the refresh row includes it.
-	lockPath, err := renewlock.Path(os.Getenv)
+	lock, err := renewlock.Open(os.Getenv)
 	if err != nil {
 		return nil, err
 	}
-	return app.New(app.Deps{Config: cfg, Store: store, Browser: browser, RenewLock: renewlock.New(lockPath)}), nil
+	return app.New(app.Deps{Config: cfg, Store: store, Browser: browser, RenewLock: lock}), nil
 }
 
 // signIn makes a session for the config at path through ssotray's own

@@ -8,7 +8,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"log/slog"
 	"os"
 	"os/signal"
 	"syscall"
@@ -64,10 +63,7 @@ func run() int {
 		})
 	})
 	browser.Stdout = os.Stderr
-	logger := slog.New(slog.DiscardHandler)
-	if own.Getenv("SSOTRAY_DEBUG") != "" {
-		logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	}
+	logger := startup.Logger(own.Getenv)
 	err := desktop.Run(ctx, desktop.Deps{
 		NewApp:   func() fyne.App { return fyneapp.NewWithID("io.github.ssotray") },
 		Locator:  startup.Locator(own.Getenv),

@@ -50,7 +50,7 @@ func run() int {
 	own := ownenv.Take()
 	// xdg-open's chatter must not mix with what verbs print on stdout.
 	browser.Stdout = os.Stderr
-	logger := newLogger(own.Getenv)
+	logger := startup.Logger(own.Getenv)
 	logger.Debug("console", console.LogAttrs()...)
 	// fyne.io/systray reports on the standard logger (no tray host yet, say);
 	// that is for the debug log, not the terminal of a verb.
@@ -95,14 +95,6 @@ func interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, stop := signal.NotifyContext(ctx, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	context.AfterFunc(ctx, stop)
 	return ctx, stop
-}
-
-// newLogger writes debug lines to stderr with SSOTRAY_DEBUG set.
-func newLogger(getenv func(string) string) *slog.Logger {
-	if getenv("SSOTRAY_DEBUG") == "" {
-		return slog.New(slog.DiscardHandler)
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // slogWriter passes the standard logger's lines to a slog.Logger at debug level.
