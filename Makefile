@@ -278,13 +278,15 @@ bench: deps build
 # packages that have any (a package's TestMain may build binaries, so not
 # every package is run for nothing), then cmd/bench's table, which exits 1
 # when a target is missed and 2 when a figure could not be measured.
+# BENCH_FLAGS="-only startup" runs one phase of cmd/bench and no Go
+# benchmarks.
 bench-in-session:
-	@pkgs=$$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u); \
+	@[ -n "$(BENCH_FLAGS)" ] || pkgs=$$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u); \
 	if [ -n "$$pkgs" ]; then \
 		echo "$(GO) test -run='^$$' -bench=. -benchmem" $$pkgs; \
 		$(GO) test -run='^$$' -bench=. -benchmem $$pkgs || exit 1; \
 	fi
-	$(BIN)/bench -bin $(BIN)
+	$(BIN)/bench -bin $(BIN) $(BENCH_FLAGS)
 
 clean:
 	rm -rf $(BIN)

@@ -66,6 +66,9 @@ type Deps struct {
 	// HoldSignals keeps further signals from ending a kiosk's sign-out
 	// (HoldSignals).
 	HoldSignals func() (release func())
+	// WarmGL starts loading the OpenGL driver for the display of the
+	// app's first window (glwarm.Start); nil: nothing.
+	WarmGL func()
 }
 
 // Watcher hears the tray's process; *instance.Watcher is the real one.
@@ -134,10 +137,17 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		Notify: !underTray,
 	}
 	wins := &windows{}
-	fontsLoaded()
 	if start.Screen == startup.ScreenMain {
-		wins.setCore(startMain(ctx, d, a, start.Config, start.Kiosk, announce, opts))
+		// Creating the window opens the display; the OpenGL driver for it
+		// then loads beside the fonts, instead of when the window shows.
+		win := a.NewWindow("")
+		if d.WarmGL != nil {
+			d.WarmGL()
+		}
+		fontsLoaded()
+		wins.setCore(startMain(ctx, d, a, win, start.Config, start.Kiosk, announce, opts))
 	} else {
+		fontsLoaded()
 		wins.setup = startSetup(ctx, d, a, opts, announce, wins)
 	}
 	// The window is drawn: now the work that could wait for it.

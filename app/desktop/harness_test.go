@@ -87,6 +87,13 @@ func (w *testWindow) Show() {
 	w.Window.Show()
 }
 
+func (w *testWindow) SetTitle(title string) {
+	w.mu.Lock()
+	w.title = title
+	w.mu.Unlock()
+	w.Window.SetTitle(title)
+}
+
 func (a *testApp) NewWindow(title string) fyne.Window {
 	w := &testWindow{Window: a.App.NewWindow(title), mu: &a.mu, title: title}
 	a.mu.Lock()
@@ -151,6 +158,7 @@ type harness struct {
 	store    tokenstore.Store
 	told     int // Announce calls
 	held     int // kiosk signal holds
+	warms    int // WarmGL calls with a window open
 }
 
 func newHarness(t *testing.T) *harness {
@@ -200,6 +208,16 @@ func (h *harness) deps() Deps {
 		KioskBrowser: launch.NewBrowser,
 		OpenIdle:     func() (idle.Source, error) { return nil, errors.New("no display in tests") },
 		HoldSignals:  func() func() { h.held++; return func() {} },
+		WarmGL: func() {
+			h.appMu.Lock()
+			defer h.appMu.Unlock()
+			h.app.mu.Lock()
+			defer h.app.mu.Unlock()
+			if len(h.app.windows) == 0 {
+				h.t.Error("the OpenGL driver was loaded before a window opened the display")
+			}
+			h.warms++
+		},
 	}
 }
 

@@ -12,10 +12,11 @@ import (
 	"github.com/ssotray/ssotray/app/ui"
 )
 
-// startMain builds the core for cfg and the window around it, and shows
-// it. kiosk is Start.Kiosk, never read again from cfg; announce tells the
-// tray's process of the changes this one stores (nil: none).
-func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, kiosk bool, announce func(), opts ui.Options) (*ui.UI, *app.Core) {
+// startMain builds the core for cfg and fills win (new, not shown) with
+// its window, and shows it. kiosk is Start.Kiosk, never read again from
+// cfg; announce tells the tray's process of the changes this one stores
+// (nil: none).
+func startMain(ctx context.Context, d Deps, shell fyne.App, win fyne.Window, cfg *config.Config, kiosk bool, announce func(), opts ui.Options) (*ui.UI, *app.Core) {
 	store := d.Store()
 	// The keyring's session is renewed by `ssotray token` too.
 	lock := d.RenewLock()
@@ -41,7 +42,7 @@ func startMain(ctx context.Context, d Deps, shell fyne.App, cfg *config.Config, 
 		Announce:      announce,
 	})
 	opts.Kiosk = kiosk
-	u := ui.New(shell, core, opts)
+	u := ui.New(shell, win, core, opts)
 	if kiosk {
 		go watchKiosk(ctx, core, d.OpenIdle, d.Logger)
 	}

@@ -79,6 +79,11 @@ func TestRunAlone(t *testing.T) {
 			if n, _ := h.app.shown(tc.window); n != 1 {
 				t.Errorf("window %q shown %d times, want 1", tc.window, n)
 			}
+			// The main window's driver loads beside the fonts; the setup's
+			// start-up is not worth it.
+			if want := tc.window == "ssotray"; (h.warms == 1) != want {
+				t.Errorf("the OpenGL driver was loaded early %d times (want once: %v)", h.warms, want)
+			}
 		})
 	}
 }

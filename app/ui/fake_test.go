@@ -298,7 +298,7 @@ func newTestUIOn(t *testing.T, a fyne.App, core Core, opts Options) *UI {
 	if opts.Icon == nil {
 		opts.Icon = testIcon
 	}
-	u := New(a, core, opts)
+	u := New(a, a.NewWindow(""), core, opts)
 	t.Cleanup(func() {
 		u.Close()
 		u.waitIdle()

@@ -37,6 +37,10 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	if u.opts.Icon != nil {
 		img := canvas.NewImageFromResource(u.opts.Icon)
 		img.FillMode = canvas.ImageFillContain
+		// Scaled as it is drawn (OpenGL): Fyne's smooth scaling runs on the
+		// CPU before the first frame, and the picture is at most twice the
+		// size it is shown at (assets.Icon192).
+		img.ScaleMode = canvas.ImageScaleFastest
 		img.SetMinSize(fyne.NewSize(96, 96))
 		top = append(top, container.NewCenter(img))
 	}
@@ -95,15 +99,9 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	// Centred as one group; the gap sets the methods apart from the heading.
 	gap := canvas.NewRectangle(color.Transparent)
 	gap.SetMinSize(fyne.NewSize(0, 2*theme.Padding()))
-	s.box = container.NewVBox(layout.NewSpacer())
-	for _, o := range top {
-		s.box.Add(o)
-	}
-	s.box.Add(gap)
-	for _, o := range methods {
-		s.box.Add(o)
-	}
-	s.box.Add(layout.NewSpacer())
+	objs := append([]fyne.CanvasObject{layout.NewSpacer()}, top...)
+	objs = append(append(append(objs, gap), methods...), layout.NewSpacer())
+	s.box = container.NewVBox(objs...) // one layout: Add lays out each time
 	s.root = container.NewVScroll(newCentred(signInWidth, container.NewPadded(s.box)))
 	return s
 }

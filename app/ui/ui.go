@@ -83,8 +83,11 @@ type UI struct {
 	opts Options
 	win  fyne.Window
 
-	methods  []app.Method
-	signIn   *signInScreen
+	methods []app.Method
+	signIn  *signInScreen
+	// waiting and signedIn are built when first shown (waitingScreen,
+	// signedInScreen): the first frame needs one screen, and building the
+	// others cost a few per cent of the start-up.
 	waiting  *waitingScreen
 	signedIn *signedInScreen
 
@@ -115,18 +118,18 @@ type note struct {
 	text, covers string
 }
 
-// New builds the window (not shown yet).
+// New fills win, a new window of a (not shown yet), and sets it up.
 // It does no blocking work: it only asks the core for its current state,
 // which the core keeps in memory.
-func New(a fyne.App, core Core, opts Options) *UI {
+func New(a fyne.App, win fyne.Window, core Core, opts Options) *UI {
 	if opts.Title == "" {
 		opts.Title = "ssotray"
 	}
 	if opts.Kiosk {
 		opts.Notify = false // the next person would read the last one's in the history
 	}
-	u := &UI{app: a, core: core, opts: opts, methods: core.Methods()}
-	u.win = a.NewWindow(opts.Title)
+	u := &UI{app: a, win: win, core: core, opts: opts, methods: core.Methods()}
+	u.win.SetTitle(opts.Title)
 	icon := opts.WindowIcon
 	if icon == nil {
 		icon = opts.Icon
@@ -137,8 +140,6 @@ func New(a fyne.App, core Core, opts Options) *UI {
 	u.win.Resize(windowSize)
 
 	u.signIn = newSignInScreen(u, core.NavidromeServer())
-	u.waiting = newWaitingScreen(u)
-	u.signedIn = newSignedInScreen(u)
 
 	// The window is its process's reason to be: closing it quits (the
 	// tray's process lives on).
@@ -210,7 +211,23 @@ func (u *UI) Close() {
 		u.cancel()
 	}
 	u.mu.Unlock()
-	u.waiting.progress.Stop()
+	if u.waiting != nil {
+		u.waiting.progress.Stop()
+	}
+}
+
+func (u *UI) waitingScreen() *waitingScreen {
+	if u.waiting == nil {
+		u.waiting = newWaitingScreen(u)
+	}
+	return u.waiting
+}
+
+func (u *UI) signedInScreen() *signedInScreen {
+	if u.signedIn == nil {
+		u.signedIn = newSignedInScreen(u)
+	}
+	return u.signedIn
 }
 
 // goCore runs f on a goroutine of its own (never the UI's).
@@ -236,7 +253,9 @@ func (u *UI) apply(st app.Status) {
 		u.app.Clipboard().SetContent("")
 	}
 	u.render()
-	u.signedIn.setCountdown(st.Countdown)
+	if u.signedIn != nil {
+		u.signedIn.setCountdown(st.Countdown)
+	}
 	if st.Countdown > 0 && prev.Countdown == 0 {
 		u.Show() // the person is likely in the browser: come to the front
 	}
@@ -261,29 +280,30 @@ func (u *UI) render() {
 	var content fyne.CanvasObject
 	switch {
 	case st.IsSignedIn() && !u.pending:
-		u.signedIn.update(st)
-		content = u.signedIn.root
+		s := u.signedInScreen()
+		s.update(st)
+		content = s.root
 	case st.State == app.SigningIn || u.pending:
 		m := st.Method
 		if u.pending {
 			m = u.pendingM
 		}
-		u.waiting.update(m, u.signInURL, u.browserErr)
-		content = u.waiting.root
+		s := u.waitingScreen()
+		s.update(m, u.signInURL, u.browserErr)
+		content = s.root
 	default:
 		u.signIn.update(u.noticeFor(st), u.forgetFailed && !u.signingOut)
 		content = u.signIn.root
 	}
-	if content == u.waiting.root {
-		u.waiting.progress.Start()
-	} else {
-		u.waiting.progress.Stop()
+	if u.waiting != nil {
+		if content == u.waiting.root {
+			u.waiting.progress.Start()
+		} else {
+			u.waiting.progress.Stop()
+		}
 	}
 	if u.win.Content() != content {
 		u.win.SetContent(content)
-		// Wrapped text knows its height only once it has a width: lay the
-		// new screen out once more now that it has one.
-		content.Refresh()
 	}
 }
 
@@ -406,7 +426,10 @@ func (u *UI) signOut() {
 		return
 	}
 	u.signingOut = true
-	u.signedIn.signOut.Disable()
+	// Also from the sign-in screen ("Sign out again"): the signed-in screen
+	// may not have been built.
+	signOut := u.signedInScreen().signOut
+	signOut.Disable()
 	u.goCore(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
@@ -417,7 +440,7 @@ func (u *UI) signOut() {
 		}
 		fyne.Do(func() {
 			u.signingOut = false
-			u.signedIn.signOut.Enable()
+			signOut.Enable()
 			var forget *app.ForgetError
 			u.forgetFailed = errors.As(err, &forget)
 			switch {

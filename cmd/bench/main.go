@@ -46,7 +46,12 @@ func main() {
 	// A tray that wakes once every few seconds would stay under 0.1 % over
 	// a short period; a minute shows it.
 	flag.DurationVar(&b.idleCPU, "idle-cpu", 60*time.Second, "how long idle CPU is measured")
+	only := flag.String("only", "", "comma-separated phases to run ("+strings.Join(phaseNames, ",")+"); all when empty: to look into one row without the whole run")
 	flag.Parse()
+	if err := b.choose(*only); err != nil {
+		say("%v", err)
+		os.Exit(exitNoFigure)
+	}
 	os.Exit(b.run())
 }
 
@@ -73,6 +78,39 @@ type bench struct {
 	liveConfig, shortConfig, downConfig           string
 	downSession                                   *tokenstore.Session
 	rows                                          []row
+	phases                                        map[string]bool // to run
+}
+
+// phaseNames are the parts of a run, in the order they run.
+var phaseNames = []string{"sizes", "startup", "token", "refresh", "signin", "idle"}
+
+func (b *bench) phase(name string) func(context.Context) {
+	return map[string]func(context.Context){
+		"sizes":   func(context.Context) { b.sizes() },
+		"startup": b.startup,
+		"token":   b.token,
+		"refresh": b.refresh,
+		"signin":  b.signIn,
+		"idle":    b.idle,
+	}[name]
+}
+
+// choose sets the phases to run from -only.
+func (b *bench) choose(only string) error {
+	b.phases = map[string]bool{}
+	if only == "" {
+		for _, name := range phaseNames {
+			b.phases[name] = true
+		}
+		return nil
+	}
+	for _, name := range strings.Split(only, ",") {
+		if !slices.Contains(phaseNames, name) {
+			return fmt.Errorf("-only: no phase %q (there are %s)", name, strings.Join(phaseNames, ", "))
+		}
+		b.phases[name] = true
+	}
+	return nil
 }
 
 // progress goes to stderr, the table to stdout.
@@ -90,12 +128,11 @@ func (b *bench) run() int {
 	}
 	ctx := context.Background()
 
-	b.sizes()
-	b.startup(ctx)
-	b.token(ctx)
-	b.refresh(ctx)
-	b.signIn(ctx)
-	b.idle(ctx)
+	for _, name := range phaseNames {
+		if b.phases[name] {
+			b.phase(name)(ctx)
+		}
+	}
 
 	printTable(os.Stdout, b)
 	code := exitMet

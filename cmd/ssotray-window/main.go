@@ -19,6 +19,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/desktop"
+	"github.com/ssotray/ssotray/app/glwarm"
 	"github.com/ssotray/ssotray/app/instance"
 	"github.com/ssotray/ssotray/app/ownenv"
 	"github.com/ssotray/ssotray/app/startup"
@@ -82,6 +83,7 @@ func run() int {
 		KioskBrowser: desktop.TrackedKioskBrowser(own.Getenv, logger),
 		OpenIdle:     desktop.OpenIdle,
 		HoldSignals:  desktop.HoldSignals,
+		WarmGL:       glwarm.Start,
 	}, o)
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "ssotray:", err)
