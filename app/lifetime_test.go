@@ -75,3 +75,29 @@ func TestKioskLimitCountsFromTheSignInThroughRenewals(t *testing.T) {
 		t.Errorf("after a renewal: expires %v, renews %v, sign in again at %v; want the limit from %v", st.ExpiresAt, st.Renews, st.SignInAgainAt, signedIn)
 	}
 }
+
+func TestSessionLine(t *testing.T) {
+	now := time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name string
+		st   Status
+		want string
+	}{
+		{"renews by itself", Status{Renews: true, ExpiresAt: now.Add(5 * time.Minute)},
+			"Renews by itself; no need to sign in again"},
+		{"a kiosk's limit, today", Status{Renews: true, SignInAgainAt: now.Add(time.Hour)},
+			"Until 13:00 today, then sign in again"},
+		{"Navidrome's JWT, in two days", Status{SignInAgainAt: now.Add(48 * time.Hour)},
+			"Until Wed 6 Mar, 12:00, then sign in again"},
+		{"next year", Status{SignInAgainAt: time.Date(2031, 1, 2, 9, 30, 0, 0, time.UTC)},
+			"Until Thu 2 Jan 2031, 09:30, then sign in again"},
+		{"nothing known", Status{ExpiresAt: now.Add(5 * time.Minute)}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.st.SessionLine(now); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

@@ -431,8 +431,8 @@ func status(ctx context.Context, s *session, args []string) error {
 			if !st.ExpiresAt.IsZero() {
 				line(s.env.Stdout, "Token expires", st.ExpiresAt.Local().Format(time.RFC1123))
 			}
-			if st.Renews {
-				line(s.env.Stdout, "Session", "renews by itself; no need to sign in again")
+			if l := st.SessionLine(time.Now()); l != "" {
+				line(s.env.Stdout, "Session", l)
 			}
 		} else {
 			fmt.Fprintln(s.env.Stdout, "Not signed in.")

@@ -208,7 +208,7 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 		t.Errorf("status --json\n got %s\nwant %s", s, want)
 	}
 	if code := h.run("status"); code != 0 || !strings.Contains(h.stdout.String(), "Signed in with Authentik as Alice Example (alice)") || !strings.Contains(h.stdout.String(), "admins, users") ||
-		!strings.Contains(h.stdout.String(), "Session:       renews by itself") {
+		!strings.Contains(h.stdout.String(), "Session:       Renews by itself") {
 		t.Errorf("status: %d %q", code, h.stdout.String())
 	}
 	if strings.Contains(h.stdout.String(), "SECRET") {

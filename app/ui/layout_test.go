@@ -159,32 +159,6 @@ func TestKioskTiles(t *testing.T) {
 	}
 }
 
-func TestSessionText(t *testing.T) {
-	now := time.Date(2030, 3, 4, 12, 0, 0, 0, time.UTC)
-	tests := []struct {
-		name string
-		st   app.Status
-		want string
-	}{
-		{"renews by itself", app.Status{Renews: true, ExpiresAt: now.Add(5 * time.Minute)},
-			"Renews by itself; no need to sign in again"},
-		{"a kiosk's limit, today", app.Status{Renews: true, SignInAgainAt: now.Add(time.Hour)},
-			"Until 13:00 today, then sign in again"},
-		{"Navidrome's JWT, in two days", app.Status{SignInAgainAt: now.Add(48 * time.Hour)},
-			"Until Wed 6 Mar, 12:00, then sign in again"},
-		{"next year", app.Status{SignInAgainAt: time.Date(2031, 1, 2, 9, 30, 0, 0, time.UTC)},
-			"Until Thu 2 Jan 2031, 09:30, then sign in again"},
-		{"nothing known", app.Status{ExpiresAt: now.Add(5 * time.Minute)}, "—"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			if got := sessionText(tt.st, now); got != tt.want {
-				t.Errorf("got %q, want %q", got, tt.want)
-			}
-		})
-	}
-}
-
 // The screen shows the session line for the status, never the access
 // token's expiry, and keeps the subject out of a kiosk.
 func TestSignedInSessionLineAndSubject(t *testing.T) {

@@ -165,7 +165,11 @@ func (s *signedInScreen) update(st app.Status) {
 		s.subject.SetText(orDash(p.Subject))
 	}
 	s.method.SetText(orDash(st.Method.Title()))
-	s.session.SetText(sessionText(st, time.Now()))
+	line := st.SessionLine(time.Now())
+	if line == "" {
+		line = "—"
+	}
+	s.session.SetText(line)
 
 	// Navidrome has no groups: its role takes their place.
 	groupsItem := s.form.Items[len(s.form.Items)-1]

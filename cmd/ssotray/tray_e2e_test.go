@@ -518,7 +518,9 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		closeWindow(t, id)
 		for deadline := time.Now().Add(5 * time.Second); len(windowProcesses(t, pid)) != 0; time.Sleep(20 * time.Millisecond) {
 			if time.Now().After(deadline) {
-				t.Fatalf("round %d: a window process remains after its window closed: %v\n%s", round, windowProcesses(t, pid), gui.output())
+				left := windowProcesses(t, pid)
+				dumpStacks(left)
+				t.Fatalf("round %d: a window process remains after its window closed: %v\n%s", round, left, gui.output())
 			}
 		}
 		select {

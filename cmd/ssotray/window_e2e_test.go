@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -80,9 +81,22 @@ func killTray(t *testing.T, p *os.Process) {
 		}
 	}
 	t.Errorf("the window's processes %v outlived the tray's by 10 s", windows)
+	dumpStacks(windows)
 	for _, w := range windows {
 		if wp, err := os.FindProcess(w); err == nil {
 			_ = wp.Kill()
 		}
 	}
+}
+
+// dumpStacks has the Go runtime of each of pids print every goroutine's
+// stack on its stderr (SIGQUIT), where the test's output collects it, and
+// gives it a moment: for the window processes that should have ended.
+func dumpStacks(pids []int) {
+	for _, pid := range pids {
+		if p, err := os.FindProcess(pid); err == nil {
+			_ = p.Signal(syscall.SIGQUIT)
+		}
+	}
+	time.Sleep(time.Second)
 }
