@@ -239,19 +239,33 @@ func (in *Instance) Close() error { return in.l.Close() }
 
 // Tell sends m to the instance at path and waits until it has taken it.
 func Tell(path string, m Message) error {
-	c, err := net.DialTimeout("unix", path, ioWait)
+	c, _, err := send(path, m)
 	if err != nil {
 		return err
 	}
-	defer c.Close()
+	return c.Close()
+}
+
+// send connects to the instance at path, sends m and waits for its "ok";
+// the connection has no deadline left, and r reads what follows.
+func send(path string, m Message) (c net.Conn, r *bufio.Reader, err error) {
+	if c, err = net.DialTimeout("unix", path, ioWait); err != nil {
+		return nil, nil, err
+	}
 	_ = c.SetDeadline(time.Now().Add(ioWait))
-	if _, err := fmt.Fprintln(c, m); err != nil {
-		return err
+	r = bufio.NewReader(c)
+	if _, err = fmt.Fprintln(c, m); err == nil {
+		var line string
+		if line, err = r.ReadString('\n'); err == nil && line != "ok\n" {
+			err = fmt.Errorf("answered %q", strings.TrimSpace(line))
+		}
 	}
-	if line, err := bufio.NewReader(c).ReadString('\n'); err != nil || line != "ok\n" {
-		return fmt.Errorf("ssotray at %s did not take %q: %v", path, m, err)
+	if err != nil {
+		c.Close()
+		return nil, nil, fmt.Errorf("ssotray at %s did not take %q: %w", path, m, err)
 	}
-	return nil
+	_ = c.SetDeadline(time.Time{})
+	return c, r, nil
 }
 
 // ErrNothingLent means the instance answered Token or IDToken with "no".
@@ -290,21 +304,10 @@ type Watcher struct {
 
 // Watch connects to the instance at path as a watcher.
 func Watch(path string) (*Watcher, error) {
-	c, err := net.DialTimeout("unix", path, ioWait)
+	c, r, err := send(path, watch)
 	if err != nil {
 		return nil, err
 	}
-	_ = c.SetDeadline(time.Now().Add(ioWait))
-	r := bufio.NewReader(c)
-	if _, err := fmt.Fprintln(c, watch); err != nil {
-		c.Close()
-		return nil, err
-	}
-	if line, err := r.ReadString('\n'); err != nil || line != "ok\n" {
-		c.Close()
-		return nil, fmt.Errorf("ssotray at %s did not take a watcher: %v", path, err)
-	}
-	_ = c.SetDeadline(time.Time{})
 	w := &Watcher{c: c, messages: make(chan Message, 8), done: make(chan struct{})}
 	go func() {
 		defer close(w.messages)
