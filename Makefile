@@ -278,8 +278,8 @@ bench: deps build
 # packages that have any (a package's TestMain may build binaries, so not
 # every package is run for nothing), then cmd/bench's table, which exits 1
 # when a target is missed and 2 when a figure could not be measured.
-# BENCH_FLAGS="-only startup" runs one phase of cmd/bench and no Go
-# benchmarks.
+# BENCH_FLAGS go to cmd/bench, and then the Go benchmarks are left out:
+# BENCH_FLAGS="-only startup" looks into one phase.
 bench-in-session:
 	@[ -n "$(BENCH_FLAGS)" ] || pkgs=$$(grep -rl --include='*_test.go' '^func Benchmark' . | xargs -r -n1 dirname | sort -u); \
 	if [ -n "$$pkgs" ]; then \

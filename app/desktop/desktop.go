@@ -67,8 +67,9 @@ type Deps struct {
 	// (HoldSignals).
 	HoldSignals func() (release func())
 	// WarmGL starts loading the OpenGL driver for the display of the
-	// app's first window (glwarm.Start); nil: nothing.
-	WarmGL func()
+	// app's first window; wait returns when it is done (glwarm.Start).
+	// nil: nothing.
+	WarmGL func() (wait func(), err error)
 }
 
 // Watcher hears the tray's process; *instance.Watcher is the real one.
@@ -142,7 +143,11 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		// then loads beside the fonts, instead of when the window shows.
 		win := a.NewWindow("")
 		if d.WarmGL != nil {
-			d.WarmGL()
+			wait, err := d.WarmGL()
+			if err != nil {
+				d.Logger.Debug("the OpenGL driver loads when the window shows", "why", err)
+			}
+			win = shownAfter{win, wait}
 		}
 		fontsLoaded()
 		wins.setCore(startMain(ctx, d, a, win, start.Config, start.Kiosk, announce, opts))

@@ -40,3 +40,15 @@ func warmFonts() (wait func()) {
 	}
 	return wg.Wait
 }
+
+// shownAfter is a window that shows only once the OpenGL driver's loading
+// (glwarm) is done.
+type shownAfter struct {
+	fyne.Window
+	wait func()
+}
+
+func (w shownAfter) Show() {
+	w.wait() // at once after the first time
+	w.Window.Show()
+}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -156,9 +157,10 @@ type harness struct {
 	watch    func() (Watcher, error) // nil: no tray's process
 	fromTray bool
 	store    tokenstore.Store
-	told     int // Announce calls
-	held     int // kiosk signal holds
-	warms    int // WarmGL calls with a window open
+	told     int          // Announce calls
+	held     int          // kiosk signal holds
+	warms    int          // WarmGL calls with a window open
+	waits    atomic.Int32 // shows that waited for WarmGL
 }
 
 func newHarness(t *testing.T) *harness {
@@ -208,7 +210,7 @@ func (h *harness) deps() Deps {
 		KioskBrowser: launch.NewBrowser,
 		OpenIdle:     func() (idle.Source, error) { return nil, errors.New("no display in tests") },
 		HoldSignals:  func() func() { h.held++; return func() {} },
-		WarmGL: func() {
+		WarmGL: func() (func(), error) {
 			h.appMu.Lock()
 			defer h.appMu.Unlock()
 			h.app.mu.Lock()
@@ -217,6 +219,7 @@ func (h *harness) deps() Deps {
 				h.t.Error("the OpenGL driver was loaded before a window opened the display")
 			}
 			h.warms++
+			return func() { h.waits.Add(1) }, nil
 		},
 	}
 }

@@ -12,8 +12,8 @@ import (
 	"github.com/ssotray/ssotray/app/ui"
 )
 
-// startMain builds the core for cfg and fills win (new, not shown) with
-// its window, and shows it. kiosk is Start.Kiosk, never read again from
+// startMain builds the core for cfg, fills win (new, not shown) with the
+// core's window and shows it. kiosk is Start.Kiosk, never read again from
 // cfg; announce tells the tray's process of the changes this one stores
 // (nil: none).
 func startMain(ctx context.Context, d Deps, shell fyne.App, win fyne.Window, cfg *config.Config, kiosk bool, announce func(), opts ui.Options) (*ui.UI, *app.Core) {

@@ -81,8 +81,8 @@ func TestRunAlone(t *testing.T) {
 			}
 			// The main window's driver loads beside the fonts; the setup's
 			// start-up is not worth it.
-			if want := tc.window == "ssotray"; (h.warms == 1) != want {
-				t.Errorf("the OpenGL driver was loaded early %d times (want once: %v)", h.warms, want)
+			if want := tc.window == "ssotray"; (h.warms == 1) != want || (h.waits.Load() > 0) != want {
+				t.Errorf("the OpenGL driver was loaded early %d times, and waited for %d times before a show (want once: %v)", h.warms, h.waits.Load(), want)
 			}
 		})
 	}

@@ -1,6 +1,6 @@
-//go:build !((linux || freebsd || netbsd || openbsd) && !wayland)
+//go:build !(cgo && (linux || freebsd || netbsd || openbsd) && !wayland)
 
 package glwarm
 
 // Start does nothing where Fyne does not use GLX.
-func Start() {}
+func Start() (wait func(), err error) { return func() {}, nil }

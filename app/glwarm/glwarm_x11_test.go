@@ -1,4 +1,4 @@
-//go:build (linux || freebsd || netbsd || openbsd) && !wayland
+//go:build cgo && (linux || freebsd || netbsd || openbsd) && !wayland
 
 package glwarm
 
@@ -13,15 +13,19 @@ import (
 )
 
 // TestStartWithoutDisplay: before GLFW has opened its display (or when it
-// could not) there is nothing to load, and nothing panics.
+// could not) there is nothing to load; Start says so and nothing panics.
 func TestStartWithoutDisplay(t *testing.T) {
-	Start()
+	wait, err := Start()
+	if err == nil {
+		t.Error("Start found a display before GLFW was initialised")
+	}
+	wait()
 }
 
-// TestContextWhileLoading: the window's OpenGL context is created, as
-// Fyne creates it, while the driver is being loaded on the other thread
-// (the order of a window that is quick to build), and it draws.
-func TestContextWhileLoading(t *testing.T) {
+// TestContextAfterLoading: the window's OpenGL context is created as Fyne
+// creates it once the driver has loaded on the other thread, and it draws;
+// GLFW ends only after that thread is done with its display.
+func TestContextAfterLoading(t *testing.T) {
 	oidctest.NeedMachine(t, os.Getenv("SSOTRAY_TEST_DESKTOP") == "1", "an X display with GLX (make test's desktop session)")
 	runtime.LockOSThread() // GLFW's calls come from one thread
 	defer runtime.UnlockOSThread()
@@ -30,7 +34,11 @@ func TestContextWhileLoading(t *testing.T) {
 	}
 	defer glfw.Terminate()
 	for range 3 {
-		Start()
+		wait, err := Start()
+		if err != nil {
+			t.Fatal(err)
+		}
+		wait()
 		glfw.WindowHint(glfw.Visible, glfw.False)
 		w, err := glfw.CreateWindow(64, 64, "glwarm", nil, nil)
 		if err != nil {

@@ -253,9 +253,6 @@ func (u *UI) apply(st app.Status) {
 		u.app.Clipboard().SetContent("")
 	}
 	u.render()
-	if u.signedIn != nil {
-		u.signedIn.setCountdown(st.Countdown)
-	}
 	if st.Countdown > 0 && prev.Countdown == 0 {
 		u.Show() // the person is likely in the browser: come to the front
 	}
@@ -282,6 +279,7 @@ func (u *UI) render() {
 	case st.IsSignedIn() && !u.pending:
 		s := u.signedInScreen()
 		s.update(st)
+		s.setCountdown(st.Countdown)
 		content = s.root
 	case st.State == app.SigningIn || u.pending:
 		m := st.Method
@@ -303,6 +301,8 @@ func (u *UI) render() {
 		}
 	}
 	if u.win.Content() != content {
+		// Wrapped text gets its height once it has a width: Fyne lays the
+		// new screen out again before its next frame (EnsureMinSize).
 		u.win.SetContent(content)
 	}
 }
@@ -426,10 +426,7 @@ func (u *UI) signOut() {
 		return
 	}
 	u.signingOut = true
-	// Also from the sign-in screen ("Sign out again"): the signed-in screen
-	// may not have been built.
-	signOut := u.signedInScreen().signOut
-	signOut.Disable()
+	u.signedIn.signOut.Disable()
 	u.goCore(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
 		defer cancel()
@@ -440,7 +437,7 @@ func (u *UI) signOut() {
 		}
 		fyne.Do(func() {
 			u.signingOut = false
-			signOut.Enable()
+			u.signedIn.signOut.Enable()
 			var forget *app.ForgetError
 			u.forgetFailed = errors.As(err, &forget)
 			switch {
