@@ -20,6 +20,10 @@ import (
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
+// Name is ssotray's name as people see it: the window's and the tray's
+// title, and the title of notifications.
+const Name = "ssotray"
+
 // Method is a way to sign in.
 type Method string
 
@@ -458,7 +462,7 @@ func (c *Core) storeWorks() {
 // changed the store (the news of this process's own change comes back to
 // it through the tray).
 func (c *Core) Reload(ctx context.Context) error {
-	if c.deps.RenewLock != nil && !c.storeMayHaveChanged() {
+	if c.deps.RenewLock != nil && !c.storeChanged(false) {
 		return nil
 	}
 	s, err := c.store.Load()
@@ -666,7 +670,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	var ns *tokenstore.Session
 	var err error
 	adopted := false // ns is the stored session, renewed by another process
-	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) && c.storeChanged() {
+	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) && c.storeChanged(true) {
 		var gone bool
 		if ns, s, gone = c.storedRenewal(s); gone && still() {
 			// Signed out by another ssotray (logout): so here too.
@@ -792,24 +796,18 @@ func (c *Core) lockRenewals(ctx context.Context) (unlock func(), err error) {
 
 // storeChanged reads the renewal lock's stamp and tells whether another
 // process may have changed the stored session since this one last read or
-// wrote it; the session is then read again, so the stamp read now becomes
-// the one this process knows. Read before the session, a stamp can only
-// be older than what is read with it, never newer.
-func (c *Core) storeChanged() bool {
+// wrote it. With record, the caller reads the session again, so the stamp
+// read now becomes the one this process knows: read before the session, a
+// stamp can only be older than what is read with it, never newer.
+func (c *Core) storeChanged(record bool) bool {
 	now := c.deps.RenewLock.Stamp()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	changed := !stampsAgree(now, c.stamp)
-	c.stamp = now
+	if record {
+		c.stamp = now
+	}
 	return changed
-}
-
-// storeMayHaveChanged is storeChanged without recording anything.
-func (c *Core) storeMayHaveChanged() bool {
-	now := c.deps.RenewLock.Stamp()
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return !stampsAgree(now, c.stamp)
 }
 
 // stampsAgree is true when the stamp read now is the one this process

@@ -81,26 +81,37 @@ func TestLendNeedsTheRenewalLock(t *testing.T) {
 }
 
 // A session read while there was no stamp (after a reboot cleared the
-// runtime directory) gets a first one, so the tray can lend from the start.
+// runtime directory) gets a first one, so the tray can lend from the start;
+// when two processes try to set the first at once, the one that loses takes
+// the winner's and can still lend.
 func TestRestoreSetsAFirstStamp(t *testing.T) {
-	store := sharedStore{tokenstore.NewMemory()}
-	signer, _, _ := newTestCore(t, store)
-	if err := signer.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
-		t.Fatal(err)
+	tests := []struct {
+		name      string
+		lock      RenewLock
+		wantStamp string
+	}{
+		{"no stamp", &fakeLock{}, "first"},
+		{"lost the race for the first", &racedLock{}, "the other process's"},
 	}
-	c, _, _ := newTestCore(t, store)
-	lock := &fakeLock{}
-	c.deps.RenewLock = lock
-	if err := c.Restore(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if l, ok := c.Lend(false); !ok || l.Token != "at1" || lock.Stamp() != "first" {
-		t.Errorf("after a restore with no stamp: lent %q %v, stamp %q", l.Token, ok, lock.Stamp())
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			store := sharedStore{tokenstore.NewMemory()}
+			signer, _, _ := newTestCore(t, store)
+			if err := signer.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			c, _, _ := newTestCore(t, store)
+			c.deps.RenewLock = tt.lock
+			if err := c.Restore(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			if l, ok := c.Lend(false); !ok || l.Token != "at1" || tt.lock.Stamp() != tt.wantStamp {
+				t.Errorf("after a restore: lent %q %v, stamp %q", l.Token, ok, tt.lock.Stamp())
+			}
+		})
 	}
 }
 
-// A process whose configuration would not use the lent session (another
-// server, a method it has not enabled) reads the store itself.
 func TestBorrows(t *testing.T) {
 	c, _, _ := newTestCore(t, tokenstore.NewMemory())
 	tests := []struct {
@@ -258,25 +269,6 @@ func TestKeyringWorksAgain(t *testing.T) {
 				t.Errorf("afterwards: %v, remembered %v", st.State, st.Remembered)
 			}
 		})
-	}
-}
-
-// Two processes find no stamp at once and both try to set the first: the
-// one that loses takes the winner's, so it can still lend.
-func TestLostFirstStampRace(t *testing.T) {
-	store := sharedStore{tokenstore.NewMemory()}
-	signer, _, _ := newTestCore(t, store)
-	if err := signer.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c, _, _ := newTestCore(t, store)
-	lock := &racedLock{}
-	c.deps.RenewLock = lock
-	if err := c.Restore(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	if l, ok := c.Lend(false); !ok || l.Token != "at1" {
-		t.Errorf("after losing the race for the first stamp: lent %q %v", l.Token, ok)
 	}
 }
 

@@ -117,7 +117,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		}
 		fmt.Fprintln(d.Stderr, "ssotray: "+err.Error())
 		if d.Notify != nil {
-			go d.Notify(Name, err.Error())
+			go d.Notify(app.Name, err.Error())
 		}
 	}
 	// The window's first frame comes before the tray's own start-up work

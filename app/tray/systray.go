@@ -8,6 +8,8 @@ import (
 	"sync"
 
 	"fyne.io/systray"
+
+	"github.com/ssotray/ssotray/app"
 )
 
 // Systray is the real Host over fyne.io/systray: a StatusNotifierItem with
@@ -26,8 +28,8 @@ func NewSystray() *Systray { return &Systray{quit: make(chan struct{})} }
 // tray can take an icon and a menu, tapped on a left click on the icon.
 func (s *Systray) Run(ready, tapped func()) {
 	systray.SetOnTapped(tapped)
-	systray.SetTitle(Name)
-	systray.SetTooltip(Name)
+	systray.SetTitle(app.Name)
+	systray.SetTooltip(app.Name)
 	run(ready, s.quit)
 }
 

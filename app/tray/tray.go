@@ -49,10 +49,6 @@ type Options struct {
 	Quit func()
 }
 
-// Name is ssotray's name in the tray: the icon's title and tooltip, and the
-// title of its notifications.
-const Name = "ssotray"
-
 // actionTimeout bounds sign-out and opening an app; sign-in has its own.
 const actionTimeout = 60 * time.Second
 
@@ -134,7 +130,7 @@ func (t *Tray) notify(body string) {
 	t.bg.Add(1)
 	go func() {
 		defer t.bg.Done()
-		t.opts.Notify(Name, body)
+		t.opts.Notify(app.Name, body)
 	}()
 }
 

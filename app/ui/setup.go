@@ -16,6 +16,7 @@ import (
 	"fyne.io/fyne/v2/theme"
 	"fyne.io/fyne/v2/widget"
 
+	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/doctor"
 	"github.com/ssotray/ssotray/app/setup"
 )
@@ -75,7 +76,7 @@ type SetupWindow struct {
 // the caller's to close this window then.
 func NewSetup(a fyne.App, s Setup, opts Options, done func(path string)) *SetupWindow {
 	if opts.Title == "" {
-		opts.Title = "ssotray"
+		opts.Title = app.Name
 	}
 	w := &SetupWindow{app: a, s: s, opts: opts, done: done}
 	w.win = a.NewWindow("Set up " + opts.Title)

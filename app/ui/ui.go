@@ -53,7 +53,7 @@ var _ Core = (*app.Core)(nil)
 
 // Options adjust the UI.
 type Options struct {
-	Title string // window title and name shown on the sign-in screen; "" means "ssotray"
+	Title string // window title and name shown on the sign-in screen; "" means app.Name
 	// Icon is the application icon, also drawn on the sign-in screen;
 	// WindowIcon is the window's icon for the desktop's task bar and
 	// switcher (nil means Icon): a small picture is quicker to decode and
@@ -123,7 +123,7 @@ type note struct {
 // which the core keeps in memory.
 func New(a fyne.App, win fyne.Window, core Core, opts Options) *UI {
 	if opts.Title == "" {
-		opts.Title = "ssotray"
+		opts.Title = app.Name
 	}
 	if opts.Kiosk {
 		opts.Notify = false // the next person would read the last one's in the history
