@@ -78,7 +78,7 @@ type bench struct {
 	liveConfig, shortConfig, downConfig           string
 	downSession                                   *tokenstore.Session
 	rows                                          []row
-	phases                                        map[string]bool // to run
+	only                                          map[string]bool // the phases to run; nil: all
 }
 
 // phaseNames are the parts of a run, in the order they run.
@@ -95,20 +95,17 @@ func (b *bench) phase(name string) func(context.Context) {
 	}[name]
 }
 
-// choose sets the phases to run from -only.
+// choose sets the phases to run from -only (none: all).
 func (b *bench) choose(only string) error {
-	b.phases = map[string]bool{}
 	if only == "" {
-		for _, name := range phaseNames {
-			b.phases[name] = true
-		}
 		return nil
 	}
+	b.only = map[string]bool{}
 	for _, name := range strings.Split(only, ",") {
 		if !slices.Contains(phaseNames, name) {
 			return fmt.Errorf("-only: no phase %q (there are %s)", name, strings.Join(phaseNames, ", "))
 		}
-		b.phases[name] = true
+		b.only[name] = true
 	}
 	return nil
 }
@@ -129,7 +126,7 @@ func (b *bench) run() int {
 	ctx := context.Background()
 
 	for _, name := range phaseNames {
-		if b.phases[name] {
+		if b.only == nil || b.only[name] {
 			b.phase(name)(ctx)
 		}
 	}
