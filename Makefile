@@ -168,11 +168,12 @@ package-windows: deps-windows $(WINDOWS_SYSO)
 # the MSI's tables, on the package just built; test-windows runs it first. (The
 # tests there named TestWine... install the MSI and run app/winconsole's
 # tests under Wine: they need SSOTRAY_TEST_WINE=1 and a prefix, and skip
-# here.)
+# here.) Then go vet on the whole tree as built for Windows, with the
+# package's tags so that it reuses that build.
 test-windows-package: package-windows
 	SSOTRAY_WINDOWS_BIN=$(abspath $(BIN))/$(WINDOWS_PACKAGE) \
 		$(GO) test -count=1 -run '^TestWindowsPackage' ./cmd/ssotray
-	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) vet ./app/winconsole
+	GOOS=windows GOARCH=amd64 CC=$(WINDOWS_CC) $(GO) vet -tags $(RELEASE_TAGS) ./...
 
 # With no configuration of the user's own (see README, Configuration), the
 # demo provider runs on DEMO_ADDR (and Navidrome's stand-in on

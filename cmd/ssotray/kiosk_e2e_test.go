@@ -43,7 +43,9 @@ exit 0
 	}
 	t.Cleanup(func() { // whatever a failed test left
 		for _, pid := range k.pids() {
-			_ = syscall.Kill(pid, syscall.SIGKILL)
+			if p, err := os.FindProcess(pid); err == nil {
+				_ = p.Kill()
+			}
 		}
 	})
 	return k

@@ -64,7 +64,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"syscall"
 	"time"
 	"unicode/utf8"
 
@@ -692,9 +691,7 @@ func (l *eventLog) write(ev map[string]any) {
 	defer f.Close()
 	// One write with O_APPEND keeps lines whole when several runs share
 	// the file; the lock keeps other processes from interleaving.
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err == nil {
-		defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	}
+	defer lockFile(f)()
 	if _, err := f.Write(line); err != nil {
 		fmt.Fprintf(os.Stderr, "testbrowser: writing TESTBROWSER_LOG: %v\n", err)
 	}
