@@ -40,11 +40,19 @@ const (
 	SigningIn
 	SignedIn
 	Refreshing
+	// Starting: the core has not yet looked for a stored session (Restore
+	// has not read the keyring). A view shows neither a sign-in nor a
+	// person: it does not know which applies, and a keyring that asks
+	// to be unlocked can take seconds to say.
+	Starting
 )
 
 func (s State) String() string {
-	return [...]string{"signed out", "signing in", "signed in", "refreshing"}[s]
+	return [...]string{"signed out", "signing in", "signed in", "refreshing", "starting"}[s]
 }
+
+// StartingText is what views show in the Starting state.
+const StartingText = "Looking for your saved session…"
 
 // Profile is the signed-in person as views show them.
 type Profile struct {
@@ -255,7 +263,10 @@ func New(d Deps) *Core {
 	if d.Config.Navidrome.Enabled {
 		c.methods[Navidrome] = newNavidromeMethod(d)
 	}
-	c.status.Remembered = d.Store.Remembers()
+	c.status = Status{Remembered: d.Store.Remembers()}
+	if c.status.Remembered {
+		c.status.State = Starting // a store that keeps nothing has nothing to look for (a kiosk)
+	}
 	return c
 }
 
@@ -471,6 +482,8 @@ func (c *Core) Reload(ctx context.Context) error {
 	case errors.Is(err, tokenstore.ErrNotFound):
 		if held != nil {
 			c.setSession(nil, errSignedOutElsewhere.Error())
+		} else if c.Status().State == Starting {
+			c.setSession(nil, "")
 		}
 		return nil
 	case err != nil:
@@ -939,6 +952,9 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 		c.change(func() {
 			if c.gen == gen {
 				c.status = prev
+				if prev.State == Starting { // the failure is news for the sign-in screen
+					c.status.State = SignedOut
+				}
 			} else { // another process's session was taken up meanwhile (Reload)
 				c.setSessionLocked(c.session, "")
 			}

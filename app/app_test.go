@@ -136,6 +136,11 @@ func manualAfter(ctx context.Context) (after func(time.Duration) <-chan time.Tim
 	return after, waits, fire
 }
 
+// keyringLike is a memory store that says it remembers, as a keyring does.
+type keyringLike struct{ *tokenstore.Memory }
+
+func (keyringLike) Remembers() bool { return true }
+
 // failingStore is a keyring that cannot be used.
 type failingStore struct{}
 
@@ -227,6 +232,37 @@ func TestRestore(t *testing.T) {
 	}
 }
 
+// TestStartingUntilRestore: a new core knows no state until its first look
+// at the store, and leaves Starting whatever that look finds.
+// A store that keeps nothing (a kiosk's) has nothing to look for.
+func TestStartingUntilRestore(t *testing.T) {
+	stored := keyringLike{tokenstore.NewMemory()}
+	if c, _, _ := newTestCore(t, stored); c.SignIn(context.Background(), Authentik, SignInOptions{}) != nil {
+		t.Fatal("sign-in")
+	}
+	for _, tt := range []struct {
+		name   string
+		store  tokenstore.Store
+		before State
+		want   State
+		notice string
+	}{
+		{"nothing stored", keyringLike{tokenstore.NewMemory()}, Starting, SignedOut, ""},
+		{"a session stored", stored, Starting, SignedIn, ""},
+		{"keyring unavailable", failingStore{}, Starting, SignedOut, "sessions cannot be remembered"},
+		{"a store that keeps nothing", tokenstore.NewMemory(), SignedOut, SignedOut, ""},
+	} {
+		c, _, _ := newTestCore(t, tt.store)
+		if st := c.Status(); st.State != tt.before {
+			t.Errorf("%s: before Restore %v, want %v", tt.name, st.State, tt.before)
+		}
+		_ = c.Restore(context.Background())
+		if st := c.Status(); st.State != tt.want || !strings.Contains(st.Notice, tt.notice) {
+			t.Errorf("%s: after Restore %v %q, want %v %q", tt.name, st.State, st.Notice, tt.want, tt.notice)
+		}
+	}
+}
+
 func TestRestoreIgnoresSessionOfAnotherServer(t *testing.T) {
 	store := tokenstore.NewMemory()
 	_ = store.Save(&tokenstore.Session{Method: "authentik", Server: "https://old.example/", AccessToken: "x"})
@@ -283,14 +319,21 @@ func TestKeyringUnavailableStillSignsIn(t *testing.T) {
 	}
 }
 
+// TestSignInFailureRestoresPreviousState, except Starting: a failure is
+// shown on the sign-in screen even before the store was read.
 func TestSignInFailureRestoresPreviousState(t *testing.T) {
-	c, f, _ := newTestCore(t, tokenstore.NewMemory())
+	c, f, _ := newTestCore(t, keyringLike{tokenstore.NewMemory()})
 	f.signInErr = errors.New("wrong password")
-	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err == nil {
-		t.Fatal("no error")
-	}
-	if st := c.Status(); st.State != SignedOut || st.Notice != "wrong password" {
-		t.Errorf("after failure: %+v", st)
+	for _, before := range []State{Starting, SignedOut} {
+		if st := c.Status(); st.State != before {
+			t.Fatalf("before: %v, want %v", st.State, before)
+		}
+		if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err == nil {
+			t.Fatal("no error")
+		}
+		if st := c.Status(); st.State != SignedOut || st.Notice != "wrong password" {
+			t.Errorf("after failure from %v: %+v", before, st)
+		}
 	}
 }
 
@@ -692,7 +735,7 @@ func TestDisplayNameAndTitle(t *testing.T) {
 // TestReload: what another process stores reaches this one, and reading
 // the same thing again changes nothing.
 func TestReload(t *testing.T) {
-	store := tokenstore.NewMemory()
+	store := keyringLike{tokenstore.NewMemory()}
 	tray, _, _ := newTestCore(t, store)
 	window, _, _ := newTestCore(t, store)
 	announced := 0
@@ -707,6 +750,7 @@ func TestReload(t *testing.T) {
 		seen   string
 		tells  int
 	}{
+		{"nothing stored, before a restore", func() error { return nil }, SignedOut, "", "signed out", 0}, // no longer Starting
 		{"nothing stored, nothing held", func() error { return nil }, SignedOut, "", "", 0},
 		{"signed in elsewhere", func() error { return window.SignIn(context.Background(), Authentik, SignInOptions{}) }, SignedIn, "", "signed in,refreshing,signed in", 1}, // as a restore at start
 		{"the same session again", func() error { return nil }, SignedIn, "", "", 0},

@@ -53,6 +53,8 @@ func Menu(st app.Status, methods []app.Method) []Item {
 		items = append(items, show, Item{Label: "Sign out", Action: Action{Kind: SignOut}})
 	case app.SigningIn:
 		items = append(items, Item{Label: "Signing in…", Disabled: true}, show)
+	case app.Starting:
+		items = append(items, Item{Label: app.StartingText, Disabled: true}, show)
 	default:
 		for _, m := range methods {
 			switch m {

@@ -33,6 +33,8 @@ func TestMenu(t *testing.T) {
 			[]Item{navidrome, sep, show, sep, quit}},
 		{"signed out, no method", app.Status{}, nil,
 			[]Item{show, sep, quit}},
+		{"starting: no sign-in offered before the keyring answers", app.Status{State: app.Starting}, both,
+			[]Item{{Label: "Looking for your saved session…", Disabled: true}, show, sep, quit}},
 		{"signing in", app.Status{State: app.SigningIn, Method: app.Authentik}, both,
 			[]Item{{Label: "Signing in…", Disabled: true}, show, sep, quit}},
 		{"signed in with apps", alice, both,

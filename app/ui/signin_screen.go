@@ -33,23 +33,10 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	s.username = widget.NewEntry()
 	s.password = widget.NewPasswordEntry()
 
-	var top []fyne.CanvasObject
-	if u.opts.Icon != nil {
-		img := canvas.NewImageFromResource(u.opts.Icon)
-		img.FillMode = canvas.ImageFillContain
-		// Scaled as it is drawn (OpenGL): Fyne's smooth scaling runs on the
-		// CPU before the first frame, and the picture is at most twice the
-		// size it is shown at (assets.Icon192).
-		img.ScaleMode = canvas.ImageScaleFastest
-		img.SetMinSize(fyne.NewSize(96, 96))
-		top = append(top, container.NewCenter(img))
-	}
-	name := widget.NewLabelWithStyle(u.opts.Title, fyne.TextAlignCenter, fyne.TextStyle{Bold: true})
-	name.SizeName = theme.SizeNameHeadingText
 	s.retry = newKeyButton("Sign out again", theme.LogoutIcon(), u.signOut)
 	s.retryBox = container.NewCenter(s.retry)
 	s.retryBox.Hide()
-	top = append(top, name, heading("Sign in to reach your apps"), s.notice.root, s.retryBox)
+	top := append(u.appHeader(), heading("Sign in to reach your apps"), s.notice.root, s.retryBox)
 
 	var methods []fyne.CanvasObject
 	for _, m := range u.methods {

@@ -84,10 +84,11 @@ type UI struct {
 	win  fyne.Window
 
 	methods []app.Method
-	signIn  *signInScreen
-	// waiting and signedIn are built when first shown (waitingScreen,
-	// signedInScreen): the first frame needs one screen, and building the
+	// The screens are built when first shown (startingScreen,
+	// signInScreen, ...): the first frame needs one, and building the
 	// others before it took about 2 ms of the start-up.
+	starting fyne.CanvasObject
+	signIn   *signInScreen
 	waiting  *waitingScreen
 	signedIn *signedInScreen
 
@@ -139,8 +140,6 @@ func New(a fyne.App, win fyne.Window, core Core, opts Options) *UI {
 	}
 	u.win.Resize(windowSize)
 
-	u.signIn = newSignInScreen(u, core.NavidromeServer())
-
 	// The window is its process's reason to be: closing it quits (the
 	// tray's process lives on).
 	u.win.SetMaster()
@@ -166,7 +165,7 @@ func New(a fyne.App, win fyne.Window, core Core, opts Options) *UI {
 	// alone (a kiosk) can sign in. Keys a focused widget takes never get here.
 	u.win.Canvas().SetOnTypedKey(func(ev *fyne.KeyEvent) {
 		u.noteInput()
-		if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && u.win.Content() == u.signIn.root {
+		if (ev.Name == fyne.KeyReturn || ev.Name == fyne.KeyEnter) && u.signIn != nil && u.win.Content() == u.signIn.root {
 			u.signInPrimary()
 		}
 	})
@@ -214,6 +213,20 @@ func (u *UI) Close() {
 	if u.waiting != nil {
 		u.waiting.progress.Stop()
 	}
+}
+
+func (u *UI) startingScreen() fyne.CanvasObject {
+	if u.starting == nil {
+		u.starting = newStartingScreen(u)
+	}
+	return u.starting
+}
+
+func (u *UI) signInScreen() *signInScreen {
+	if u.signIn == nil {
+		u.signIn = newSignInScreen(u, u.core.NavidromeServer())
+	}
+	return u.signIn
 }
 
 func (u *UI) waitingScreen() *waitingScreen {
@@ -289,9 +302,12 @@ func (u *UI) render() {
 		s := u.waitingScreen()
 		s.update(m, u.signInURL, u.browserErr)
 		content = s.root
+	case st.State == app.Starting:
+		content = u.startingScreen()
 	default:
-		u.signIn.update(u.noticeFor(st), u.forgetFailed && !u.signingOut)
-		content = u.signIn.root
+		s := u.signInScreen()
+		s.update(u.noticeFor(st), u.forgetFailed && !u.signingOut)
+		content = s.root
 	}
 	if u.waiting != nil {
 		if content == u.waiting.root {
@@ -383,7 +399,7 @@ func (u *UI) signInDone(err error) {
 	switch {
 	case err == nil:
 		u.note = note{}
-		u.signIn.username.SetText("")
+		u.signInScreen().username.SetText("")
 	case u.userCancel || errors.Is(err, context.Canceled):
 		u.note = note{text: "Sign-in cancelled.", covers: err.Error()}
 	default:

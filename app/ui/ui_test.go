@@ -97,6 +97,40 @@ func TestNoticeShownWhenSignedOut(t *testing.T) {
 	}
 }
 
+// TestStartingScreen: until the core has looked for a stored session the
+// window offers no sign-in (Enter does nothing either), then shows what
+// the look found.
+func TestStartingScreen(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		found app.Status
+		want  string
+	}{
+		{"a session stored", app.Status{State: app.SignedIn, Method: app.Authentik, Profile: app.Profile{Name: "Alice Liddell", Username: "alice"}}, "Alice Liddell"},
+		{"nothing stored", app.Status{}, "Sign in with Authentik"},
+		{"keyring unavailable", app.Status{Notice: "the keyring is unavailable"}, "the keyring is unavailable"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			core := newFakeCore(app.Authentik, app.Navidrome)
+			core.status = app.Status{State: app.Starting}
+			u := newTestUI(t, core, Options{})
+			m := screen(u)
+			if !strings.Contains(m, app.StartingText) || !strings.Contains(m, "icon.png") || strings.Contains(m, "Sign in") {
+				t.Errorf("starting: want the icon and %q, no sign-in; got\n%s", app.StartingText, m)
+			}
+			core.ui(func() { u.win.Canvas().OnTypedKey()(&fyne.KeyEvent{Name: fyne.KeyReturn}) })
+			u.waitIdle()
+			if calls, _, _ := core.calls(); len(calls) != 0 {
+				t.Errorf("Enter while starting started a sign-in: %+v", calls)
+			}
+			core.set(tt.found)
+			if m := screen(u); !strings.Contains(m, tt.want) || strings.Contains(m, app.StartingText) {
+				t.Errorf("after the look: want %q, got\n%s", tt.want, m)
+			}
+		})
+	}
+}
+
 func TestWaitingScreenAndCancel(t *testing.T) {
 	core := newFakeCore(app.Authentik, app.Navidrome)
 	started := make(chan struct{})
