@@ -3,6 +3,7 @@ package ui
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -49,7 +50,8 @@ type signedInScreen struct {
 	stillHere  *keyButton
 	countdownB *fyne.Container
 
-	subjectShown string // whose profile is shown
+	subjectShown string   // whose profile is shown
+	chipsShown   []string // the groups (or the role) the chips show
 	apps         []launch.App
 	tiles        []*appTile
 }
@@ -172,24 +174,28 @@ func (s *signedInScreen) update(st app.Status) {
 	s.session.SetText(line)
 
 	// Navidrome has no groups: its role takes their place.
-	groupsItem := s.form.Items[len(s.form.Items)-1]
-	var chips []fyne.CanvasObject
+	label, names := "Groups", p.Groups
 	if st.Method == app.Navidrome {
-		groupsItem.Text = "Role"
+		label, names = "Role", nil
 		if p.Role != "" {
-			chips = append(chips, newChip(p.Role))
-		}
-	} else {
-		groupsItem.Text = "Groups"
-		for _, g := range p.Groups {
-			chips = append(chips, newChip(g))
+			names = []string{p.Role}
 		}
 	}
-	if len(chips) == 0 {
-		chips = append(chips, canvas.NewText("—", theme.Color(theme.ColorNameForeground)))
+	// Built again only when they change: a kiosk's countdown brings a new
+	// status every second.
+	if groupsItem := s.form.Items[len(s.form.Items)-1]; label != groupsItem.Text || !slices.Equal(names, s.chipsShown) || len(s.groups.Objects) == 0 {
+		groupsItem.Text = label
+		s.chipsShown = slices.Clone(names)
+		var chips []fyne.CanvasObject
+		for _, n := range names {
+			chips = append(chips, newChip(n))
+		}
+		if len(chips) == 0 {
+			chips = append(chips, canvas.NewText("—", theme.Color(theme.ColorNameForeground)))
+		}
+		s.groups.Objects = chips
+		s.groups.Refresh()
 	}
-	s.groups.Objects = chips
-	s.groups.Refresh()
 	s.form.Refresh()
 
 	s.notice.set(st.Notice)

@@ -365,6 +365,41 @@ func TestSignedInWithGroups(t *testing.T) {
 	test.AssertRendersToMarkup(t, "signedin_groups.xml", u.win.Canvas())
 }
 
+// TestGroupChipsBuiltOnChange: a status that changes something else (a
+// kiosk's countdown, every second) keeps the chips; new groups or the
+// Navidrome role replace them.
+func TestGroupChipsBuiltOnChange(t *testing.T) {
+	core := newFakeCore(app.Authentik, app.Navidrome)
+	core.status = aliceStatus()
+	u := newTestUI(t, core, Options{})
+	texts := func() (out []string) {
+		for _, o := range u.signedIn.groups.Objects {
+			if c, ok := o.(*chip); ok {
+				out = append(out, c.text)
+			}
+		}
+		return out
+	}
+	first := u.signedIn.groups.Objects[0]
+
+	tick := aliceStatus()
+	tick.Countdown = 30 * time.Second
+	core.set(tick)
+	if u.signedIn.groups.Objects[0] != first {
+		t.Error("a countdown tick built the group chips again")
+	}
+	regrouped := aliceStatus()
+	regrouped.Profile.Groups = []string{"family"}
+	core.set(regrouped)
+	if got := strings.Join(texts(), ","); got != "family" || u.signedIn.groups.Objects[0] == first {
+		t.Errorf("new groups: chips %q", got)
+	}
+	core.set(navidromeStatus())
+	if got := strings.Join(texts(), ","); got != "admin" || u.signedIn.form.Items[len(u.signedIn.form.Items)-1].Text != "Role" {
+		t.Errorf("Navidrome: chips %q", got)
+	}
+}
+
 func TestSignedInNavidromeShowsRole(t *testing.T) {
 	core := newFakeCore(app.Navidrome)
 	core.status = navidromeStatus()
