@@ -43,7 +43,8 @@ const (
 	// Starting: the core has not yet looked for a stored session (Restore
 	// has not read the keyring). A view shows neither a sign-in nor a
 	// person: it does not know which applies, and a keyring that asks
-	// to be unlocked can take seconds to say.
+	// to be unlocked can take seconds to say. Last, so that the zero
+	// Status stays SignedOut.
 	Starting
 )
 
@@ -263,9 +264,11 @@ func New(d Deps) *Core {
 	if d.Config.Navidrome.Enabled {
 		c.methods[Navidrome] = newNavidromeMethod(d)
 	}
+	// A store that keeps nothing (a kiosk's) has nothing to look for: such
+	// a core starts signed out.
 	c.status = Status{Remembered: d.Store.Remembers()}
 	if c.status.Remembered {
-		c.status.State = Starting // a store that keeps nothing has nothing to look for (a kiosk)
+		c.status.State = Starting
 	}
 	return c
 }
@@ -397,6 +400,7 @@ func (c *Core) current() (*tokenstore.Session, uint64) {
 // valid is used without any network; an expired one is refreshed silently.
 func (c *Core) Restore(ctx context.Context) error {
 	m := c.install()
+	c.deps.Logger.Debug("looked for a stored session", "state", c.Status().State)
 	if m == nil {
 		return nil
 	}
@@ -476,14 +480,18 @@ func (c *Core) Reload(ctx context.Context) error {
 	if c.deps.RenewLock != nil && !c.storeChanged(false) {
 		return nil
 	}
+	held, gen := c.current()
 	s, err := c.store.Load()
-	held, _ := c.current()
 	switch {
 	case errors.Is(err, tokenstore.ErrNotFound):
 		if held != nil {
 			c.setSession(nil, errSignedOutElsewhere.Error())
 		} else if c.Status().State == Starting {
-			c.setSession(nil, "")
+			c.change(func() { // unless a restore or a sign-in got there first
+				if c.gen == gen && c.status.State == Starting {
+					c.setSessionLocked(nil, "")
+				}
+			})
 		}
 		return nil
 	case err != nil:

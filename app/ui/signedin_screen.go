@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"fyne.io/fyne/v2"
-	"fyne.io/fyne/v2/canvas"
 	"fyne.io/fyne/v2/container"
 	"fyne.io/fyne/v2/layout"
 	"fyne.io/fyne/v2/theme"
@@ -191,7 +190,7 @@ func (s *signedInScreen) update(st app.Status) {
 			chips = append(chips, newChip(n))
 		}
 		if len(chips) == 0 {
-			chips = append(chips, canvas.NewText("—", theme.Color(theme.ColorNameForeground)))
+			chips = append(chips, widget.NewLabel("—")) // a widget: it follows a change of theme
 		}
 		s.groups.Objects = chips
 		s.groups.Refresh()

@@ -398,6 +398,12 @@ func TestGroupChipsBuiltOnChange(t *testing.T) {
 	if got := strings.Join(texts(), ","); got != "admin" || u.signedIn.form.Items[len(u.signedIn.form.Items)-1].Text != "Role" {
 		t.Errorf("Navidrome: chips %q", got)
 	}
+	none := aliceStatus()
+	none.Profile.Groups = nil
+	core.set(none)
+	if l, ok := u.signedIn.groups.Objects[0].(*widget.Label); !ok || len(u.signedIn.groups.Objects) != 1 || l.Text != "—" {
+		t.Errorf("no groups: want a dash, got %v", u.signedIn.groups.Objects)
+	}
 }
 
 func TestSignedInNavidromeShowsRole(t *testing.T) {

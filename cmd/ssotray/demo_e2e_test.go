@@ -3,7 +3,6 @@
 package main
 
 import (
-	"bytes"
 	"fmt"
 	"os"
 	"os/exec"
@@ -47,9 +46,9 @@ func TestDemo(t *testing.T) {
 		env = append(env, "GOPATH="+f[0], "GOMODCACHE="+f[1], "GOCACHE="+f[2])
 	}
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8",
+		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
 		"TESTBROWSER_USERNAME=alice", "TESTBROWSER_PASSWORD=alice", "TESTBROWSER_LOG="+browserLog)
-	out := &bytes.Buffer{}
+	out := &syncBuffer{}
 	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", ".."), "run",
 		fmt.Sprintf("DEMO_ADDR=127.0.0.1:%d", ports[0]), fmt.Sprintf("DEMO_NAVIDROME_ADDR=127.0.0.1:%d", ports[1]),
 		"DEMO_BROWSER="+bin.browser, "BIN="+t.TempDir())
@@ -69,6 +68,7 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("no ssotray window from `make run`: %v\n%s", err, out)
 	}
 	g := &gui{t: t, out: out, window: strings.Fields(string(found))[0]}
+	g.waitScreen()
 	g.keys("key", "Return") // Sign in with Authentik
 	for deadline := time.Now().Add(90 * time.Second); ; time.Sleep(200 * time.Millisecond) {
 		if s := stored(t); s != nil && s.Username == "alice" {

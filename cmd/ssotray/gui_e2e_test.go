@@ -12,6 +12,7 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -27,9 +28,45 @@ import (
 type gui struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	out    *bytes.Buffer
-	window string // X window id
+	out    *syncBuffer // ssotray's and its window's output, with the debug log
+	window string      // X window id
 	env    []string
+}
+
+// syncBuffer is output that a test may read while the program writes it.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// lookedUp is the window's debug line once its core knows whether a
+// session is stored: the starting screen gives way then.
+const lookedUp = "looked for a stored session"
+
+// waitScreen waits until the window has left its starting screen (the
+// output holds lookedUp) and has had a moment to draw the next one: keys
+// typed before then reach no sign-in screen. It needs SSOTRAY_DEBUG=1, as
+// startGUI sets.
+func (g *gui) waitScreen() {
+	g.t.Helper()
+	for deadline := time.Now().Add(40 * time.Second); !strings.Contains(g.out.String(), lookedUp); time.Sleep(20 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			g.t.Fatalf("the window never said what it found in the keyring; its output:\n%s", g.out)
+		}
+	}
+	time.Sleep(300 * time.Millisecond)
 }
 
 func startGUI(t *testing.T, w *world, extraEnv ...string) *gui {
@@ -40,9 +77,9 @@ func startGUI(t *testing.T, w *world, extraEnv ...string) *gui {
 // startGUIArgs starts the window with more command-line flags.
 func startGUIArgs(t *testing.T, w *world, args []string, extraEnv ...string) *gui {
 	t.Helper()
-	env := append(append([]string{}, w.env...), "LANG=en_US.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir())
+	env := append(append([]string{}, w.env...), "LANG=en_US.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir(), "SSOTRAY_DEBUG=1")
 	env = append(env, extraEnv...)
-	g := &gui{t: t, out: &bytes.Buffer{}, env: env}
+	g := &gui{t: t, out: &syncBuffer{}, env: env}
 	g.cmd = exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...)
 	g.cmd.Env = env
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
@@ -117,7 +154,7 @@ func TestWindowSignsInWithAuthentik(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGUI(t, w)
-	time.Sleep(500 * time.Millisecond) // let the first frame settle
+	g.waitScreen()
 	g.screenshot("signin")
 
 	// Enter on the sign-in screen starts the browser sign-in (Chromium).
@@ -167,7 +204,7 @@ func TestWindowSignsInWithNavidrome(t *testing.T) {
 		t.Fatal(err)
 	}
 	g := startGUI(t, w)
-	time.Sleep(500 * time.Millisecond)
+	g.waitScreen()
 	// Tab past "Sign in with Authentik" to the username; Enter there moves
 	// to the password, Enter in the password signs in.
 	g.keys("key", "Tab", "Tab")

@@ -45,6 +45,7 @@ exit 0
 		for _, pid := range k.pids() {
 			if p, err := os.FindProcess(pid); err == nil {
 				_ = p.Kill()
+				_ = p.Release()
 			}
 		}
 	})

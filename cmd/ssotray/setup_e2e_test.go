@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -111,7 +110,7 @@ func TestSetupFirstRun(t *testing.T) {
 		t.Fatalf("ssotray exited: %s", g.out)
 	default:
 	}
-	time.Sleep(500 * time.Millisecond)
+	g.waitScreen()
 	g.screenshot("setup-signin")
 
 	// The sign-in screen works with what was written: sign in to Navidrome.
@@ -139,8 +138,8 @@ func startSetupGUI(t *testing.T, home string) (g *gui, exited <-chan struct{}) {
 		env = append(env, kv)
 	}
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CONFIG_DIRS="+filepath.Join(home, "etc-xdg"),
-		"XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8")
-	g = &gui{t: t, out: &bytes.Buffer{}, env: env}
+		"XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1")
+	g = &gui{t: t, out: &syncBuffer{}, env: env}
 	g.cmd = exec.Command(bin.ssotray)
 	g.cmd.Env = env
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
