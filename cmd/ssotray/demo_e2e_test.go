@@ -48,7 +48,7 @@ func TestDemo(t *testing.T) {
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
 		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
 		"TESTBROWSER_USERNAME=alice", "TESTBROWSER_PASSWORD=alice", "TESTBROWSER_LOG="+browserLog)
-	out := &syncBuffer{}
+	out := &liveOutput{}
 	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", ".."), "run",
 		fmt.Sprintf("DEMO_ADDR=127.0.0.1:%d", ports[0]), fmt.Sprintf("DEMO_NAVIDROME_ADDR=127.0.0.1:%d", ports[1]),
 		"DEMO_BROWSER="+bin.browser, "BIN="+t.TempDir())

@@ -28,24 +28,24 @@ import (
 type gui struct {
 	t      *testing.T
 	cmd    *exec.Cmd
-	out    *syncBuffer // ssotray's and its window's output, with the debug log
+	out    *liveOutput // ssotray's and its window's output, with the debug log
 	window string      // X window id
 	env    []string
 }
 
-// syncBuffer is output that a test may read while the program writes it.
-type syncBuffer struct {
+// liveOutput collects a process's output while tests read it.
+type liveOutput struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *liveOutput) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *liveOutput) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()
@@ -79,7 +79,7 @@ func startGUIArgs(t *testing.T, w *world, args []string, extraEnv ...string) *gu
 	t.Helper()
 	env := append(append([]string{}, w.env...), "LANG=en_US.UTF-8", "XDG_RUNTIME_DIR="+t.TempDir(), "SSOTRAY_DEBUG=1")
 	env = append(env, extraEnv...)
-	g := &gui{t: t, out: &syncBuffer{}, env: env}
+	g := &gui{t: t, out: &liveOutput{}, env: env}
 	g.cmd = exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...)
 	g.cmd.Env = env
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out

@@ -139,7 +139,7 @@ func startSetupGUI(t *testing.T, home string) (g *gui, exited <-chan struct{}) {
 	}
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"), "XDG_CONFIG_DIRS="+filepath.Join(home, "etc-xdg"),
 		"XDG_RUNTIME_DIR="+t.TempDir(), "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1")
-	g = &gui{t: t, out: &syncBuffer{}, env: env}
+	g = &gui{t: t, out: &liveOutput{}, env: env}
 	g.cmd = exec.Command(bin.ssotray)
 	g.cmd.Env = env
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out

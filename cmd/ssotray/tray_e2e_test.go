@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -131,7 +130,7 @@ func startSNIWatcher(t *testing.T, conn *dbus.Conn) {
 	if hasOwner(conn, sniWatcherName) {
 		t.Fatalf("%s already has an owner on the test session bus", sniWatcherName)
 	}
-	var out trayLog
+	var out liveOutput
 	cmd := exec.Command(path)
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Start(); err != nil {
@@ -176,7 +175,7 @@ browser_command: [%s]
 // trayGUI is a running `ssotray` with no verb.
 type trayGUI struct {
 	cmd  *exec.Cmd
-	out  *trayLog
+	out  *liveOutput
 	done chan struct{}
 	env  []string // XDG_RUNTIME_DIR among them: verbs run with it reach this ssotray
 }
@@ -189,7 +188,7 @@ func startTrayGUI(t *testing.T, w *world, args ...string) *trayGUI {
 // startTrayGUIWith starts ssotray with LANG=lang.
 func startTrayGUIWith(t *testing.T, w *world, lang string, args ...string) *trayGUI {
 	t.Helper()
-	g := &trayGUI{cmd: exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...), out: &trayLog{}, done: make(chan struct{})}
+	g := &trayGUI{cmd: exec.Command(bin.ssotray, append([]string{"--config", w.config}, args...)...), out: &liveOutput{}, done: make(chan struct{})}
 	g.env = []string{"XDG_RUNTIME_DIR=" + t.TempDir(), "LANG=" + lang, "LC_ALL=", "LC_MESSAGES=", "LANGUAGE="}
 	g.cmd.Env = append(append([]string{}, w.env...), g.env...)
 	g.cmd.Stdout, g.cmd.Stderr = g.out, g.out
@@ -447,24 +446,6 @@ func (it *trayItem) click(t *testing.T, entries []trayEntry, label string) {
 	if call.Err != nil {
 		t.Fatalf("clicking %q (id %d): %v\n%s", label, ids[0], call.Err, it.gui.output())
 	}
-}
-
-// trayLog collects a process's output while tests read it.
-type trayLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *trayLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *trayLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // TestTrayAndWindowProcesses: the tray waits in a light process and the
