@@ -198,9 +198,10 @@ func TestLendAfterTheKeyringWorksAgain(t *testing.T) {
 	}
 }
 
-// The news of a renewal elsewhere, and then the keyring does not answer:
-// the session held here stays (nobody is signed out by a failed read).
-func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
+// signedInWithLock is a core signed in, its session stored, with the
+// renewal lock; the store fails when a test says so.
+func signedInWithLock(t *testing.T) (*Core, *flakyStore, *fakeMethod, *clock) {
+	t.Helper()
 	store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
 	c, f, clk := newTestCore(t, store)
 	c.deps.RenewLock = &fakeLock{}
@@ -208,6 +209,13 @@ func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
 		t.Fatal(err)
 	}
 	c.Flush()
+	return c, store, f, clk
+}
+
+// The news of a renewal elsewhere, and then the keyring does not answer:
+// the session held here stays (nobody is signed out by a failed read).
+func TestReloadKeepsTheSessionWhenTheStoreFails(t *testing.T) {
+	c, store, f, clk := signedInWithLock(t)
 	renewedElsewhere(t, store.Memory, f, clk.now().Add(time.Hour))
 	c.deps.RenewLock.Bump()          // the other process's
 	store.failLoad = store.loads + 2 // Reload's first read works, the second fails
@@ -254,13 +262,7 @@ func TestKeyringWorksAgain(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
-			c, _, clk := newTestCore(t, store)
-			c.deps.RenewLock = &fakeLock{}
-			if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
-				t.Fatal(err)
-			}
-			c.Flush()
+			c, store, _, clk := signedInWithLock(t)
 			tc.fail(store)
 			if err := tc.then(c, clk); err != nil {
 				t.Fatal(err)
@@ -285,13 +287,7 @@ func (l *racedLock) First() string {
 // The news of this process's own change comes back to it (the tray passes
 // every change on to the window): nothing is read from the store for it.
 func TestReloadAfterItsOwnChangeReadsNothing(t *testing.T) {
-	store := &flakyStore{sharedStore: sharedStore{tokenstore.NewMemory()}}
-	c, _, _ := newTestCore(t, store)
-	c.deps.RenewLock = &fakeLock{}
-	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
-		t.Fatal(err)
-	}
-	c.Flush()
+	c, store, _, _ := signedInWithLock(t)
 	before := store.loads
 	if err := c.Reload(context.Background()); err != nil {
 		t.Fatal(err)

@@ -53,7 +53,7 @@ var _ Core = (*app.Core)(nil)
 
 // Options adjust the UI.
 type Options struct {
-	Title string // window title and name shown on the sign-in screen; "" means app.Name
+	Title string // window title and name shown before sign-in; "" means app.Name
 	// Icon is the application icon, also drawn on the sign-in screen;
 	// WindowIcon is the window's icon for the desktop's task bar and
 	// switcher (nil means Icon): a small picture is quicker to decode and

@@ -46,7 +46,7 @@ func main() {
 	// A tray that wakes once every few seconds would stay under 0.1 % over
 	// a short period; a minute shows it.
 	flag.DurationVar(&b.idleCPU, "idle-cpu", 60*time.Second, "how long idle CPU is measured")
-	only := flag.String("only", "", "comma-separated phases to run ("+strings.Join(phaseNames, ",")+"); all when empty: to look into one row without the whole run")
+	only := flag.String("only", "", "comma-separated phases to run ("+strings.Join(b.phaseNames(), ",")+"); all when empty: to look into one row without the whole run")
 	flag.Parse()
 	if err := b.choose(*only); err != nil {
 		say("%v", err)
@@ -81,18 +81,30 @@ type bench struct {
 	only                                          map[string]bool // the phases to run; nil: all
 }
 
-// phaseNames are the parts of a run, in the order they run.
-var phaseNames = []string{"sizes", "startup", "token", "refresh", "signin", "idle"}
+// phase is a part of a run.
+type phase struct {
+	name string
+	run  func(context.Context)
+}
 
-func (b *bench) phase(name string) func(context.Context) {
-	return map[string]func(context.Context){
-		"sizes":   func(context.Context) { b.sizes() },
-		"startup": b.startup,
-		"token":   b.token,
-		"refresh": b.refresh,
-		"signin":  b.signIn,
-		"idle":    b.idle,
-	}[name]
+// phases are the parts of a run, in the order they run.
+func (b *bench) phases() []phase {
+	return []phase{
+		{"sizes", func(context.Context) { b.sizes() }},
+		{"startup", b.startup},
+		{"token", b.token},
+		{"refresh", b.refresh},
+		{"signin", b.signIn},
+		{"idle", b.idle},
+	}
+}
+
+func (b *bench) phaseNames() []string {
+	var names []string
+	for _, p := range b.phases() {
+		names = append(names, p.name)
+	}
+	return names
 }
 
 // choose sets the phases to run from -only (none: all).
@@ -102,8 +114,8 @@ func (b *bench) choose(only string) error {
 	}
 	b.only = map[string]bool{}
 	for _, name := range strings.Split(only, ",") {
-		if !slices.Contains(phaseNames, name) {
-			return fmt.Errorf("-only: no phase %q (there are %s)", name, strings.Join(phaseNames, ", "))
+		if !slices.Contains(b.phaseNames(), name) {
+			return fmt.Errorf("-only: no phase %q (there are %s)", name, strings.Join(b.phaseNames(), ", "))
 		}
 		b.only[name] = true
 	}
@@ -125,9 +137,9 @@ func (b *bench) run() int {
 	}
 	ctx := context.Background()
 
-	for _, name := range phaseNames {
-		if b.only == nil || b.only[name] {
-			b.phase(name)(ctx)
+	for _, p := range b.phases() {
+		if b.only == nil || b.only[p.name] {
+			p.run(ctx)
 		}
 	}
 
