@@ -968,6 +968,7 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 			}
 			c.status.Notice = err.Error()
 		})
+		c.closeAbandonedBrowsers()
 		return err
 	}
 	// The save and the new session in one step, so a renewal of the last
@@ -996,6 +997,22 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	})
 	c.revokeReplaced(ctx, s, replaced)
 	return nil
+}
+
+// closeAbandonedBrowsers closes a kiosk's browsers after a sign-in that
+// failed, was cancelled or timed out with nobody signed in: the browser it
+// opened may hold a half-finished login or whatever the person did in it
+// meanwhile, and nothing else would close it before the next person.
+func (c *Core) closeAbandonedBrowsers() {
+	if !c.deps.Kiosk || c.deps.CloseBrowsers == nil {
+		return
+	}
+	if mine, _ := c.current(); mine != nil {
+		return // the person signed in before keeps their browser
+	}
+	if err := c.deps.CloseBrowsers(); err != nil {
+		c.deps.Logger.Error("kiosk: browsers left running after a sign-in that did not finish", "err", err)
+	}
 }
 
 // replacedRevokeWait bounds the revocation of a replaced session, which

@@ -237,3 +237,42 @@ func TestEndKiosk(t *testing.T) {
 		}
 	}
 }
+
+// A kiosk sign-in that does not finish (refused, cancelled, timed out)
+// closes the browser it opened: it may hold a half-finished login, or what
+// the person did in it meanwhile. A person already signed in keeps theirs,
+// and a desktop ssotray leaves the browser alone.
+func TestFailedKioskSignInClosesTheBrowsers(t *testing.T) {
+	tests := []struct {
+		name            string
+		kiosk, signedIn bool
+		wantClosed      int
+	}{
+		{"kiosk, nobody signed in", true, false, 1},
+		{"kiosk, a person signed in", true, true, 0},
+		{"desktop", false, false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c, f, _ := newTestCore(t, tokenstore.NewMemory())
+			c.deps.Kiosk = tt.kiosk
+			closed := 0
+			c.deps.CloseBrowsers = func() error { closed++; return nil }
+			if tt.signedIn {
+				if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			f.signInErr = errors.New("access_denied: Permission denied")
+			if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err == nil {
+				t.Fatal("the sign-in did not fail")
+			}
+			if closed != tt.wantClosed {
+				t.Errorf("browsers closed %d times, want %d", closed, tt.wantClosed)
+			}
+			if got := c.Status().IsSignedIn(); got != tt.signedIn {
+				t.Errorf("signed in %v after the failed sign-in, want %v", got, tt.signedIn)
+			}
+		})
+	}
+}

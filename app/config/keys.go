@@ -65,6 +65,11 @@ func checkNode(n *yaml.Node, t reflect.Type, key string) error {
 			return lineErrorf(n, "%s: %q is not true or false", key, n.Value)
 		}
 	case reflect.String:
+		if n.Kind == yaml.MappingNode && n.Style == yaml.FlowStyle && len(n.Content) == 2 && n.Content[1].Tag == "!!null" {
+			// {profile} unquoted: YAML reads the braces as keys.
+			v := "{" + n.Content[0].Value + "}"
+			return lineErrorf(n, "%s: %s must be in quotes (\"%s\"), or YAML reads the braces as a block of keys", key, v, v)
+		}
 		if n.Kind != yaml.ScalarNode {
 			return lineErrorf(n, "%s must be a single value, not a list or a block", key)
 		}

@@ -34,16 +34,21 @@ func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(c
 		} else {
 			t.Self = os.Getpid()
 		}
+		b := launch.NewBrowser(command)
+		b.Tracker = t
 		if dir, err := rundir.Default(getenv).Find(); err != nil {
 			logger.Warn("kiosk: started browsers are not recorded", "err", err)
 		} else {
 			t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
+			b.ProfileRecord = filepath.Join(dir, launch.ProfileRecordFile)
 		}
 		if err := t.CloseLeftovers(); err != nil {
 			logger.Error("kiosk: closing the browsers an earlier run left", "err", err)
+		} else if b.ProfileRecord != "" {
+			if err := launch.RemoveLeftoverProfiles(b.ProfileRecord); err != nil {
+				logger.Error("kiosk: removing the browser profiles an earlier run left", "err", err)
+			}
 		}
-		b := launch.NewBrowser(command)
-		b.Tracker = t
 		return b
 	}
 }

@@ -142,7 +142,11 @@ func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
 		// a shared one (see launch.KioskBrowser).
 		return append(fs, Finding{Level: Fail, Check: "browser", Detail: launch.KioskBrowserProblem, Fix: launch.KioskBrowserFix})
 	}
-	return append(fs, Browser(cfg.BrowserCommand, d.LookPath))
+	f := Browser(cfg.BrowserCommand, d.LookPath)
+	if cfg.Kiosk.Enabled && f.Level == OK && !launch.UsesProfile(cfg.BrowserCommand) {
+		f = Finding{Level: Warn, Check: "browser", Detail: launch.KioskProfileProblem, Fix: launch.KioskProfileFix}
+	}
+	return append(fs, f)
 }
 
 // boundedClient is hc with a timeout on each request: hc itself when it has

@@ -275,7 +275,9 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 	}{
 		{kiosk: false, command: nil, want: OK},
 		{kiosk: true, command: nil, want: Fail},
-		{kiosk: true, command: []string{"chromium", "--incognito"}, want: OK},
+		{kiosk: true, command: []string{"chromium", "--incognito", "--user-data-dir={profile}"}, want: OK},
+		{kiosk: true, command: []string{"chromium", "--incognito"}, want: Warn},
+		{kiosk: false, command: []string{"chromium", "--incognito"}, want: OK},
 	}
 	for _, tt := range tests {
 		cfg := config.Default()
@@ -289,6 +291,9 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		}
 		if f.Level == Fail && (!strings.Contains(f.Detail, "browser_command is not set") || !strings.Contains(f.Fix, "[chromium, --incognito, --new-window")) {
 			t.Errorf("the finding does not say what to set: %s", f)
+		}
+		if f.Level == Warn && (!strings.Contains(f.Detail, "has no {profile}") || !strings.Contains(f.Fix, `"--user-data-dir={profile}"`)) {
+			t.Errorf("the warning does not say what to add: %s", f)
 		}
 	}
 }

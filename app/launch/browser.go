@@ -8,7 +8,7 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
-	"slices"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -32,11 +32,23 @@ type Browser struct {
 	// trees while any lives (0: every 500 ms).
 	WatchEvery time.Duration
 
+	// ProfileRecord, when set (a kiosk), is a file that lists the profile
+	// directories not yet removed, so that the next start removes those of
+	// a run that crashed (RemoveLeftoverProfiles): they hold the last
+	// person's cookies.
+	ProfileRecord string
+
 	mu       sync.Mutex
 	running  map[*exec.Cmd]chan struct{} // closed when the command has exited
 	watching bool
 	profiles []string // made for ProfilePlaceholder, removed by CloseAll
 }
+
+// ProfileRecordFile is ProfileRecord's name in the private directory.
+const ProfileRecordFile = "kiosk-profiles"
+
+// profilePrefix begins the name of every profile directory, in os.TempDir.
+const profilePrefix = "ssotray-profile-"
 
 // ProfilePlaceholder in an argument of Command stands for a new, empty
 // browser profile directory made for each start (0700, a name no one can
@@ -117,16 +129,21 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 // withProfile replaces ProfilePlaceholder in args with a new profile
 // directory.
 func (b *Browser) withProfile(args []string) ([]string, error) {
-	if !slices.ContainsFunc(args, func(a string) bool { return strings.Contains(a, ProfilePlaceholder) }) {
+	if !UsesProfile(args) {
 		return args, nil
 	}
-	dir, err := os.MkdirTemp("", "ssotray-profile-")
+	dir, err := os.MkdirTemp("", profilePrefix)
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a browser profile directory for browser_command's %s: %w", ProfilePlaceholder, err)
 	}
 	b.mu.Lock()
 	b.profiles = append(b.profiles, dir)
+	err = b.saveProfilesLocked()
 	b.mu.Unlock()
+	if err != nil {
+		_ = os.RemoveAll(dir)
+		return nil, fmt.Errorf("cannot record the browser profile directory: %w", err)
+	}
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = strings.ReplaceAll(a, ProfilePlaceholder, dir)
@@ -137,13 +154,65 @@ func (b *Browser) withProfile(args []string) ([]string, error) {
 // removeProfiles removes the profile directories of browsers now closed.
 func (b *Browser) removeProfiles() error {
 	b.mu.Lock()
-	dirs := b.profiles
-	b.profiles = nil
-	b.mu.Unlock()
+	defer b.mu.Unlock()
 	var errs []error
-	for _, d := range dirs {
+	left := b.profiles[:0]
+	for _, d := range b.profiles {
 		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, fmt.Errorf("the browser profile %s could not be removed: %w", d, err))
+			left = append(left, d)
+		}
+	}
+	b.profiles = left
+	if err := b.saveProfilesLocked(); err != nil {
+		errs = append(errs, err)
+	}
+	return errors.Join(errs...)
+}
+
+// saveProfilesLocked writes the profile directories still there to
+// ProfileRecord, one per line.
+func (b *Browser) saveProfilesLocked() error {
+	if b.ProfileRecord == "" {
+		return nil
+	}
+	if len(b.profiles) == 0 {
+		if err := os.Remove(b.ProfileRecord); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
+	tmp := b.ProfileRecord + ".tmp"
+	if err := os.WriteFile(tmp, []byte(strings.Join(b.profiles, "\n")+"\n"), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, b.ProfileRecord)
+}
+
+// RemoveLeftoverProfiles removes the profile directories that record (a
+// ProfileRecord) names, left by a run that ended before it could: the
+// browsers using them must be closed already. Only ssotray's own profile
+// directories in os.TempDir are touched, whatever the file says.
+func RemoveLeftoverProfiles(record string) error {
+	data, err := os.ReadFile(record)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, d := range strings.Fields(string(data)) {
+		if filepath.Dir(d) != filepath.Clean(os.TempDir()) || !strings.HasPrefix(filepath.Base(d), profilePrefix) {
+			continue
+		}
+		if err := os.RemoveAll(d); err != nil {
+			errs = append(errs, fmt.Errorf("the browser profile %s left by an earlier run could not be removed: %w", d, err))
+		}
+	}
+	if len(errs) == 0 {
+		if err := os.Remove(record); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
 		}
 	}
 	return errors.Join(errs...)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,6 +82,61 @@ func TestBrowserProfilePerStart(t *testing.T) {
 		if _, err := os.Stat(d); !os.IsNotExist(err) {
 			t.Errorf("profile %s is still there after CloseAll: %v", d, err)
 		}
+	}
+}
+
+// A kiosk records its profile directories while they exist, so that after
+// a crash the next start removes them (they hold the last person's
+// cookies); it never removes what the record names outside its own.
+func TestLeftoverProfilesAreRemoved(t *testing.T) {
+	dir := t.TempDir()
+	script := filepath.Join(dir, "browser.sh")
+	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	record := filepath.Join(dir, ProfileRecordFile)
+	crashed := NewBrowser([]string{script, "--user-data-dir=" + ProfilePlaceholder})
+	crashed.ProfileRecord = record
+	for range 2 {
+		if err := crashed.Open(context.Background(), "http://127.0.0.1:1234/"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	profiles := slices.Clone(crashed.profiles)
+	// Not ssotray's: the record is the kiosk user's file, the directory not.
+	other := filepath.Join(dir, profilePrefix+"other")
+	if err := os.Mkdir(other, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.OpenFile(record, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatalf("no record of the profiles: %v", err)
+	}
+	_, _ = f.WriteString(other + "\n")
+	_ = f.Close()
+
+	// The kiosk crashed here; the next start finds the record.
+	if err := RemoveLeftoverProfiles(record); err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range profiles {
+		if _, err := os.Stat(d); !os.IsNotExist(err) {
+			t.Errorf("profile %s of the crashed run is still there: %v", d, err)
+		}
+	}
+	if _, err := os.Stat(other); err != nil {
+		t.Errorf("a directory outside %s was removed: %v", os.TempDir(), err)
+	}
+	if _, err := os.Stat(record); !os.IsNotExist(err) {
+		t.Errorf("the record is still there: %v", err)
+	}
+
+	// A run that closes its browsers leaves no record behind.
+	if err := crashed.CloseAll(); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := os.Stat(record); !os.IsNotExist(err) {
+		t.Errorf("the record is still there after CloseAll: %v", err)
 	}
 }
 
@@ -180,7 +236,7 @@ func TestKioskBrowser(t *testing.T) {
 			t.Errorf("KioskBrowser(%q) = %v", tt.command, err)
 		}
 		if err != nil {
-			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", "--user-data-dir={profile}", "[firefox, --no-remote, --profile, {profile}, --private-window]", "foreground"} {
+			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", `"--user-data-dir={profile}"]`, `[firefox, --no-remote, --profile, "{profile}", --private-window]`, "foreground"} {
 				if !strings.Contains(err.Error(), want) {
 					t.Errorf("the error does not say %q: %v", want, err)
 				}

@@ -1,6 +1,10 @@
 package launch
 
-import "errors"
+import (
+	"errors"
+	"slices"
+	"strings"
+)
 
 // ErrKioskNeedsBrowserCommand is why a kiosk does not start without
 // browser_command: the desktop's opener (xdg-open) hands the URL to
@@ -13,8 +17,8 @@ var ErrKioskNeedsBrowserCommand = errors.New(KioskBrowserProblem + ": " + KioskB
 const (
 	KioskBrowserProblem = "kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set"
 	KioskBrowserFix     = "set browser_command to a private-window browser that runs in the foreground as ssotray's child, e.g. " +
-		"[chromium, --incognito, --new-window, --user-data-dir={profile}] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
-		"or [firefox, --no-remote, --profile, {profile}, --private-window]"
+		"[chromium, --incognito, --new-window, \"--user-data-dir={profile}\"] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
+		"or [firefox, --no-remote, --profile, \"{profile}\", --private-window]"
 )
 
 // KioskBrowser says whether command can serve a kiosk: only a configured
@@ -24,4 +28,19 @@ func KioskBrowser(command []string) error {
 		return ErrKioskNeedsBrowserCommand
 	}
 	return nil
+}
+
+// KioskProfileProblem and KioskProfileFix are doctor's warning for a kiosk
+// browser_command without ProfilePlaceholder: it may work (a wrapper script
+// can make its own profile), but a browser on its usual profile hands the
+// address to one of its own already running and exits, out of ssotray's
+// reach, and keeps on disk what one person leaves for the next.
+const (
+	KioskProfileProblem = "browser_command has no " + ProfilePlaceholder + ": a browser on its usual profile hands the address to one already running (which ssotray did not start and cannot close) and keeps that profile on disk from one person to the next"
+	KioskProfileFix     = "give it a new profile at each start: \"--user-data-dir=" + ProfilePlaceholder + "\" for Chromium, --no-remote, --profile, \"" + ProfilePlaceholder + "\" for Firefox (in quotes, for YAML)"
+)
+
+// UsesProfile says whether command has ProfilePlaceholder in an argument.
+func UsesProfile(command []string) bool {
+	return slices.ContainsFunc(command, func(a string) bool { return strings.Contains(a, ProfilePlaceholder) })
 }

@@ -204,6 +204,9 @@ func (f *fakeCore) calls() ([]signInCall, int, []string) {
 
 var expiry = time.Date(2030, 3, 4, 15, 30, 0, 0, time.UTC)
 
+// testNow is the UI's clock in tests, so "today" never depends on when they run.
+var testNow = time.Date(2029, 11, 20, 14, 0, 0, 0, time.Local)
+
 func aliceStatus() app.Status {
 	return app.Status{
 		State:  app.SignedIn,
@@ -297,6 +300,9 @@ func newTestUIOn(t *testing.T, a fyne.App, core Core, opts Options) *UI {
 	}
 	if opts.Icon == nil {
 		opts.Icon = testIcon
+	}
+	if opts.Now == nil {
+		opts.Now = func() time.Time { return testNow }
 	}
 	u := New(a, a.NewWindow(""), core, opts)
 	t.Cleanup(func() {

@@ -162,7 +162,7 @@ func TestKioskTiles(t *testing.T) {
 // The screen shows the session line for the status, never the access
 // token's expiry, and keeps the subject out of a kiosk.
 func TestSignedInSessionLineAndSubject(t *testing.T) {
-	kioskLimit := time.Now().Add(time.Hour)
+	kioskLimit := testNow.Add(time.Hour)
 	tests := []struct {
 		name        string
 		st          app.Status

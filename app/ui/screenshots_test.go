@@ -63,7 +63,7 @@ func TestScreenshots(t *testing.T) {
 			st := aliceStatus()
 			st.Renews = true
 			if u.opts.Kiosk {
-				st.SignInAgainAt = time.Now().Add(time.Hour) // the kiosk's session limit
+				st.SignInAgainAt = testNow.Add(time.Hour) // the kiosk's session limit
 			}
 			core.set(st)
 		}, false},

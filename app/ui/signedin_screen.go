@@ -166,7 +166,7 @@ func (s *signedInScreen) update(st app.Status) {
 		s.subject.SetText(orDash(p.Subject))
 	}
 	s.method.SetText(orDash(st.Method.Title()))
-	line := st.SessionLine(time.Now())
+	line := st.SessionLine(s.u.opts.Now())
 	if line == "" {
 		line = "—"
 	}

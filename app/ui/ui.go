@@ -67,6 +67,8 @@ type Options struct {
 	// notifications (they name the person and stay in the desktop's
 	// history) and empties the clipboard at each sign-out.
 	Kiosk bool
+	// Now is the clock for "until 15:30 today"; nil means time.Now.
+	Now func() time.Time
 }
 
 // windowSize is the size the window opens with.
@@ -128,6 +130,9 @@ func New(a fyne.App, win fyne.Window, core Core, opts Options) *UI {
 	}
 	if opts.Kiosk {
 		opts.Notify = false // the next person would read the last one's in the history
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
 	}
 	u := &UI{app: a, win: win, core: core, opts: opts, methods: core.Methods()}
 	u.win.SetTitle(opts.Title)
@@ -260,9 +265,9 @@ func (u *UI) apply(st app.Status) {
 		u.note = note{}
 	}
 	u.notify(prev, st)
-	if u.opts.Kiosk && prev.IsSignedIn() && !st.IsSignedIn() {
+	if u.opts.Kiosk && st.State == app.SignedOut && (prev.IsSignedIn() || prev.State == app.SigningIn) {
 		// What the last person copied (an address, a password from the
-		// browser) is not for the next one.
+		// browser) is not for the next one, whether or not they got in.
 		u.app.Clipboard().SetContent("")
 	}
 	u.render()

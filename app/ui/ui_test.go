@@ -843,3 +843,22 @@ func TestKioskLeavesNoNotificationsOrClipboard(t *testing.T) {
 		}
 	}
 }
+
+// A kiosk empties the clipboard after a sign-in that did not finish too:
+// the person may have copied a password on the way.
+func TestKioskFailedSignInEmptiesTheClipboard(t *testing.T) {
+	for _, kiosk := range []bool{false, true} {
+		core := newFakeCore(app.Authentik)
+		u := newTestUI(t, core, Options{Kiosk: kiosk})
+		core.set(app.Status{State: app.SigningIn, Method: app.Authentik})
+		u.waitIdle()
+		core.ui(func() { u.app.Clipboard().SetContent("bob's copied password") })
+		core.set(app.Status{State: app.SignedOut, Notice: "access_denied: Permission denied"})
+		u.waitIdle()
+		var clip string
+		core.ui(func() { clip = u.app.Clipboard().Content() })
+		if want := map[bool]string{false: "bob's copied password", true: ""}[kiosk]; clip != want {
+			t.Errorf("kiosk %v: clipboard %q after the failed sign-in, want %q", kiosk, clip, want)
+		}
+	}
+}

@@ -330,9 +330,13 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 			t.Errorf("refreshing with alice's token after her sign-out: %q, want invalid_grant", code)
 		}
 	}
-	// The browsers ssotray started for the first person are gone.
+	// The browsers ssotray started for the first person are gone, and
+	// their profiles with her cookies.
 	if out, err := exec.Command("pgrep", "-f", bin.browser).Output(); err == nil {
 		t.Errorf("browser processes of the first person still run: %s", out)
+	}
+	if dirs := kb.profilesLeft(t); len(dirs) != 0 {
+		t.Errorf("alice's browser profiles %v are still there after her sign-out", dirs)
 	}
 
 	// The next person: a fresh login form, never the first one's session.

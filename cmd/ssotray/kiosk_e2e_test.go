@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/proctree"
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
@@ -23,21 +24,24 @@ import (
 // process group, one in a session of its own (setsid), which only the
 // child subreaper keeps in ssotray's tree. Then it runs the testbrowser
 // in the background with a fresh profile each time (a private window) and
-// exits. Their pids are appended to the file orphans names.
+// exits. Their pids are appended to the file orphans names. Its first
+// argument is ssotray's {profile}, where it leaves a cookie and whose path
+// it appends to the file profiles names.
 type privateBrowser struct {
-	script, orphans string
+	script, orphans, profiles string
 }
 
 func newPrivateBrowser(t *testing.T) *privateBrowser {
 	t.Helper()
 	dir := t.TempDir()
-	k := &privateBrowser{script: filepath.Join(dir, "private-browser"), orphans: filepath.Join(dir, "orphans")}
+	k := &privateBrowser{script: filepath.Join(dir, "private-browser"), orphans: filepath.Join(dir, "orphans"), profiles: filepath.Join(dir, "profiles")}
 	script := fmt.Sprintf(`#!/bin/sh
 unset TESTBROWSER_PROFILE
+echo "$1" >> %[3]s; echo "alice's session" > "$1/Cookies"; shift
 (sleep 600 & echo $! >> %[1]s; setsid sh -c 'echo $$ >> %[1]s; exec sleep 600' &)
 %[2]s "$@" &
 exit 0
-`, k.orphans, bin.browser)
+`, k.orphans, bin.browser, k.profiles)
 	if err := os.WriteFile(k.script, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -62,6 +66,17 @@ func (k *privateBrowser) pids() []int {
 		}
 	}
 	return out
+}
+
+// profilesLeft are the profile directories it was given that still exist.
+func (k *privateBrowser) profilesLeft(t *testing.T) []string {
+	t.Helper()
+	data, _ := os.ReadFile(k.profiles)
+	dirs := strings.Fields(string(data))
+	if len(dirs) == 0 {
+		t.Fatal("the browser was given no profile directory; nothing to check")
+	}
+	return slices.DeleteFunc(dirs, func(d string) bool { _, err := os.Stat(d); return os.IsNotExist(err) })
 }
 
 // waitPids waits until at least n orphans were started and those from the
@@ -157,13 +172,22 @@ func TestKioskCrashAndSignal(t *testing.T) {
 	if got := running(left); len(got) != len(left) {
 		t.Fatalf("the crash itself ended %v of %v; nothing left to test", got, left)
 	}
-	// The next start closes them before anyone signs in.
+	if len(kb.profilesLeft(t)) == 0 {
+		t.Fatal("the crash removed the browser's profile; nothing left to test")
+	}
+	// The next start closes them before anyone signs in, and removes the
+	// profile with alice's cookies.
 	g = startGUIArgs(t, w, []string{"--kiosk"}, env...)
 	gone := goneAt(left, nil)
 	select {
 	case <-gone:
 	case <-time.After(15 * time.Second):
 		t.Fatalf("processes %v that the crashed kiosk left still run after the next start:\n%s", running(left), g.out)
+	}
+	for deadline := time.Now().Add(5 * time.Second); len(kb.profilesLeft(t)) != 0; time.Sleep(50 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the crashed kiosk's browser profiles %v are still there after the next start:\n%s", kb.profilesLeft(t), g.out)
+		}
 	}
 
 	// SIGTERM: the person is signed out before the kiosk exits. (The
@@ -221,7 +245,7 @@ func (w *world) usePrivateBrowser(kb *privateBrowser) {
 		w.t.Fatal(err)
 	}
 	re := regexp.MustCompile(`(?m)^browser_command: .*$`)
-	cfg = re.ReplaceAll(cfg, []byte("browser_command: ["+kb.script+"]"))
+	cfg = re.ReplaceAll(cfg, []byte("browser_command: ["+kb.script+", \""+launch.ProfilePlaceholder+"\"]"))
 	if err := os.WriteFile(w.config, cfg, 0o600); err != nil {
 		w.t.Fatal(err)
 	}
@@ -249,7 +273,7 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		<-done
 		t.Fatalf("the kiosk started without browser_command:\n%s", out)
 	}
-	if err == nil || !strings.Contains(string(out), "browser_command is not set") || !strings.Contains(string(out), "[chromium, --incognito, --new-window") || !strings.Contains(string(out), "--profile, {profile}, --private-window]") {
+	if err == nil || !strings.Contains(string(out), "browser_command is not set") || !strings.Contains(string(out), "[chromium, --incognito, --new-window") || !strings.Contains(string(out), `--profile, "{profile}", --private-window]`) {
 		t.Errorf("kiosk without browser_command: %v\n%s", err, out)
 	}
 	if r := w.run(nil, "--kiosk", "doctor"); r.code != 1 || !strings.Contains(r.stdout, "FAIL browser: kiosk mode needs") {
