@@ -4,12 +4,7 @@ import (
 	"context"
 	"sync/atomic"
 	"time"
-
-	"github.com/godbus/dbus/v5"
 )
-
-// watcherName is the bus name of the desktop's StatusNotifier host.
-const watcherName = "org.kde.StatusNotifierWatcher"
 
 // TrayHost follows whether a tray host shows the icon: panels often start
 // after autostarted programs, and restart. fyne.io/systray registers again
@@ -37,36 +32,30 @@ func (h *TrayHost) Follow(ctx context.Context, watch func(context.Context, func(
 	})
 }
 
-// WatchSessionBus is the real Deps.WatchTrayHost: it reports whether the
-// StatusNotifierWatcher has an owner on the session bus, first once asked
-// (false when there is no bus or it does not answer) and then at every
-// change, until ctx ends.
-func WatchSessionBus(ctx context.Context, report func(up bool)) {
-	conn, err := dbus.SessionBus()
-	if err != nil {
-		report(false)
-		return
+// poll reports up(): first once it is true or after wait (a tray host that
+// is still starting), then at every change seen every interval, until ctx
+// ends. For a tray host that sends no word when it comes and goes.
+func poll(ctx context.Context, wait, every time.Duration, up func() bool, report func(bool)) {
+	last := up()
+	for deadline := time.Now().Add(wait); !last && time.Now().Before(deadline); last = up() {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait / 20):
+		}
 	}
-	ch := make(chan *dbus.Signal, 8)
-	conn.Signal(ch)
-	defer conn.RemoveSignal(ch)
-	_ = conn.AddMatchSignal(dbus.WithMatchInterface("org.freedesktop.DBus"), dbus.WithMatchMember("NameOwnerChanged"), dbus.WithMatchArg(0, watcherName))
-	cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
-	// A bus that does not answer leaves has false: no host known.
-	var has bool
-	_ = conn.BusObject().CallWithContext(cctx, "org.freedesktop.DBus.NameHasOwner", 0, watcherName).Store(&has)
-	cancel()
-	report(has)
+	report(last)
+	t := time.NewTicker(every)
+	defer t.Stop()
 	for {
 		select {
 		case <-ctx.Done():
 			return
-		case sig := <-ch:
-			if sig == nil || sig.Name != "org.freedesktop.DBus.NameOwnerChanged" || len(sig.Body) < 3 || sig.Body[0] != watcherName {
-				continue
+		case <-t.C:
+			if now := up(); now != last {
+				last = now
+				report(now)
 			}
-			owner, _ := sig.Body[2].(string)
-			report(owner != "")
 		}
 	}
 }

@@ -39,7 +39,7 @@ type Deps struct {
 	// Claim claims the single instance (startup.ClaimInstance).
 	Claim func() (startup.Instance, error)
 	// WatchTrayHost reports whether a tray host shows the icon, first once
-	// known and then at every change (startup.WatchSessionBus).
+	// known and then at every change (startup.WatchTrayHost).
 	WatchTrayHost func(ctx context.Context, report func(up bool))
 	Store         func() tokenstore.Store // the keyring
 	RenewLock     func() app.RenewLock    // across processes; may return nil
@@ -174,6 +174,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	go func() {
 		defer bg.Done()
 		host.Follow(ctx, d.WatchTrayHost, func(up bool) {
+			d.Logger.Debug("tray host known", "up", up)
 			if showWhenHostKnown(o.Background, up) {
 				showWindow()
 			}

@@ -112,7 +112,7 @@ func trayDeps(locator config.Locator, own ownenv.Env, logger *slog.Logger) tray.
 		Logger:        logger,
 		Stderr:        os.Stderr,
 		Claim:         startup.ClaimInstance,
-		WatchTrayHost: startup.WatchSessionBus,
+		WatchTrayHost: startup.WatchTrayHost,
 		Store:         func() tokenstore.Store { return tokenstore.NewKeyring() },
 		RenewLock:     func() app.RenewLock { return startup.RenewLock(logger) },
 		Window: func(args []string) func() (tray.Process, error) {

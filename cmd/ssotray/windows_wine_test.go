@@ -395,10 +395,11 @@ func TestWineSessionLargerThanOneCredential(t *testing.T) {
 	}
 }
 
-// TestWineWindowSignedIn starts ssotray.exe (the tray, which starts
-// ssotray-window.exe) on the session's X display and saves what it draws,
-// signed in, as windows-signed-in.png in the artifacts directory.
-func TestWineWindowSignedIn(t *testing.T) {
+// TestWineTrayAndWindow: ssotray as Windows starts it. With --background
+// (the MSI's Run value) the tray sees the taskbar's notification area and
+// shows no window; a start from the Start menu shows the window, signed in,
+// and closing it leaves the tray running, as on a desktop with a tray.
+func TestWineTrayAndWindow(t *testing.T) {
 	pc := needWine(t)
 	display := os.Getenv("DISPLAY")
 	_, errXdotool := exec.LookPath("xdotool")
@@ -415,42 +416,49 @@ func TestWineWindowSignedIn(t *testing.T) {
 	if r := pc.run(ndPassword+"\n", "login", "--username", "carol", "--password-stdin"); r.code != 0 {
 		t.Fatalf("login: %+v", r)
 	}
-
-	cmd := exec.Command(pc.wine, filepath.Join(pc.bin, "ssotray.exe"))
-	cmd.Env = append(pc.env(), "DISPLAY="+display)
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
 	t.Cleanup(func() {
 		// Ends the programs of this prefix: ssotray.exe and the window it started.
 		kill := exec.Command(filepath.Join(filepath.Dir(pc.wine), "wineserver"), "-k")
 		kill.Env = pc.env()
 		_ = kill.Run()
-		select {
-		case <-exited:
-		case <-time.After(10 * time.Second):
-			_ = cmd.Process.Kill()
-		}
 	})
+	windows := func() []string {
+		ids, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^ssotray$").Output()
+		return strings.Fields(string(ids))
+	}
 
-	// The window's title is "ssotray"; Wine gives its X window the same.
+	// At sign-in: the tray alone.
+	background, bgOut, bgExited := pc.start(display, "--background")
+	for deadline := time.Now().Add(60 * time.Second); !strings.Contains(bgOut.String(), "tray host known"); time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the tray did not look for the taskbar within 60 s:\n%s", bgOut)
+		}
+	}
+	if !strings.Contains(bgOut.String(), "up=true") {
+		t.Fatalf("the tray did not find the taskbar's notification area:\n%s", bgOut)
+	}
+	time.Sleep(3 * time.Second)
+	if w := windows(); len(w) != 0 {
+		t.Fatalf("ssotray.exe --background showed a window %v:\n%s", w, bgOut)
+	}
+	// Without the per-user socket under Wine (see README), a second start
+	// would be a second tray: this one goes first.
+	_ = background.Process.Kill()
+	<-bgExited
+
+	_, out, exited := pc.start(display)
 	var window string
 	for deadline := time.Now().Add(90 * time.Second); window == ""; time.Sleep(500 * time.Millisecond) {
 		select {
 		case err := <-exited:
-			t.Fatalf("ssotray.exe ended (%v) before its window showed:\n%s", err, out.String())
+			t.Fatalf("ssotray.exe ended (%v) before its window showed:\n%s", err, out)
 		default:
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("no ssotray window on %s within 90 s; output:\n%s", display, out.String())
+			t.Fatalf("no ssotray window on %s within 90 s; output:\n%s", display, out)
 		}
-		ids, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^ssotray$").Output()
-		if f := strings.Fields(string(ids)); len(f) > 0 {
-			window = f[len(f)-1]
+		if w := windows(); len(w) > 0 {
+			window = w[len(w)-1]
 		}
 	}
 	dir := os.Getenv("SSOTRAY_ARTIFACTS")
@@ -475,19 +483,50 @@ func TestWineWindowSignedIn(t *testing.T) {
 			}
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("the window never showed the signed-in screen (no avatar); output:\n%s", out.String())
+			t.Fatalf("the window never showed the signed-in screen (no avatar); output:\n%s", out)
 		}
 	}
 	if b := img.Bounds(); b.Dx() < 300 || b.Dy() < 300 {
 		t.Errorf("the window is %dx%d", b.Dx(), b.Dy())
 	}
 	t.Logf("screenshot: %s", path)
+
+	// Closed, the window goes and the tray stays.
+	closeWindow(t, window)
+	for deadline := time.Now().Add(30 * time.Second); len(windows()) != 0; time.Sleep(200 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window is still there 30 s after it was closed:\n%s", out)
+		}
+	}
 	select {
 	case err := <-exited:
-		t.Errorf("ssotray.exe ended (%v) while its window was up:\n%s", err, out.String())
-	default:
+		t.Errorf("ssotray.exe ended (%v) when its window was closed, with the taskbar there:\n%s", err, out)
+	case <-time.After(3 * time.Second):
 	}
 }
+
+// start runs ssotray.exe with args on display; out reads its output so
+// far (SSOTRAY_DEBUG), exited reports its end. The output goes to a file,
+// not a pipe, for the reason given at runEnv.
+func (pc *winePC) start(display string, args ...string) (cmd *exec.Cmd, out fileOutput, exited <-chan error) {
+	pc.t.Helper()
+	cmd = exec.Command(pc.wine, append([]string{filepath.Join(pc.bin, "ssotray.exe")}, args...)...)
+	cmd.Env = append(pc.env(), "DISPLAY="+display, "SSOTRAY_DEBUG=1")
+	f := pc.tempFile()
+	pc.t.Cleanup(func() { _ = f.Close() })
+	cmd.Stdout, cmd.Stderr = f, f
+	if err := cmd.Start(); err != nil {
+		pc.t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { done <- cmd.Wait() }()
+	return cmd, fileOutput{f}, done
+}
+
+// fileOutput is a program's output file, read afresh each time.
+type fileOutput struct{ f *os.File }
+
+func (o fileOutput) String() string { return readAll(o.f) }
 
 // avatarPixels counts the pixels of Fyne's primary blue in the top left
 // corner, where the signed-in screen has the avatar circle.
