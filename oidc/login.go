@@ -169,9 +169,25 @@ func isListenError(err error) bool {
 	return errors.As(err, &oe) && oe.Op == "listen"
 }
 
-// authTimeSkew is how far the provider's clock may be behind ours when
-// auth_time is checked.
-const authTimeSkew = 30 * time.Second
+// reusedLogin tells whether auth_time (authTime) shows a login from before
+// the sign-in began, which took took on this computer's clock until the
+// ID token came. On the provider's clock the sign-in began no earlier than
+// took before it issued the token (iat), so a login shown during it is no
+// older than that: neither clock needs to agree with this computer's, and
+// a login a few seconds before the sign-in, which max_age lets through, is
+// caught. slack covers both claims being whole seconds. Without iat (a
+// provider that leaves out a required claim) this computer's clock has to
+// do, with skew for the two clocks.
+func reusedLogin(authTime, issuedAt, started time.Time, took time.Duration) bool {
+	const slack, skew = 2 * time.Second, 30 * time.Second
+	switch {
+	case authTime.IsZero():
+		return true
+	case issuedAt.IsZero():
+		return authTime.Before(started.Add(-skew))
+	}
+	return authTime.Before(issuedAt.Add(-took - slack))
+}
 
 func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts LoginOptions) (*Session, error) {
 	started := c.cfg.Now()
@@ -249,7 +265,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if err != nil {
 		return nil, err
 	}
-	if opts.FreshLogin && (p.AuthTime.IsZero() || p.AuthTime.Before(started.Add(-authTimeSkew))) {
+	if opts.FreshLogin && reusedLogin(p.AuthTime, idt.IssuedAt, started, c.cfg.Now().Sub(started)) {
 		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
 	return &Session{Tokens: c.tokensOf(tok), Profile: p}, nil
