@@ -87,6 +87,9 @@ func (p Profile) DisplayName() string {
 	return p.Subject
 }
 
+// SignedInAs is the line that says who is signed in, in every view.
+func (p Profile) SignedInAs() string { return "Signed in as " + p.DisplayName() }
+
 // Title is how the method is named to people.
 func (m Method) Title() string {
 	switch m {

@@ -276,7 +276,7 @@ func login(ctx context.Context, s *session, args []string) error {
 	}
 	switch m {
 	case app.Authentik:
-		fmt.Fprintln(s.env.Stderr, "Opening your browser to sign in with Authentik…")
+		fmt.Fprintf(s.env.Stderr, "Opening your browser to sign in with %s…\n", m.Title())
 	case app.Navidrome:
 		if opts.Username, opts.Password, err = s.credentials(ctx, *username, *passwordStdin); err != nil {
 			return err
@@ -287,7 +287,7 @@ func login(ctx context.Context, s *session, args []string) error {
 	}
 	s.notice()
 	st := s.core.Status()
-	fmt.Fprintf(s.env.Stdout, "Signed in as %s\n", st.Profile.DisplayName())
+	fmt.Fprintln(s.env.Stdout, st.Profile.SignedInAs())
 	return nil
 }
 

@@ -43,7 +43,7 @@ func Menu(st app.Status, methods []app.Method) []Item {
 	var items []Item
 	switch st.State {
 	case app.SignedIn, app.Refreshing:
-		items = append(items, Item{Label: "Signed in as " + st.Profile.DisplayName(), Disabled: true}, separator)
+		items = append(items, Item{Label: st.Profile.SignedInAs(), Disabled: true}, separator)
 		for _, a := range st.Apps {
 			items = append(items, Item{Label: a.Name, Action: Action{Kind: OpenApp, App: a.Name}})
 		}

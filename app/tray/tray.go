@@ -193,7 +193,7 @@ func (t *Tray) signIn() {
 		cancel()
 		switch {
 		case err == nil:
-			t.notify("Signed in as " + t.core.Status().Profile.DisplayName())
+			t.notify(t.core.Status().Profile.SignedInAs())
 		case browserFailed.Load():
 			t.opts.ShowWindow()
 		case closed || errors.Is(err, context.Canceled) || errors.Is(err, app.ErrBusy):

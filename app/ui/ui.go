@@ -344,7 +344,7 @@ func (u *UI) notify(prev, st app.Status) {
 	var msg string
 	switch {
 	case st.State == app.SignedIn && prev.State == app.SigningIn:
-		msg = "Signed in as " + st.Profile.DisplayName()
+		msg = st.Profile.SignedInAs()
 	case st.State == app.SignedOut && prev.IsSignedIn() && u.signingOut:
 		return // signOut tells what it did once it is done
 	case st.State == app.SignedOut && prev.IsSignedIn() && st.Notice != "":

@@ -336,7 +336,7 @@ type authentikClaims struct {
 	Nickname          string   `json:"nickname"`
 	Groups            []string `json:"groups"`
 	Email             string   `json:"email"`
-	EmailVerified     bool     `json:"email_verified"`
+	EmailVerified     *bool    `json:"email_verified"` // nil when left out
 	AZP               string   `json:"azp"`
 	AuthTime          int64    `json:"auth_time"`
 	Nonce             *string  `json:"nonce"`
@@ -546,12 +546,17 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	want := authentikClaims{
 		Subject: sha256Hex("alice"), Name: "Alice Liddell", GivenName: "Alice Liddell",
 		PreferredUsername: "alice", Nickname: "alice", Groups: []string{"music", "admins"},
-		Email: "alice@example.org", EmailVerified: false, AZP: publicID,
+		Email: "alice@example.org", AZP: publicID,
 	}
+	// Authentik sends email_verified, and false: a claim left out is not the same.
+	said := func(v *bool) string { return map[bool]string{true: fmt.Sprint(v != nil && *v), false: "left out"}[v != nil] }
 	if c.Subject != want.Subject || c.Name != want.Name || c.GivenName != want.GivenName ||
 		c.PreferredUsername != want.PreferredUsername || c.Nickname != want.Nickname ||
-		!slices.Equal(c.Groups, want.Groups) || c.Email != want.Email || c.EmailVerified || c.AZP != want.AZP {
+		!slices.Equal(c.Groups, want.Groups) || c.Email != want.Email || c.AZP != want.AZP {
 		t.Errorf("ID token claims = %+v\nwant %+v", c, want)
+	}
+	if got := said(c.EmailVerified); got != "false" {
+		t.Errorf("ID token's email_verified: %s, want false", got)
 	}
 	if idt.Nonce != f.nonce {
 		t.Errorf("nonce = %q, want %q", idt.Nonce, f.nonce)
@@ -575,8 +580,11 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	if err := ui.Claims(&uc); err != nil {
 		t.Fatal(err)
 	}
-	if uc.Subject != want.Subject || !slices.Equal(uc.Groups, want.Groups) || uc.PreferredUsername != "alice" || uc.Email != want.Email || uc.EmailVerified {
+	if uc.Subject != want.Subject || !slices.Equal(uc.Groups, want.Groups) || uc.PreferredUsername != "alice" || uc.Email != want.Email {
 		t.Errorf("userinfo = %+v", uc)
+	}
+	if got := said(uc.EmailVerified); got != "false" {
+		t.Errorf("userinfo's email_verified: %s, want false", got)
 	}
 	if p.TokenState(tok.AccessToken) != TokenActive || p.TokenState(tok.RefreshToken) != TokenActive {
 		t.Errorf("token states = %v / %v, want active", p.TokenState(tok.AccessToken), p.TokenState(tok.RefreshToken))

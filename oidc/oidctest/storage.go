@@ -744,8 +744,9 @@ func (s *store) fillUserinfo(info *oidc.UserInfo, sub string, scopes []string) e
 	if slices.Contains(scopes, oidc.ScopeEmail) {
 		info.Email = u.Email
 		// Authentik's default email mapping always says false: it does not
-		// track verification.
-		info.EmailVerified = false
+		// track verification. The library's field leaves a false out, so
+		// the claim is added by name.
+		info.AppendClaims("email_verified", false)
 	}
 	return nil
 }
