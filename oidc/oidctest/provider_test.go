@@ -549,7 +549,9 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 		Email: "alice@example.org", AZP: publicID,
 	}
 	// Authentik sends email_verified, and false: a claim left out is not the same.
-	said := func(v *bool) string { return map[bool]string{true: fmt.Sprint(v != nil && *v), false: "left out"}[v != nil] }
+	said := func(v *bool) string {
+		return map[bool]string{true: fmt.Sprint(v != nil && *v), false: "left out"}[v != nil]
+	}
 	if c.Subject != want.Subject || c.Name != want.Name || c.GivenName != want.GivenName ||
 		c.PreferredUsername != want.PreferredUsername || c.Nickname != want.Nickname ||
 		!slices.Equal(c.Groups, want.Groups) || c.Email != want.Email || c.AZP != want.AZP {
