@@ -193,11 +193,8 @@ type session struct {
 }
 
 func open(env Env, explicit string) (*session, error) {
-	path, err := env.Locator.Find(explicit)
-	if err != nil {
-		return nil, err
-	}
-	cfg, err := config.Load(path, env.Getenv)
+	// As the window finds it: a kiosk's system file wins, checked as there.
+	cfg, err := env.Locator.Open(explicit, false)
 	if err != nil {
 		return nil, err
 	}
@@ -591,16 +588,13 @@ func doctorVerb(ctx context.Context, env Env, configPath string, kiosk bool, arg
 	if err := parse(newFlags("doctor"), args); err != nil {
 		return err
 	}
-	path, err := env.Locator.Find(configPath)
-	var cfg *config.Config
-	if err == nil {
-		cfg, err = config.Load(path, env.Getenv)
-	}
+	// The file the window would read, checked as it would be (with --kiosk
+	// the system one, which its user must not be able to change).
+	cfg, err := env.Locator.Open(configPath, kiosk)
 	if err != nil {
 		fmt.Fprintln(env.Stdout, doctor.Finding{Level: doctor.Fail, Check: "configuration", Detail: oneLine(err)})
 		return &exitError{code: 1, err: errors.New("")}
 	}
-	cfg.Kiosk.Enabled = cfg.Kiosk.Enabled || kiosk // checked as the window would run
 	findings := doctor.Run(ctx, cfg, doctor.Deps{Keyring: env.ProbeStore()})
 	for _, f := range findings {
 		fmt.Fprintln(env.Stdout, f)

@@ -88,7 +88,6 @@ func TestUsageAndErrors(t *testing.T) {
 		{"doctor without config", "", []string{"doctor"}, 1, "FAIL configuration: no configuration file found", "", false},
 		{"doctor finds nobody at the server", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"doctor"}, 1, "FAIL health: cannot reach", "", false},
 		{"doctor: a kiosk needs browser_command", "authentik:\n  server_url: http://127.0.0.1:1\nkiosk:\n  enabled: true\n", []string{"doctor"}, 1, "FAIL browser: kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set — set browser_command", "", false},
-		{"doctor --kiosk: a kiosk needs browser_command", "authentik:\n  server_url: http://127.0.0.1:1\n", []string{"--kiosk", "doctor"}, 1, "--private-window]", "", false},
 		{"both methods need --method", bothConfig, []string{"login"}, 2, "", "both Authentik and Navidrome sign-in are enabled; choose one with --method", true},
 		{"password-stdin needs username", bothConfig, []string{"login", "--method", "navidrome", "--password-stdin"}, 2, "", "--password-stdin needs --username", true},
 		{"no terminal for the password", bothConfig, []string{"login", "--method", "navidrome"}, 2, "", "not a terminal to ask for the password; pass --username and --password-stdin", true},
@@ -110,6 +109,40 @@ func TestUsageAndErrors(t *testing.T) {
 			}
 			if tt.code != 0 && tt.stdout == "" && h.stdout.Len() != 0 {
 				t.Errorf("stdout on failure: %q", h.stdout.String())
+			}
+		})
+	}
+}
+
+// `--kiosk doctor` checks the file a kiosk would read, as it would read it:
+// the system configuration, never the user's own.
+func TestDoctorKioskReadsTheKioskFile(t *testing.T) {
+	const noBrowser = "authentik:\n  server_url: http://127.0.0.1:1\n"
+	tests := []struct {
+		name         string
+		user, system string // configurations written there when not empty
+		stdout       string
+	}{
+		{"the system file", "", noBrowser, "FAIL browser: kiosk mode needs a browser"},
+		{"only the user's file", noBrowser, "", "FAIL configuration: kiosk mode reads its configuration only from"},
+		{"both: the system file wins", noBrowser + "browser_command: [chromium]\n", noBrowser, "FAIL browser: kiosk mode needs a browser"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			if tt.user != "" {
+				writeUserConfig(t, h, tt.user)
+			}
+			if tt.system != "" {
+				if err := os.MkdirAll(filepath.Join(h.dir, "etc"), 0o755); err != nil {
+					t.Fatal(err)
+				}
+				if err := os.WriteFile(filepath.Join(h.dir, "etc", "config.yaml"), []byte(tt.system), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if code := h.run("--kiosk", "doctor"); code != 1 || !strings.Contains(h.stdout.String(), tt.stdout) {
+				t.Errorf("exit %d, stdout %q; want 1 and %q", code, h.stdout.String(), tt.stdout)
 			}
 		})
 	}
