@@ -92,9 +92,15 @@ type world struct {
 func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 	t.Helper()
 	needDesktop(t)
+	ports := freePorts(t, 2)
 	p, err := oidctest.Start(oidctest.Options{
-		Users:               []oidctest.User{alice, bob},
-		Clients:             []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
+		Users: []oidctest.User{alice, bob},
+		Clients: []oidctest.Client{
+			{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}},
+			// A second provider for ssotray (the shared machines'), with
+			// strict entries on the same callback ports.
+			{ID: "ssotray-kiosk", RedirectURIs: []string{oidc.RedirectURI(ports[0]), oidc.RedirectURI(ports[1])}},
+		},
 		AccessTokenLifetime: accessLifetime,
 		// What Authentik's API lists for those allowed to see them.
 		Applications: []oidctest.Application{
@@ -103,6 +109,9 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 			// ssotray itself, with no Launch URL: Authentik makes one from
 			// its redirect URI, and ssotray must leave it out.
 			{Name: "ssotray", Slug: "ssotray", Provider: "ssotray"},
+			// Another slug: its launch URL, made from its first redirect
+			// URI, is one of ssotray's callback ports.
+			{Name: "ssotray (kiosk)", Slug: "ssotray-kiosk", Provider: "ssotray-kiosk"},
 		},
 	})
 	if err != nil {
@@ -113,7 +122,7 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 	if err != nil {
 		t.Fatal(err)
 	}
-	w := &world{t: t, provider: p, config: filepath.Join(dir, "config.yaml"), log: filepath.Join(dir, "browser.log"), ports: freePorts(t, 2)}
+	w := &world{t: t, provider: p, config: filepath.Join(dir, "config.yaml"), log: filepath.Join(dir, "browser.log"), ports: ports}
 	w.writeConfig(bin.browser)
 	// Fyne (linked in for the window) logs a line at start under the C
 	// locale, which machines without a locale setting default to.
