@@ -109,10 +109,14 @@ func Discover(ctx context.Context, cfg Config) (*Client, error) {
 	want := cfg.ExpectedIssuer()
 	if strings.TrimSuffix(meta.IssuerURL, "/") != strings.TrimSuffix(want, "/") ||
 		(cfg.DiscoveryURL == "" && meta.IssuerURL != want) {
-		if cfg.DiscoveryURL == "" && strings.TrimSuffix(meta.IssuerURL, "/") == strings.TrimSuffix(cfg.ServerURL, "/") {
+		if globalIssuer(meta.IssuerURL, cfg) {
 			return nil, &GlobalIssuerError{Issuer: meta.IssuerURL, Want: want}
 		}
-		return nil, fmt.Errorf("discovery at %s names the issuer %q, but ssotray expected %q; check authentik.server_url and authentik.app_slug (they must be the address people use to reach Authentik, and the application's slug)", docURL, meta.IssuerURL, want)
+		check := "check authentik.server_url and authentik.app_slug (they must be the address people use to reach Authentik, and the application's slug)"
+		if cfg.DiscoveryURL != "" {
+			check = "check authentik.discovery_url (it must be the address of the provider's own discovery document, as people reach it)"
+		}
+		return nil, fmt.Errorf("discovery at %s names the issuer %q, but ssotray expected %q; %s", docURL, meta.IssuerURL, want, check)
 	}
 	if meta.AuthURL == "" || meta.TokenURL == "" {
 		return nil, fmt.Errorf("discovery at %s lists no authorization or token endpoint; it is not a usable OpenID provider", docURL)
@@ -152,6 +156,20 @@ type GlobalIssuerError struct{ Issuer, Want string }
 
 func (e *GlobalIssuerError) Error() string {
 	return fmt.Sprintf("the provider's issuer is %q, the same for every application, but ssotray expects %q: in Authentik, edit the OAuth2/OpenID provider, and under Advanced protocol settings set Issuer mode to \"%s\"", e.Issuer, e.Want, IssuerModePerProvider)
+}
+
+// globalIssuer tells an Authentik issuer in Issuer mode Global: the server
+// itself, where an application's own was expected, whether ssotray found
+// discovery from server_url or was given an application's discovery_url.
+func globalIssuer(issuer string, cfg Config) bool {
+	if cfg.DiscoveryURL == "" {
+		return strings.TrimSuffix(issuer, "/") == strings.TrimSuffix(cfg.ServerURL, "/")
+	}
+	doc, err := url.Parse(cfg.DiscoveryURL)
+	if err != nil || !strings.HasPrefix(doc.Path, "/application/o/") {
+		return false // not Authentik's
+	}
+	return strings.TrimSuffix(issuer, "/") == doc.Scheme+"://"+doc.Host
 }
 
 // IssuerModePerProvider is the Issuer mode ssotray needs, as Authentik's

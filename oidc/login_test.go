@@ -322,13 +322,24 @@ func TestDiscoveryFailures(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "https://evil.example/application/o/ssotray/") || !strings.Contains(err.Error(), "authentik.server_url") {
 			t.Errorf("wrong issuer: %v", err)
 		}
+		cfg := config(p)
+		cfg.DiscoveryURL = cfg.DiscoveryDocumentURL()
+		if _, err := oidc.Discover(context.Background(), cfg); err == nil || !strings.Contains(err.Error(), "check authentik.discovery_url") {
+			t.Errorf("wrong issuer with discovery_url set: %v", err)
+		}
 	})
 	t.Run("issuer mode global", func(t *testing.T) {
 		p := startProviderWith(t, func(o *oidctest.Options) { o.IssuerMode = oidctest.IssuerGlobal })
-		_, err := oidc.Discover(context.Background(), config(p))
-		var ge *oidc.GlobalIssuerError
-		if !errors.As(err, &ge) || !strings.Contains(err.Error(), "Issuer mode") || !strings.Contains(err.Error(), oidc.IssuerModePerProvider) {
-			t.Errorf("issuer mode global: %v", err)
+		for _, viaDiscoveryURL := range []bool{false, true} {
+			cfg := config(p)
+			if viaDiscoveryURL {
+				cfg.DiscoveryURL = cfg.DiscoveryDocumentURL()
+			}
+			_, err := oidc.Discover(context.Background(), cfg)
+			var ge *oidc.GlobalIssuerError
+			if !errors.As(err, &ge) || !strings.Contains(err.Error(), "Issuer mode") || !strings.Contains(err.Error(), oidc.IssuerModePerProvider) {
+				t.Errorf("issuer mode global, discovery_url set %v: %v", viaDiscoveryURL, err)
+			}
 		}
 	})
 	t.Run("wrong slug", func(t *testing.T) {
