@@ -3,10 +3,12 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -16,8 +18,10 @@ import (
 )
 
 // TestDemo runs the README's run command, `make run`, as a newcomer with no
-// configuration of their own: devidp starts, the window appears, and alice
-// signs in through the browser (Chromium, as testbrowser).
+// configuration of their own: devidp starts, the window appears, alice
+// signs in through the browser (Chromium, as testbrowser), her apps are
+// imported from the stand-in's API without ssotray's own, and she signs out
+// from a terminal.
 func TestDemo(t *testing.T) {
 	needDesktop(t)
 	if _, err := exec.LookPath("make"); err != nil {
@@ -46,7 +50,7 @@ func TestDemo(t *testing.T) {
 		env = append(env, "GOPATH="+f[0], "GOMODCACHE="+f[1], "GOCACHE="+f[2])
 	}
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
+		"XDG_RUNTIME_DIR="+home, "TMPDIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
 		"TESTBROWSER_USERNAME=alice", "TESTBROWSER_PASSWORD=alice", "TESTBROWSER_LOG="+browserLog)
 	out := &liveOutput{}
 	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", ".."), "run",
@@ -85,5 +89,41 @@ func TestDemo(t *testing.T) {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("devidp did not print the user %q:\n%s", want, out)
 		}
+	}
+
+	// The same session from a terminal, with the demo's configuration.
+	cfgs, _ := filepath.Glob(filepath.Join(home, "ssotray-demo.*.yaml"))
+	if len(cfgs) != 1 {
+		t.Fatalf("the demo's configuration in %s: %v", home, cfgs)
+	}
+	verb := func(args ...string) (string, error) {
+		c := exec.Command(bin.ssotray, append([]string{"--config", cfgs[0]}, args...)...)
+		c.Env = env
+		b, err := c.Output()
+		return string(b), err
+	}
+	apps, err := verb("apps", "--json")
+	var list []struct{ Name string }
+	if err == nil {
+		err = json.Unmarshal([]byte(apps), &list)
+	}
+	if err != nil {
+		t.Fatalf("apps --json: %v\n%s", err, apps)
+	}
+	var names []string
+	for _, a := range list {
+		names = append(names, a.Name)
+	}
+	// The configured ones, then the imported ones by name (as Authentik
+	// orders them); ssotray's own is not.
+	if want := []string{"Music", "Provider health", "Admin console", "Photos"}; !slices.Equal(names, want) {
+		t.Errorf("alice's apps in the demo: %q, want %q", names, want)
+	}
+	said, err := verb("logout")
+	if err != nil || !strings.Contains(said, "your tokens were revoked") {
+		t.Errorf("logout in the demo: %v\n%s", err, said)
+	}
+	if s := stored(t); s != nil {
+		t.Errorf("a session is still stored after logout: %s", s.Username)
 	}
 }
