@@ -153,9 +153,16 @@ MSI_VERSION = $(shell echo '$(APP_VERSION)' | sed 's/[-+].*//')
 APP_WEBSITE = $(shell sed -n 's/^[[:space:]]*Website[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
 APP_NAME = $(shell sed -n 's/^[[:space:]]*Name[[:space:]]*=[[:space:]]*"\([^"]*\)".*/\1/p' FyneApp.toml)
 
+# ssotray.com is ssotray.exe built for the console subsystem, for terminals:
+# cmd.exe and PowerShell find it first (PATHEXT lists .COM before .EXE) and
+# wait for it, so the output comes before the prompt and the exit code is
+# the verb's; the Start menu and autostart keep the GUI ssotray.exe, which
+# opens no console window.
 package-windows: deps-windows $(WINDOWS_SYSO)
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
 		-o $(BIN)/$(WINDOWS_PACKAGE)/ssotray.exe ./cmd/ssotray
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS)' \
+		-o $(BIN)/$(WINDOWS_PACKAGE)/ssotray.com ./cmd/ssotray
 	GOOS=windows GOARCH=amd64 CC=$(WINDOWS_CC) $(GO) build -tags $(RELEASE_TAGS) -ldflags '$(RELEASE_LDFLAGS) -H=windowsgui' \
 		-o $(BIN)/$(WINDOWS_PACKAGE)/ssotray-window.exe ./cmd/ssotray-window
 	cd $(BIN)/$(WINDOWS_PACKAGE) && wixl -a x64 -D Version=$(MSI_VERSION) -D Name=$(APP_NAME) -D Website=$(APP_WEBSITE) \
@@ -164,7 +171,7 @@ package-windows: deps-windows $(WINDOWS_SYSO)
 	@echo "package-windows: $(BIN)/$(WINDOWS_PACKAGE)/ and $(BIN)/$(WINDOWS_PACKAGE).msi"
 
 # The Windows package's own checks (cmd/ssotray/windows_package_test.go):
-# the icon, version information and GUI subsystem of both .exe files, and
+# the icon, version information and subsystem of the three programs, and
 # the MSI's tables, on the package just built; test-windows runs it first. (The
 # tests there named TestWine... install the MSI and run app/winconsole's
 # tests under Wine: they need SSOTRAY_TEST_WINE=1 and a prefix, and skip

@@ -1,12 +1,12 @@
 package main
 
-// The Windows package as `make package-windows` makes it: both .exe files
-// with their icon and version information and the GUI subsystem, and the
+// The Windows package as `make package-windows` makes it: the programs
+// with their icon, version information and subsystem, and the
 // per-user MSI, read with msitools (and, when a Wine prefix is given,
 // installed and uninstalled there with msiexec). `make
 // test-windows-package` builds the package and runs these with
 //
-//	SSOTRAY_WINDOWS_BIN   the directory with ssotray.exe and ssotray-window.exe
+//	SSOTRAY_WINDOWS_BIN   the directory with ssotray.exe, ssotray.com and ssotray-window.exe
 //	SSOTRAY_WINDOWS_MSI   the installer (default: SSOTRAY_WINDOWS_BIN + ".msi")
 //
 // and the install under Wine also with SSOTRAY_TEST_WINE=1, WINEPREFIX (a
@@ -39,8 +39,19 @@ import (
 // new version installs beside the old one instead of replacing it.
 const upgradeCode = "{1AB83CB4-8835-444C-822A-C117015647CA}"
 
-// windowsExes are the programs of the Windows package.
-var windowsExes = []string{"ssotray.exe", "ssotray-window.exe"}
+// windowsExes are the programs of the Windows package: ssotray.exe and
+// ssotray-window.exe for the Start menu and autostart, ssotray.com (the
+// same program as ssotray.exe) for terminals.
+var windowsExes = []string{"ssotray.exe", "ssotray-window.exe", "ssotray.com"}
+
+// subsystems are the programs' PE subsystems: GUI opens no console window
+// from the Start menu or autostart; the console program is waited for by
+// the shell that started it.
+var subsystems = map[string]uint16{
+	"ssotray.exe":        pe.IMAGE_SUBSYSTEM_WINDOWS_GUI,
+	"ssotray-window.exe": pe.IMAGE_SUBSYSTEM_WINDOWS_GUI,
+	"ssotray.com":        pe.IMAGE_SUBSYSTEM_WINDOWS_CUI,
+}
 
 // windowsPackage returns the directory with the .exe files and the MSI,
 // or skips: they come from `make test-windows-package`.
@@ -54,7 +65,7 @@ func windowsPackage(t *testing.T) (dir, msi string) {
 	if msi == "" {
 		msi = filepath.Clean(dir) + ".msi"
 	}
-	for _, f := range append([]string{msi}, filepath.Join(dir, windowsExes[0]), filepath.Join(dir, windowsExes[1])) {
+	for _, f := range []string{msi, dir} {
 		if _, err := os.Stat(f); err != nil {
 			t.Fatalf("the Windows package is incomplete: %v", err)
 		}
@@ -62,10 +73,10 @@ func windowsPackage(t *testing.T) (dir, msi string) {
 	return dir, msi
 }
 
-// TestWindowsPackageResources: both programs are 64-bit GUI programs
-// (no console window from the Start menu or autostart) that carry the
-// app's icon at the sizes Windows shows and version information from
-// FyneApp.toml.
+// TestWindowsPackageResources: every program is 64-bit, of its subsystem,
+// and carries the app's icon at the sizes Windows shows and version
+// information from FyneApp.toml (ssotray.com that of ssotray.exe, which it
+// is).
 func TestWindowsPackageResources(t *testing.T) {
 	dir, _ := windowsPackage(t)
 	meta := readFyneApp(t)
@@ -83,11 +94,11 @@ func TestWindowsPackageResources(t *testing.T) {
 			if !ok {
 				t.Fatalf("no 64-bit optional header")
 			}
-			if oh.Subsystem != pe.IMAGE_SUBSYSTEM_WINDOWS_GUI {
-				t.Errorf("subsystem %d, want %d (GUI: no console window from the Start menu)", oh.Subsystem, pe.IMAGE_SUBSYSTEM_WINDOWS_GUI)
+			if oh.Subsystem != subsystems[exe] {
+				t.Errorf("subsystem %d, want %d", oh.Subsystem, subsystems[exe])
 			}
 			checkIcons(t, res, srcIcon)
-			checkVersionInfo(t, res, meta, exe)
+			checkVersionInfo(t, res, meta, strings.Replace(exe, ".com", ".exe", 1))
 		})
 	}
 }
@@ -443,7 +454,7 @@ func TestWindowsPackageInstaller(t *testing.T) {
 		t.Errorf("Word Count %d lacks bit 8: installing would ask for admin rights", n)
 	}
 
-	// Both programs, in one component, in INSTALLDIR under
+	// The programs, in one component, in INSTALLDIR under
 	// %LocalAppData%\Programs.
 	files, components, dirs := exportMSITable(t, msi, "File"), exportMSITable(t, msi, "Component"), exportMSITable(t, msi, "Directory")
 	component := ""
@@ -652,8 +663,10 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 			}
 			// The installed program runs (under Wine a GUI program's
 			// output reaches the terminal).
-			if out, err := wineCmd(filepath.Join(installDir, "ssotray.exe"), "version"); err != nil || !strings.Contains(out, "ssotray "+meta.Version) {
-				t.Errorf("the installed ssotray.exe version: %v\n%s", err, out)
+			for _, exe := range []string{"ssotray.exe", "ssotray.com"} {
+				if out, err := wineCmd(filepath.Join(installDir, exe), "version"); err != nil || !strings.Contains(out, "ssotray "+meta.Version) {
+					t.Errorf("the installed %s version: %v\n%s", exe, err, out)
+				}
 			}
 
 			if tc.autostart {
@@ -669,7 +682,7 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 
 			msiexec(t, "/x", msi)
 			installed = false
-			for _, p := range []string{filepath.Join(installDir, windowsExes[0]), filepath.Join(installDir, windowsExes[1]), installDir, shortcut} {
+			for _, p := range []string{installDir, shortcut} {
 				if _, err := os.Stat(p); err == nil {
 					t.Errorf("left after uninstall: %s", p)
 				}

@@ -18,6 +18,7 @@ package main
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"image"
@@ -45,6 +46,7 @@ type winePC struct {
 	wine    string // wine64
 	prefix  string
 	bin     string // directory of ssotray.exe
+	program string // what run starts: ssotray.exe unless set
 	appData string // %AppData% as a Unix path
 	// userDir is C:\users\NAME, as Windows programs see it.
 	userDir  string
@@ -136,7 +138,7 @@ func (pc *winePC) run(stdin string, args ...string) result {
 
 func (pc *winePC) runEnv(env []string, stdin string, args ...string) result {
 	pc.t.Helper()
-	cmd := exec.Command(pc.wine, append([]string{filepath.Join(pc.bin, "ssotray.exe")}, args...)...)
+	cmd := exec.Command(pc.wine, append([]string{filepath.Join(pc.bin, cmp.Or(pc.program, "ssotray.exe"))}, args...)...)
 	cmd.Env = pc.env(env...)
 	cmd.Stdin = strings.NewReader(stdin)
 	// Files, not pipes: Wine's own processes (wineserver, services.exe)
@@ -241,46 +243,55 @@ func subsonicPing(t *testing.T, srv *navidrometest.Server, username, token strin
 
 func TestWineVersionAndWindowsPaths(t *testing.T) {
 	pc := needWine(t)
-	r := pc.run("", "version")
-	if want := "ssotray " + os.Getenv("SSOTRAY_WINDOWS_VERSION"); r.code != 0 || strings.TrimRight(r.stdout, "\r\n") != want || r.stderr != "" {
-		t.Errorf("ssotray.exe version: %+v, want %q and nothing on stderr", r, want)
-	}
+	// ssotray.com is the same program for terminals: the same answers.
+	parent := t
+	for _, program := range []string{"ssotray.exe", "ssotray.com"} {
+		t.Run(program, func(t *testing.T) {
+			pc.t, pc.program = t, program
+			defer func() { pc.t, pc.program = parent, "" }()
+			pc.removeUserConfig()
+			r := pc.run("", "version")
+			if want := "ssotray " + os.Getenv("SSOTRAY_WINDOWS_VERSION"); r.code != 0 || strings.TrimRight(r.stdout, "\r\n") != want || r.stderr != "" {
+				t.Errorf("%s version: %+v, want %q and nothing on stderr", program, r, want)
+			}
 
-	// No configuration: doctor says where a Windows user's file goes, as
-	// a path they can paste into Explorer (no doubled backslashes).
-	want := pc.userDir + `\AppData\Roaming\ssotray\config.yaml`
-	r = pc.run("", "doctor")
-	if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `"`+want+`"`) {
-		t.Errorf("doctor without a configuration: %+v; want it to name %q", r, want)
-	}
-	if strings.Contains(r.stdout+r.stderr, `\\`) {
-		t.Errorf("doctor shows doubled backslashes in a path: %s", r.stdout+r.stderr)
-	}
-	// No file for every user (C:\etc\ssotray would be anyone's to create).
-	if out := r.stdout + r.stderr; strings.Contains(out, `etc\ssotray`) || strings.Contains(out, "etc/ssotray") {
-		t.Errorf("doctor looks for a system-wide file on Windows: %s", r.stdout+r.stderr)
-	}
-	r = pc.run("", "status")
-	if r.code == 0 || !strings.Contains(r.stderr, want) {
-		t.Errorf("status without a configuration: %+v; want it to name %q", r, want)
-	}
+			// No configuration: doctor says where a Windows user's file goes, as
+			// a path they can paste into Explorer (no doubled backslashes).
+			want := pc.userDir + `\AppData\Roaming\ssotray\config.yaml`
+			r = pc.run("", "doctor")
+			if r.code == 0 || !strings.Contains(r.stdout+r.stderr, `"`+want+`"`) {
+				t.Errorf("doctor without a configuration: %+v; want it to name %q", r, want)
+			}
+			if strings.Contains(r.stdout+r.stderr, `\\`) {
+				t.Errorf("doctor shows doubled backslashes in a path: %s", r.stdout+r.stderr)
+			}
+			// No file for every user (C:\etc\ssotray would be anyone's to create).
+			if out := r.stdout + r.stderr; strings.Contains(out, `etc\ssotray`) || strings.Contains(out, "etc/ssotray") {
+				t.Errorf("doctor looks for a system-wide file on Windows: %s", r.stdout+r.stderr)
+			}
+			r = pc.run("", "status")
+			if r.code == 0 || !strings.Contains(r.stderr, want) {
+				t.Errorf("status without a configuration: %+v; want it to name %q", r, want)
+			}
 
-	// A --config or SSOTRAY_CONFIG that is not there: the message names the
-	// path as given, and where it came from.
-	r = pc.run("", "--config", `C:\x\missing.yaml`, "status")
-	if r.code != 1 || !strings.Contains(r.stderr, `configuration file C:\x\missing.yaml (from --config) cannot be read`) {
-		t.Errorf("--config C:\\x\\missing.yaml: %+v", r)
-	}
-	r = pc.runEnv([]string{`SSOTRAY_CONFIG=D:\Team Config\ssotray.yaml`}, "", "token")
-	if r.code != 1 || !strings.Contains(r.stderr, `configuration file D:\Team Config\ssotray.yaml (from SSOTRAY_CONFIG) cannot be read`) {
-		t.Errorf("SSOTRAY_CONFIG=D:\\Team Config\\ssotray.yaml: %+v", r)
-	}
+			// A --config or SSOTRAY_CONFIG that is not there: the message names the
+			// path as given, and where it came from.
+			r = pc.run("", "--config", `C:\x\missing.yaml`, "status")
+			if r.code != 1 || !strings.Contains(r.stderr, `configuration file C:\x\missing.yaml (from --config) cannot be read`) {
+				t.Errorf("--config C:\\x\\missing.yaml: %+v", r)
+			}
+			r = pc.runEnv([]string{`SSOTRAY_CONFIG=D:\Team Config\ssotray.yaml`}, "", "token")
+			if r.code != 1 || !strings.Contains(r.stderr, `configuration file D:\Team Config\ssotray.yaml (from SSOTRAY_CONFIG) cannot be read`) {
+				t.Errorf("SSOTRAY_CONFIG=D:\\Team Config\\ssotray.yaml: %+v", r)
+			}
 
-	// A broken file in %AppData%: the message names it and the line.
-	pc.writeUserConfig("navidrome:\n  enabled: true\n  server_url: [not, a, url\n")
-	r = pc.run("", "status")
-	if r.code == 0 || !strings.Contains(r.stderr, want) {
-		t.Errorf("status with a broken %s: %+v", want, r)
+			// A broken file in %AppData%: the message names it and the line.
+			pc.writeUserConfig("navidrome:\n  enabled: true\n  server_url: [not, a, url\n")
+			r = pc.run("", "status")
+			if r.code == 0 || !strings.Contains(r.stderr, want) {
+				t.Errorf("status with a broken %s: %+v", want, r)
+			}
+		})
 	}
 }
 
