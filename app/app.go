@@ -960,6 +960,9 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	c.update(func(st *Status) { st.State = SigningIn; st.Method = method; st.Notice = "" })
 	s, err := m.signIn(ctx, opts)
 	if err != nil {
+		// Before the sign-in screen is back: a new sign-in must not start a
+		// browser that this would then close.
+		c.closeAbandonedBrowsers()
 		c.change(func() {
 			if c.gen == gen {
 				c.status = prev
@@ -971,7 +974,6 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 			}
 			c.status.Notice = err.Error()
 		})
-		c.closeAbandonedBrowsers()
 		return err
 	}
 	// The save and the new session in one step, so a renewal of the last

@@ -257,7 +257,8 @@ func TestFailedKioskSignInClosesTheBrowsers(t *testing.T) {
 			c, f, _ := newTestCore(t, tokenstore.NewMemory())
 			c.deps.Kiosk = tt.kiosk
 			closed := 0
-			c.deps.CloseBrowsers = func() error { closed++; return nil }
+			var shown State // what the window shows meanwhile
+			c.deps.CloseBrowsers = func() error { closed++; shown = c.Status().State; return nil }
 			if tt.signedIn {
 				if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err != nil {
 					t.Fatal(err)
@@ -269,6 +270,9 @@ func TestFailedKioskSignInClosesTheBrowsers(t *testing.T) {
 			}
 			if closed != tt.wantClosed {
 				t.Errorf("browsers closed %d times, want %d", closed, tt.wantClosed)
+			}
+			if closed > 0 && shown != SigningIn {
+				t.Errorf("the browsers were closed with the window at %v: a new sign-in could start one meanwhile", shown)
 			}
 			if got := c.Status().IsSignedIn(); got != tt.signedIn {
 				t.Errorf("signed in %v after the failed sign-in, want %v", got, tt.signedIn)

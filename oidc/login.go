@@ -170,14 +170,15 @@ func isListenError(err error) bool {
 }
 
 // reusedLogin tells whether auth_time (authTime) shows a login from before
-// the sign-in began, which took took on this computer's clock until the
-// ID token came. On the provider's clock the sign-in began no earlier than
-// took before it issued the token (iat), so a login shown during it is no
-// older than that: neither clock needs to agree with this computer's, and
-// a login a few seconds before the sign-in, which max_age lets through, is
-// caught. slack covers both claims being whole seconds. Without iat (a
-// provider that leaves out a required claim) this computer's clock has to
-// do, with skew for the two clocks.
+// the sign-in began, took before the ID token came (measured here, from the
+// browser's visit to the start path). On the provider's clock the sign-in
+// began no earlier than took before it issued the token (iat), so a login
+// shown during it is no older than that: this computer's clock need not
+// agree with the provider's (within the iat check's 5 minutes), and a login
+// a few seconds before the sign-in, which max_age lets through, is caught.
+// slack covers both claims being whole seconds. Without iat (a provider
+// that leaves out a required claim) this computer's clock (started) has
+// to do, with skew for the two clocks.
 func reusedLogin(authTime, issuedAt, started time.Time, took time.Duration) bool {
 	const slack, skew = 2 * time.Second, 30 * time.Second
 	switch {
@@ -186,11 +187,11 @@ func reusedLogin(authTime, issuedAt, started time.Time, took time.Duration) bool
 	case issuedAt.IsZero():
 		return authTime.Before(started.Add(-skew))
 	}
-	return authTime.Before(issuedAt.Add(-took - slack))
+	return authTime.Before(issuedAt.Add(-max(took, 0) - slack))
 }
 
 func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts LoginOptions) (*Session, error) {
-	started := c.cfg.Now()
+	started, began := c.cfg.Now(), time.Now() // the configured clock, and the monotonic one
 	state, nonce := randomString(), randomString()
 	verifier := oauth2.GenerateVerifier()
 	oc := c.oauth
@@ -265,7 +266,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if err != nil {
 		return nil, err
 	}
-	if opts.FreshLogin && reusedLogin(p.AuthTime, idt.IssuedAt, started, c.cfg.Now().Sub(started)) {
+	if opts.FreshLogin && reusedLogin(p.AuthTime, idt.IssuedAt, started, guard.sinceStart(began)) {
 		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
 	return &Session{Tokens: c.tokensOf(tok), Profile: p}, nil
@@ -306,10 +307,11 @@ type callbackGuard struct {
 	// system cannot tell.
 	peerUID func(r *http.Request) (uid int, known bool)
 
-	mu      sync.Mutex
-	started bool // the start path was used
-	perr    error
-	arrive  bool // a callback with the right state came
+	mu        sync.Mutex
+	started   bool      // the start path was used
+	startedAt time.Time // when, on the monotonic clock
+	perr      error
+	arrive    bool // a callback with the right state came
 }
 
 // startURL is the one-time start URL on the listener behind index (oauth2cli's
@@ -388,8 +390,21 @@ func (g *callbackGuard) claimStart() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	first := !g.started
-	g.started = true
+	if first {
+		g.started, g.startedAt = true, time.Now()
+	}
 	return first
+}
+
+// sinceStart is how long ago the browser reached the start path (the
+// sign-in began there), or since fallback if it never did.
+func (g *callbackGuard) sinceStart(fallback time.Time) time.Duration {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.started {
+		return time.Since(g.startedAt)
+	}
+	return time.Since(fallback)
 }
 
 func refuse(w http.ResponseWriter, status int, title, text string) {

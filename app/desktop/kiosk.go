@@ -40,12 +40,12 @@ func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(c
 			logger.Warn("kiosk: started browsers are not recorded", "err", err)
 		} else {
 			t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
-			b.ProfileRecord = filepath.Join(dir, launch.ProfileRecordFile)
+			b.ProfileParent = filepath.Join(dir, launch.ProfileDir)
 		}
 		if err := t.CloseLeftovers(); err != nil {
 			logger.Error("kiosk: closing the browsers an earlier run left", "err", err)
-		} else if b.ProfileRecord != "" {
-			if err := launch.RemoveLeftoverProfiles(b.ProfileRecord); err != nil {
+		} else if b.ProfileParent != "" {
+			if err := launch.RemoveLeftoverProfiles(b.ProfileParent); err != nil {
 				logger.Error("kiosk: removing the browser profiles an earlier run left", "err", err)
 			}
 		}

@@ -32,11 +32,12 @@ type Browser struct {
 	// trees while any lives (0: every 500 ms).
 	WatchEvery time.Duration
 
-	// ProfileRecord, when set (a kiosk), is a file that lists the profile
-	// directories not yet removed, so that the next start removes those of
-	// a run that crashed (RemoveLeftoverProfiles): they hold the last
-	// person's cookies.
-	ProfileRecord string
+	// ProfileParent, when set (a kiosk), is where the profile directories
+	// are made instead of os.TempDir: a directory of ssotray's own in the
+	// user's private runtime directory, so that the next start can sweep
+	// what a crashed run left (RemoveLeftoverProfiles: the last person's
+	// cookies), and the system does at the session's end.
+	ProfileParent string
 
 	mu       sync.Mutex
 	running  map[*exec.Cmd]chan struct{} // closed when the command has exited
@@ -44,11 +45,8 @@ type Browser struct {
 	profiles []string // made for ProfilePlaceholder, removed by CloseAll
 }
 
-// ProfileRecordFile is ProfileRecord's name in the private directory.
-const ProfileRecordFile = "kiosk-profiles"
-
-// profilePrefix begins the name of every profile directory, in os.TempDir.
-const profilePrefix = "ssotray-profile-"
+// ProfileDir is ProfileParent's name in the private directory.
+const ProfileDir = "kiosk-profiles"
 
 // ProfilePlaceholder in an argument of Command stands for a new, empty
 // browser profile directory made for each start (0700, a name no one can
@@ -132,18 +130,18 @@ func (b *Browser) withProfile(args []string) ([]string, error) {
 	if !UsesProfile(args) {
 		return args, nil
 	}
-	dir, err := os.MkdirTemp("", profilePrefix)
+	if b.ProfileParent != "" {
+		if err := os.Mkdir(b.ProfileParent, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+			return nil, fmt.Errorf("cannot make the directory for browser profiles: %w", err)
+		}
+	}
+	dir, err := os.MkdirTemp(b.ProfileParent, "ssotray-profile-")
 	if err != nil {
 		return nil, fmt.Errorf("cannot make a browser profile directory for browser_command's %s: %w", ProfilePlaceholder, err)
 	}
 	b.mu.Lock()
 	b.profiles = append(b.profiles, dir)
-	err = b.saveProfilesLocked()
 	b.mu.Unlock()
-	if err != nil {
-		_ = os.RemoveAll(dir)
-		return nil, fmt.Errorf("cannot record the browser profile directory: %w", err)
-	}
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = strings.ReplaceAll(a, ProfilePlaceholder, dir)
@@ -151,50 +149,30 @@ func (b *Browser) withProfile(args []string) ([]string, error) {
 	return out, nil
 }
 
-// removeProfiles removes the profile directories of browsers now closed.
+// removeProfiles removes the profile directories of browsers now closed;
+// those it cannot stay listed, for the next try.
 func (b *Browser) removeProfiles() error {
 	b.mu.Lock()
-	defer b.mu.Unlock()
+	dirs := b.profiles
+	b.profiles = nil
+	b.mu.Unlock()
 	var errs []error
-	left := b.profiles[:0]
-	for _, d := range b.profiles {
+	for _, d := range dirs {
 		if err := os.RemoveAll(d); err != nil {
 			errs = append(errs, fmt.Errorf("the browser profile %s could not be removed: %w", d, err))
-			left = append(left, d)
+			b.mu.Lock()
+			b.profiles = append(b.profiles, d)
+			b.mu.Unlock()
 		}
-	}
-	b.profiles = left
-	if err := b.saveProfilesLocked(); err != nil {
-		errs = append(errs, err)
 	}
 	return errors.Join(errs...)
 }
 
-// saveProfilesLocked writes the profile directories still there to
-// ProfileRecord, one per line.
-func (b *Browser) saveProfilesLocked() error {
-	if b.ProfileRecord == "" {
-		return nil
-	}
-	if len(b.profiles) == 0 {
-		if err := os.Remove(b.ProfileRecord); err != nil && !errors.Is(err, os.ErrNotExist) {
-			return err
-		}
-		return nil
-	}
-	tmp := b.ProfileRecord + ".tmp"
-	if err := os.WriteFile(tmp, []byte(strings.Join(b.profiles, "\n")+"\n"), 0o600); err != nil {
-		return err
-	}
-	return os.Rename(tmp, b.ProfileRecord)
-}
-
-// RemoveLeftoverProfiles removes the profile directories that record (a
-// ProfileRecord) names, left by a run that ended before it could: the
-// browsers using them must be closed already. Only ssotray's own profile
-// directories in os.TempDir are touched, whatever the file says.
-func RemoveLeftoverProfiles(record string) error {
-	data, err := os.ReadFile(record)
+// RemoveLeftoverProfiles empties parent (a ProfileParent) of the profile
+// directories a run that ended before it could remove them left behind: the
+// browsers using them must be closed already.
+func RemoveLeftoverProfiles(parent string) error {
+	entries, err := os.ReadDir(parent)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
@@ -202,17 +180,9 @@ func RemoveLeftoverProfiles(record string) error {
 		return err
 	}
 	var errs []error
-	for _, d := range strings.Fields(string(data)) {
-		if filepath.Dir(d) != filepath.Clean(os.TempDir()) || !strings.HasPrefix(filepath.Base(d), profilePrefix) {
-			continue
-		}
-		if err := os.RemoveAll(d); err != nil {
-			errs = append(errs, fmt.Errorf("the browser profile %s left by an earlier run could not be removed: %w", d, err))
-		}
-	}
-	if len(errs) == 0 {
-		if err := os.Remove(record); err != nil && !errors.Is(err, os.ErrNotExist) {
-			errs = append(errs, err)
+	for _, e := range entries {
+		if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+			errs = append(errs, fmt.Errorf("the browser profile %s left by an earlier run could not be removed: %w", e.Name(), err))
 		}
 	}
 	return errors.Join(errs...)

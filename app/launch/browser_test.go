@@ -85,58 +85,45 @@ func TestBrowserProfilePerStart(t *testing.T) {
 	}
 }
 
-// A kiosk records its profile directories while they exist, so that after
-// a crash the next start removes them (they hold the last person's
-// cookies); it never removes what the record names outside its own.
+// A kiosk makes its profile directories in a directory of their own in
+// the private runtime directory, which the next start empties: after a
+// crash they hold the last person's cookies.
 func TestLeftoverProfilesAreRemoved(t *testing.T) {
 	dir := t.TempDir()
 	script := filepath.Join(dir, "browser.sh")
 	if err := os.WriteFile(script, []byte("#!/bin/sh\nexit 0\n"), 0o755); err != nil {
 		t.Fatal(err)
 	}
-	record := filepath.Join(dir, ProfileRecordFile)
+	parent := filepath.Join(dir, ProfileDir)
 	crashed := NewBrowser([]string{script, "--user-data-dir=" + ProfilePlaceholder})
-	crashed.ProfileRecord = record
+	crashed.ProfileParent = parent
 	for range 2 {
 		if err := crashed.Open(context.Background(), "http://127.0.0.1:1234/"); err != nil {
 			t.Fatal(err)
 		}
 	}
 	profiles := slices.Clone(crashed.profiles)
-	// Not ssotray's: the record is the kiosk user's file, the directory not.
-	other := filepath.Join(dir, profilePrefix+"other")
-	if err := os.Mkdir(other, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	f, err := os.OpenFile(record, os.O_APPEND|os.O_WRONLY, 0)
-	if err != nil {
-		t.Fatalf("no record of the profiles: %v", err)
-	}
-	_, _ = f.WriteString(other + "\n")
-	_ = f.Close()
-
-	// The kiosk crashed here; the next start finds the record.
-	if err := RemoveLeftoverProfiles(record); err != nil {
-		t.Fatal(err)
-	}
 	for _, d := range profiles {
-		if _, err := os.Stat(d); !os.IsNotExist(err) {
-			t.Errorf("profile %s of the crashed run is still there: %v", d, err)
+		if filepath.Dir(d) != parent {
+			t.Errorf("profile %s is not in %s", d, parent)
+		}
+		if err := os.WriteFile(filepath.Join(d, "Cookies"), []byte("alice's session"), 0o600); err != nil {
+			t.Fatal(err)
 		}
 	}
-	if _, err := os.Stat(other); err != nil {
-		t.Errorf("a directory outside %s was removed: %v", os.TempDir(), err)
-	}
-	if _, err := os.Stat(record); !os.IsNotExist(err) {
-		t.Errorf("the record is still there: %v", err)
+	if fi, err := os.Stat(parent); err != nil || fi.Mode().Perm() != 0o700 {
+		t.Errorf("the profiles' directory: %v %v", fi, err)
 	}
 
-	// A run that closes its browsers leaves no record behind.
-	if err := crashed.CloseAll(); err != nil {
+	// The kiosk crashed here; the next start empties the directory.
+	if err := RemoveLeftoverProfiles(parent); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := os.Stat(record); !os.IsNotExist(err) {
-		t.Errorf("the record is still there after CloseAll: %v", err)
+	if left, err := os.ReadDir(parent); err != nil || len(left) != 0 {
+		t.Errorf("after the next start %s holds %v (%v)", parent, left, err)
+	}
+	if err := RemoveLeftoverProfiles(filepath.Join(dir, "never-made")); err != nil {
+		t.Errorf("no directory yet: %v", err)
 	}
 }
 
