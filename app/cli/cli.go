@@ -181,8 +181,20 @@ func run(ctx context.Context, env Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if s.cfg.Kiosk.Enabled && (verb == "login" || verb == "open") {
+		return &KioskVerbError{Verb: verb, Path: s.cfg.Path}
+	}
 	defer s.core.Flush() // a renewed session is still being written
 	return f(ctx, s, rest)
+}
+
+// KioskVerbError refuses a verb that would sign in or open a browser
+// outside a kiosk's window, where none of the kiosk's rules would hold: a
+// session kept in the shared account's keyring, a browser nobody closes.
+type KioskVerbError struct{ Verb, Path string }
+
+func (e *KioskVerbError) Error() string {
+	return fmt.Sprintf("`ssotray %s` is not available on a kiosk (%s turns kiosk mode on): sign in and open apps in the kiosk's window", e.Verb, e.Path)
 }
 
 // session is a loaded configuration and its core, for one verb.

@@ -148,6 +148,37 @@ func TestDoctorKioskReadsTheKioskFile(t *testing.T) {
 	}
 }
 
+// On a kiosk the verbs that would sign in or open a browser outside the
+// kiosk's window are refused; the rest work.
+func TestKioskRefusesLoginAndOpen(t *testing.T) {
+	const kiosk = "authentik:\n  server_url: http://127.0.0.1:1\nkiosk:\n  enabled: true\nbrowser_command: [chromium]\n"
+	tests := []struct {
+		args   []string
+		code   int
+		stderr string
+	}{
+		{[]string{"login"}, 1, "`ssotray login` is not available on a kiosk"},
+		{[]string{"open", "Music"}, 1, "`ssotray open` is not available on a kiosk"},
+		{[]string{"status"}, 1, ""},
+		{[]string{"logout"}, 0, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.args[0], func(t *testing.T) {
+			h := newHarness(t)
+			if err := os.MkdirAll(filepath.Join(h.dir, "etc"), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(h.dir, "etc", "config.yaml"), []byte(kiosk), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			code := h.run(tt.args...)
+			if code != tt.code || !strings.Contains(h.stderr.String(), tt.stderr) || (tt.stderr == "" && strings.Contains(h.stderr.String(), "kiosk")) {
+				t.Errorf("exit %d, stderr %q; want %d and %q", code, h.stderr.String(), tt.code, tt.stderr)
+			}
+		})
+	}
+}
+
 // lockedStore is a keyring that holds a session but refuses to delete it.
 type lockedStore struct{ tokenstore.Memory }
 
