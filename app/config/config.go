@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"regexp"
 	"path/filepath"
 	"strings"
 	"time"
@@ -160,6 +161,23 @@ func displayName(name string) string {
 	return name
 }
 
+// braces is a placeholder such as {profile}.
+var braces = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+
+// unquotedBraces finds the first placeholder outside quotes, the usual
+// cause of a list that YAML cannot read: [chromium, --user-data-dir={profile}].
+func unquotedBraces(data []byte) (line int, word string) {
+	for i, l := range strings.Split(string(data), "\n") {
+		for _, m := range braces.FindAllStringIndex(l, -1) {
+			before := l[:m[0]]
+			if strings.Count(before, `"`)%2 == 0 && strings.Count(before, "'")%2 == 0 {
+				return i + 1, l[m[0]:m[1]]
+			}
+		}
+	}
+	return 0, ""
+}
+
 func decode(data []byte, cfg *Config) error {
 	var root yaml.Node
 	dec := yaml.NewDecoder(bytes.NewReader(data))
@@ -167,7 +185,11 @@ func decode(data []byte, cfg *Config) error {
 		if errors.Is(err, io.EOF) {
 			return nil // an empty file means "all defaults"
 		}
-		return fmt.Errorf("not valid YAML: %s", trimYAMLPrefix(err))
+		msg := "not valid YAML: " + trimYAMLPrefix(err)
+		if line, word := unquotedBraces(data); word != "" {
+			msg += fmt.Sprintf(" (line %d: a value with %s in it must be in quotes, e.g. \"--user-data-dir=%s\": YAML reads braces as a block of keys)", line, word, word)
+		}
+		return errors.New(msg)
 	}
 	if err := checkKeys(&root, cfg); err != nil {
 		return err

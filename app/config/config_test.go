@@ -104,6 +104,7 @@ func TestParseErrors(t *testing.T) {
 		{"bad discovery url", base + "  discovery_url: https://a.example.com/x\n", []string{"must end in /.well-known/openid-configuration"}},
 		{"duplicate app", base + "apps:\n  - {name: A, url: https://a.example.com}\n  - {name: a, url: https://b.example.com}\n", []string{`"a" is used by two apps`}},
 		{"app without url", base + "apps:\n  - name: A\n", []string{"apps[0].url is required"}},
+		{"placeholder in a value without quotes", base + "browser_command: [chromium, --user-data-dir={profile}]\n", []string{"not valid YAML", `line 3: a value with {profile} in it must be in quotes, e.g. "--user-data-dir={profile}"`}},
 		{"placeholder without quotes", base + "browser_command: [firefox, --profile, {profile}]\n", []string{"line 3", `browser_command[2]: {profile} must be in quotes ("{profile}")`}},
 		{"empty browser", base + "browser_command: [\"\"]\n", []string{"browser_command: the first item must be a program"}},
 		{"broken yaml", "authentik: [\n", []string{"not valid YAML"}},
