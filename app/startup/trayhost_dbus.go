@@ -12,15 +12,12 @@ import (
 // watcherName is the bus name of the desktop's StatusNotifier host.
 const watcherName = "org.kde.StatusNotifierWatcher"
 
-// WatchTrayHost is the real Deps.WatchTrayHost: on a free desktop the
-// StatusNotifierWatcher on the session bus.
-func WatchTrayHost(ctx context.Context, report func(up bool)) { WatchSessionBus(ctx, report) }
-
-// WatchSessionBus is the real Deps.WatchTrayHost: it reports whether the
-// StatusNotifierWatcher has an owner on the session bus, first once asked
-// (false when there is no bus or it does not answer) and then at every
-// change, until ctx ends.
-func WatchSessionBus(ctx context.Context, report func(up bool)) {
+// WatchTrayHost is the real Deps.WatchTrayHost on a free desktop: it
+// reports whether the StatusNotifierWatcher has an owner on the session
+// bus, first once asked (false when there is no bus or it does not answer:
+// macOS, not built, so counts as having no tray and shows the window) and
+// then at every change, until ctx ends.
+func WatchTrayHost(ctx context.Context, report func(up bool)) {
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		report(false)
