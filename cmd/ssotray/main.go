@@ -8,6 +8,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"log"
 	"log/slog"
 	"os"
@@ -43,6 +44,15 @@ func run() int {
 		// thread, which only the tray's loop needs (on Windows and macOS);
 		// a verb would pay for the threads the runtime starts around it.
 		runtime.UnlockOSThread()
+	}
+	// ssotray.com (the console build, for terminals) leaves the tray and
+	// the window to ssotray.exe, which no terminal holds.
+	if handed, err := winconsole.HandOff(prints, os.Args[1:]); handed {
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "ssotray:", err)
+			return 1
+		}
+		return 0
 	}
 	console := winconsole.Attach(prints)
 	// The SSOTRAY_* variables (the client secret among them) are read from

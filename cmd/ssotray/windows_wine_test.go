@@ -406,7 +406,8 @@ func TestWineSessionLargerThanOneCredential(t *testing.T) {
 	}
 }
 
-// TestWineTrayAndWindow: ssotray as Windows starts it. With --background
+// TestWineTrayAndWindow: ssotray as Windows starts it. ssotray.com (the
+// terminal's) hands a start without a verb to ssotray.exe. With --background
 // (the MSI's Run value) the tray sees the taskbar's notification area and
 // shows no window; a start from the Start menu shows the window, signed in,
 // and closing it leaves the tray running, as on a desktop with a tray.
@@ -437,6 +438,26 @@ func TestWineTrayAndWindow(t *testing.T) {
 		ids, _ := exec.Command("xdotool", "search", "--onlyvisible", "--name", "^ssotray$").Output()
 		return strings.Fields(string(ids))
 	}
+
+	// Typed in a terminal, ssotray.com hands the tray to ssotray.exe and
+	// returns at once: a tray it ran would end with the terminal.
+	handed := time.Now()
+	pc.program = "ssotray.com"
+	if r := pc.runEnv([]string{"DISPLAY=" + display}, "", "--background"); r.code != 0 || time.Since(handed) > 30*time.Second {
+		t.Errorf("ssotray.com --background: %+v after %s; want 0 at once", r, time.Since(handed).Round(time.Second))
+	}
+	pc.program = ""
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(200 * time.Millisecond) {
+		if out, _ := exec.Command("pgrep", "-f", `ssotray\.exe --background`).Output(); len(out) > 0 {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("ssotray.com --background started no ssotray.exe --background")
+		}
+	}
+	kill := exec.Command(filepath.Join(filepath.Dir(pc.wine), "wineserver"), "-k")
+	kill.Env = pc.env()
+	_ = kill.Run()
 
 	// At sign-in: the tray alone.
 	background, bgOut, bgExited := pc.start(display, "--background")
