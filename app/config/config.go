@@ -10,8 +10,8 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"regexp"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"time"
 
