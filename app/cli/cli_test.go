@@ -62,6 +62,18 @@ func writeUserConfig(t *testing.T, h *harness, cfg string) {
 	}
 }
 
+// writeSystemConfig writes cfg as the machine's file (the harness's
+// SystemDir), root's when the tests run as root, as a kiosk's is.
+func writeSystemConfig(t *testing.T, h *harness, cfg string) {
+	t.Helper()
+	if err := os.MkdirAll(filepath.Join(h.dir, "etc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(h.dir, "etc", "config.yaml"), []byte(cfg), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func TestUsageAndErrors(t *testing.T) {
 	tests := []struct {
 		name       string
@@ -134,12 +146,7 @@ func TestDoctorKioskReadsTheKioskFile(t *testing.T) {
 				writeUserConfig(t, h, tt.user)
 			}
 			if tt.system != "" {
-				if err := os.MkdirAll(filepath.Join(h.dir, "etc"), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(filepath.Join(h.dir, "etc", "config.yaml"), []byte(tt.system), 0o644); err != nil {
-					t.Fatal(err)
-				}
+				writeSystemConfig(t, h, tt.system)
 			}
 			if code := h.run("--kiosk", "doctor"); code != 1 || !strings.Contains(h.stdout.String(), tt.stdout) {
 				t.Errorf("exit %d, stdout %q; want 1 and %q", code, h.stdout.String(), tt.stdout)
@@ -165,12 +172,7 @@ func TestKioskRefusesLoginAndOpen(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.args[0], func(t *testing.T) {
 			h := newHarness(t)
-			if err := os.MkdirAll(filepath.Join(h.dir, "etc"), 0o755); err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(filepath.Join(h.dir, "etc", "config.yaml"), []byte(kiosk), 0o644); err != nil {
-				t.Fatal(err)
-			}
+			writeSystemConfig(t, h, kiosk)
 			code := h.run(tt.args...)
 			if code != tt.code || !strings.Contains(h.stderr.String(), tt.stderr) || (tt.stderr == "" && strings.Contains(h.stderr.String(), "kiosk")) {
 				t.Errorf("exit %d, stderr %q; want %d and %q", code, h.stderr.String(), tt.code, tt.stderr)

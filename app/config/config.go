@@ -168,9 +168,12 @@ var braces = regexp.MustCompile(`\{[A-Za-z_]+\}`)
 // cause of a list that YAML cannot read: [chromium, --user-data-dir={profile}].
 func unquotedBraces(data []byte) (line int, word string) {
 	for i, l := range strings.Split(string(data), "\n") {
+		double, single, from := 0, 0, 0 // quote marks before the match, counted once
 		for _, m := range braces.FindAllStringIndex(l, -1) {
-			before := l[:m[0]]
-			if strings.Count(before, `"`)%2 == 0 && strings.Count(before, "'")%2 == 0 {
+			double += strings.Count(l[from:m[0]], `"`)
+			single += strings.Count(l[from:m[0]], "'")
+			from = m[0]
+			if double%2 == 0 && single%2 == 0 {
 				return i + 1, l[m[0]:m[1]]
 			}
 		}
