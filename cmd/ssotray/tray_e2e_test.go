@@ -511,8 +511,9 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		}
 	}
 
-	// Signed out in a terminal: the tray's menu follows within a second.
-	if r := w.run(gui.env, "logout", "--local"); r.code != 0 {
+	// Signed out in a terminal (revoked, the provider's page opened): the
+	// tray's menu follows within a second.
+	if r := w.run(gui.env, "logout"); r.code != 0 || !strings.Contains(r.stdout, "your tokens were revoked") {
 		t.Fatalf("ssotray logout: %+v", r)
 	}
 	start := time.Now()
@@ -531,6 +532,7 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		time.Sleep(10 * time.Millisecond)
 	}
 	t.Logf("the tray's menu changed %s after ssotray logout ended", time.Since(start).Round(time.Millisecond))
+	w.waitForBrowsers() // the provider's sign-out page
 
 	// Signed in again from the terminal, then out from a process without
 	// the desktop's XDG_RUNTIME_DIR (cron, sudo -u): the tray hears no
