@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"fmt"
+	"image/png"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -511,8 +512,20 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 		}
 	}
 
-	// Signed out in a terminal (revoked, the provider's page opened): the
-	// tray's menu follows within a second.
+	// Signed out in a terminal (revoked, the provider's page opened) with
+	// the window open: the tray's menu and the window follow within a
+	// second. The window shows alice's avatar (a blue circle at the top
+	// left) until it is back at the sign-in screen.
+	item.click(t, menu, "Show ssotray")
+	id := waitWindow(pid, 20*time.Second)
+	if id == "" {
+		t.Fatalf("Show ssotray showed no window\n%s", gui.output())
+	}
+	for deadline := time.Now().Add(20 * time.Second); avatarShown(id) <= 1500; time.Sleep(100 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("the window does not show alice signed in (avatar pixels %d)\n%s", avatarShown(id), gui.output())
+		}
+	}
 	if r := w.run(gui.env, "logout"); r.code != 0 || !strings.Contains(r.stdout, "your tokens were revoked") {
 		t.Fatalf("ssotray logout: %+v", r)
 	}
@@ -521,17 +534,30 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 	if r := w.run(noKeyring, "token"); r.code == 0 {
 		t.Errorf("ssotray token right after ssotray logout printed %q: the tray lent a session signed out elsewhere", r.stdout)
 	}
-	for {
-		_, entries, err := item.readMenu()
-		if err == nil && slices.Equal(trayLabels(entries), signedOut) {
-			break
+	var menuAt, windowAt time.Duration
+	for menuAt == 0 || windowAt == 0 {
+		if menuAt == 0 {
+			if _, entries, err := item.readMenu(); err == nil && slices.Equal(trayLabels(entries), signedOut) {
+				menuAt = time.Since(start)
+			}
+		}
+		if windowAt == 0 {
+			shot := time.Since(start) // what the screenshot shows, it showed by then
+			if n := avatarShown(id); n >= 0 && n < 100 {
+				windowAt = max(shot, time.Millisecond)
+			}
 		}
 		if time.Since(start) > time.Second {
-			t.Fatalf("1 s after ssotray logout the tray menu is %q, want %q\n%s", trayLabels(entries), signedOut, gui.output())
+			_, entries, _ := item.readMenu()
+			t.Fatalf("1 s after ssotray logout: tray menu %q (want %q), window changed %v\n%s", trayLabels(entries), signedOut, windowAt != 0, gui.output())
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-	t.Logf("the tray's menu changed %s after ssotray logout ended", time.Since(start).Round(time.Millisecond))
+	t.Logf("after ssotray logout ended, the tray's menu changed within %s and the window within %s", menuAt.Round(time.Millisecond), windowAt.Round(time.Millisecond))
+	if ps := windowProcesses(t, pid); len(ps) != 1 || len(findWindows(pid)) != 1 {
+		t.Errorf("after the sign-out the window is gone (processes %v): it should show the sign-in screen", ps)
+	}
+	closeWindow(t, id)
 	w.waitForBrowsers() // the provider's sign-out page
 
 	// Signed in again from the terminal, then out from a process without
@@ -553,6 +579,20 @@ func TestTrayAndWindowProcesses(t *testing.T) {
 	if out := gui.output(); strings.Contains(out, "locale") {
 		t.Errorf("the tray and its windows printed Fyne's complaint about the locale:\n%s", out)
 	}
+}
+
+// avatarShown counts the avatar's blue pixels in window id's top left
+// corner (see avatarPixels); -1 when no screenshot could be taken.
+func avatarShown(id string) int {
+	b, err := exec.Command("import", "-window", id, "png:-").Output()
+	if err != nil {
+		return -1
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		return -1
+	}
+	return avatarPixels(img)
 }
 
 // closeWindow asks the window id (decimal, as xdotool prints it) to close,
