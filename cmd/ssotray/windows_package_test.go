@@ -626,6 +626,11 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 		}
 		return ""
 	}
+	// The values the MSI keeps under its own key (its components' key paths).
+	ownValues := func() string {
+		out, _ := wineCmd("reg", "query", `HKCU\Software\`+meta.Name)
+		return out
+	}
 	installed := false
 	t.Cleanup(func() {
 		if installed { // a failed test leaves no tray in the prefix's autostart
@@ -661,6 +666,9 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 			if got := runValue(); got != want {
 				t.Errorf("Run value %q, want %q", got, want)
 			}
+			if got := ownValues(); !strings.Contains(got, "InstallDir") {
+				t.Errorf("no InstallDir under HKCU\\Software\\%s after install: %q", meta.Name, got)
+			}
 			// The installed program runs (under Wine a GUI program's
 			// output reaches the terminal).
 			for _, exe := range []string{"ssotray.exe", "ssotray.com"} {
@@ -686,6 +694,9 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 				if _, err := os.Stat(p); err == nil {
 					t.Errorf("left after uninstall: %s", p)
 				}
+			}
+			if got := ownValues(); strings.Contains(got, "InstallDir") || strings.Contains(got, "StartMenuShortcut") {
+				t.Errorf("left after uninstall under HKCU\\Software\\%s: %q", meta.Name, got)
 			}
 			if got := runValue(); got != "" {
 				t.Errorf("the Run value is left after uninstall: %q", got)
