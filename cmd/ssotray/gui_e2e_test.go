@@ -389,7 +389,7 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui, signedIn func()) (due time
 	stop := make(chan struct{})
 	moving := make(chan struct{})
 	var lastInput time.Time // written before moving is closed
-	go func() { // someone at the machine
+	go func() {             // someone at the machine
 		defer close(moving)
 		for {
 			select {
