@@ -388,8 +388,9 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui, signedIn func()) (due time
 	t.Helper()
 	stop := make(chan struct{})
 	moving := make(chan struct{})
-	var lastInput time.Time // written before moving is closed
-	go func() {             // someone at the machine
+	// Someone at the machine; lastInput is written before moving closes.
+	var lastInput time.Time
+	go func() {
 		defer close(moving)
 		for {
 			select {
