@@ -153,7 +153,7 @@ func run(ctx context.Context, env Env, args []string) error {
 		return nil
 	}
 	if global.NArg() > 0 && global.Arg(0) == "token" {
-		return token(ctx, env, *configPath, global.Args()[1:])
+		return token(ctx, env, *configPath, *kiosk, global.Args()[1:])
 	}
 	ctx, stop := env.interruptible(ctx)
 	defer stop()
@@ -177,7 +177,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	if !ok {
 		return usageError("unknown verb %q", verb)
 	}
-	s, err := open(env, *configPath)
+	s, err := open(env, *configPath, *kiosk)
 	if err != nil {
 		return err
 	}
@@ -204,13 +204,16 @@ type session struct {
 	core *app.Core
 }
 
-func open(env Env, explicit string) (*session, error) {
-	// As the window finds it: a kiosk's system file wins, checked as there.
-	cfg, err := env.Locator.Open(explicit, false)
+func open(env Env, explicit string, kiosk bool) (*session, error) {
+	// As the window finds it: a kiosk's file wins, checked as there.
+	cfg, err := env.Locator.Open(explicit, kiosk)
 	if err != nil {
 		return nil, err
 	}
 	core := app.New(app.Deps{
+		// A kiosk's sign-out opens no provider page: its browsers are the
+		// window's to close, and none would close one opened from here.
+		Kiosk:     cfg.Kiosk.Enabled,
 		Config:    cfg,
 		Store:     env.Store(),
 		RenewLock: renewLock(env),
@@ -465,7 +468,7 @@ func line(w io.Writer, label, value string) {
 // use, reads the keyring and renews. Signal handling (a Ctrl-C during a
 // renewal must not lose the rotated token) is set up for that part alone:
 // it costs as much as the tray's answer.
-func token(ctx context.Context, env Env, configPath string, args []string) error {
+func token(ctx context.Context, env Env, configPath string, kiosk bool, args []string) error {
 	fs := newFlags("token")
 	idToken := fs.Bool("id-token", false, "print the ID token instead of the access token")
 	if err := parse(fs, args); err != nil {
@@ -482,7 +485,7 @@ func token(ctx context.Context, env Env, configPath string, args []string) error
 	} else {
 		close(lent)
 	}
-	s, err := open(env, configPath)
+	s, err := open(env, configPath, kiosk)
 	if err != nil {
 		return err
 	}

@@ -313,3 +313,39 @@ func TestStartedProgramsGetNoSsotrayVariables(t *testing.T) {
 		t.Errorf("login without a browser: %+v (the client ID from the environment was not used?)", r)
 	}
 }
+
+// TestKioskCommandLine: on a machine whose configuration turns kiosk mode
+// on, the command line signs nobody in and opens no browser (none would
+// close it), and `logout` revokes without opening the provider's page.
+func TestKioskCommandLine(t *testing.T) {
+	w := newWorld(t, time.Minute)
+	w.mustRun("login", "--timeout", "90s") // before the machine became a kiosk
+	w.waitForBrowsers()
+	tokens := w.provider.RefreshTokensOf(alice.Username)
+	cfg, _ := os.ReadFile(w.config)
+	if err := os.WriteFile(w.config, append(cfg, "kiosk:\n  enabled: true\n  remember: true\n"...), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	browserStarts := func() int {
+		log, _ := os.ReadFile(w.log)
+		return strings.Count(string(log), `"event":"start"`)
+	}
+	browsers := browserStarts()
+	for _, args := range [][]string{{"login"}, {"open", "Music"}} {
+		if r := w.run(nil, args...); r.code != 1 || !strings.Contains(r.stderr, "not available on a kiosk") {
+			t.Errorf("%v on a kiosk: %+v", args, r)
+		}
+	}
+	r := w.run(nil, "logout")
+	if r.code != 0 || !strings.Contains(r.stdout, "your tokens were revoked") || strings.Contains(r.stdout, "sign-out page") {
+		t.Errorf("logout on a kiosk: %+v", r)
+	}
+	if n := browserStarts() - browsers; n != 0 || len(w.events("end_session")) != 0 {
+		t.Errorf("the command line started %d browsers on a kiosk, %d end-session pages", n, len(w.events("end_session")))
+	}
+	for _, tok := range tokens {
+		if st := w.provider.TokenState(tok); st != oidctest.TokenRevoked && st != oidctest.TokenRotated {
+			t.Errorf("one of alice's refresh tokens is %s after logout", st)
+		}
+	}
+}
