@@ -238,6 +238,9 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 		LocalServerReadyChan:    ready,
 		LocalServerSuccessHTML:  successPage,
 	})
+	// How long the sign-in took until the token came, before the checks'
+	// own requests (keys, userinfo) add to it.
+	took := guard.sinceStart(began)
 	if err != nil {
 		if perr := guard.providerError(); perr != nil {
 			return nil, perr
@@ -266,7 +269,7 @@ func (c *Client) loginOn(ctx context.Context, port int, prompt string, opts Logi
 	if err != nil {
 		return nil, err
 	}
-	if opts.FreshLogin && reusedLogin(p.AuthTime, idt.IssuedAt, started, guard.sinceStart(began)) {
+	if opts.FreshLogin && reusedLogin(p.AuthTime, idt.IssuedAt, started, took) {
 		return nil, &RejectedError{What: "sign-in", Why: "the provider reused an earlier session (a login at " + p.AuthTime.Format(time.RFC3339) + ") instead of asking for the password, though ssotray asked for a fresh sign-in"}
 	}
 	return &Session{Tokens: c.tokensOf(tok), Profile: p}, nil

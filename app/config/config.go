@@ -12,6 +12,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -161,20 +162,33 @@ func displayName(name string) string {
 	return name
 }
 
-// braces is a placeholder such as {profile}.
-var braces = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+// braces is a placeholder such as {profile}; yamlLine the line a YAML
+// error names.
+var (
+	braces   = regexp.MustCompile(`\{[A-Za-z_]+\}`)
+	yamlLine = regexp.MustCompile(`line (\d+):`)
+)
 
-// unquotedBraces finds the first placeholder outside quotes, the usual
-// cause of a list that YAML cannot read: [chromium, --user-data-dir={profile}].
-func unquotedBraces(data []byte) (line int, word string) {
-	for i, l := range strings.Split(string(data), "\n") {
+// unquotedBraces finds a placeholder outside quotes where a YAML error
+// points, the usual cause of a list that YAML cannot read:
+// [chromium, --user-data-dir={profile}]. The parser names the line before
+// for some errors (the one whose end it last saw), so the next one counts too.
+func unquotedBraces(data []byte, err error) (line int, word string) {
+	m := yamlLine.FindStringSubmatch(err.Error())
+	if m == nil {
+		return 0, ""
+	}
+	named, _ := strconv.Atoi(m[1])
+	lines := strings.Split(string(data), "\n")
+	for line = named; line <= named+1 && line >= 1 && line <= len(lines); line++ {
+		l := lines[line-1]
 		double, single, from := 0, 0, 0 // quote marks before the match, counted once
-		for _, m := range braces.FindAllStringIndex(l, -1) {
-			double += strings.Count(l[from:m[0]], `"`)
-			single += strings.Count(l[from:m[0]], "'")
-			from = m[0]
+		for _, b := range braces.FindAllStringIndex(l, -1) {
+			double += strings.Count(l[from:b[0]], `"`)
+			single += strings.Count(l[from:b[0]], "'")
+			from = b[0]
 			if double%2 == 0 && single%2 == 0 {
-				return i + 1, l[m[0]:m[1]]
+				return line, l[b[0]:b[1]]
 			}
 		}
 	}
@@ -189,7 +203,7 @@ func decode(data []byte, cfg *Config) error {
 			return nil // an empty file means "all defaults"
 		}
 		msg := "not valid YAML: " + trimYAMLPrefix(err)
-		if line, word := unquotedBraces(data); word != "" {
+		if line, word := unquotedBraces(data, err); word != "" {
 			msg += fmt.Sprintf(" (line %d: a value with %s in it must be in quotes, e.g. \"--user-data-dir=%s\": YAML reads braces as a block of keys)", line, word, word)
 		}
 		return errors.New(msg)

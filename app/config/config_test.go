@@ -284,3 +284,26 @@ func TestNotFoundNamesPathsAsWritten(t *testing.T) {
 		t.Errorf("got %q, want it to contain %q", err.Error(), want)
 	}
 }
+
+// The quoting hint comes only for a placeholder outside quotes where the
+// YAML error points.
+func TestUnquotedBraces(t *testing.T) {
+	tests := []struct {
+		name, data, err string
+		want            string
+	}{
+		{"unquoted on the line named", "a: 1\nb: [x, --d={profile}]\n", "yaml: line 2: did not find expected ',' or ']'", "{profile}"},
+		{"unquoted on the next line", "a: 1\nb: [x, --d={profile}]\n", "yaml: line 1: did not find expected ',' or ']'", "{profile}"},
+		{"quoted", "b: [x, \"--d={profile}\"]\n", "yaml: line 1: something else", ""},
+		{"after an apostrophe in quotes", "b: [\"it's\", \"{profile}\"]\n", "yaml: line 1: something else", ""},
+		{"elsewhere than the error", "b: [x, --d={profile}]\na: 1\nc: [\n", "yaml: line 3: did not find expected node content", ""},
+		{"no line in the error", "b: [x, --d={profile}]\n", "yaml: unknown", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if _, got := unquotedBraces([]byte(tt.data), errors.New(tt.err)); got != tt.want {
+				t.Errorf("unquotedBraces = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}

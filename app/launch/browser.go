@@ -46,7 +46,7 @@ type Browser struct {
 }
 
 // ProfileDir is ProfileParent's name in the private directory.
-const ProfileDir = "kiosk-profiles"
+const ProfileDir = "ssotray-kiosk-profiles"
 
 // ProfilePlaceholder in an argument of Command stands for a new, empty
 // browser profile directory made for each start (0700, a name no one can

@@ -332,7 +332,7 @@ type Record struct {
 }
 
 // RecordFile is the record's name in the private directory.
-const RecordFile = "kiosk-browsers"
+const RecordFile = "ssotray-kiosk-browsers"
 
 // BootID names the running boot (Linux: /proc/sys/kernel/random/boot_id).
 func BootID() string {
@@ -360,7 +360,7 @@ func (r *Record) Save(roots, all []Proc) error {
 		}
 		fmt.Fprintf(&b, "%d %d\n", p.PID, p.Start)
 	}
-	tmp, err := os.CreateTemp(dir, ".kiosk-browsers-*")
+	tmp, err := os.CreateTemp(dir, "."+RecordFile+"-*")
 	if err != nil {
 		return err
 	}

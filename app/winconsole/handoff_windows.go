@@ -24,11 +24,16 @@ func HandOff(verb bool, args []string) (bool, error) {
 	if !ok {
 		return false, nil
 	}
-	cmd := exec.Command(gui, args...)
-	cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: windows.DETACHED_PROCESS | windows.CREATE_NEW_PROCESS_GROUP}
-	if err := cmd.Start(); err != nil {
-		return true, fmt.Errorf("starting %s (it belongs beside %s; reinstall ssotray): %w", gui, exe, err)
+	// Out of the terminal's job too where it may leave (a job that ends its
+	// processes with the terminal, as SSH sessions have); where it may not,
+	// as its child.
+	for _, flags := range []uint32{windows.DETACHED_PROCESS | windows.CREATE_BREAKAWAY_FROM_JOB, windows.DETACHED_PROCESS} {
+		cmd := exec.Command(gui, args...)
+		cmd.SysProcAttr = &syscall.SysProcAttr{CreationFlags: flags}
+		if err = cmd.Start(); err == nil {
+			_ = cmd.Process.Release()
+			return true, nil
+		}
 	}
-	_ = cmd.Process.Release()
-	return true, nil
+	return true, fmt.Errorf("starting %s (it belongs beside %s; reinstall ssotray): %w", gui, exe, err)
 }

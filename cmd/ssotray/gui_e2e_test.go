@@ -397,8 +397,8 @@ func kioskIdleSignOut(t *testing.T, w *world, g *gui, signedIn func()) (due time
 			case <-stop:
 				return
 			case <-time.After(time.Second):
+				lastInput = time.Now() // at the latest, the move comes now
 				_ = exec.Command("xdotool", "mousemove_relative", "--", "1", "1").Run()
-				lastInput = time.Now()
 			}
 		}
 	}()
