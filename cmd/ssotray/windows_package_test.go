@@ -703,6 +703,58 @@ func TestWineMSIInstallAndUninstall(t *testing.T) {
 			}
 		})
 	}
+
+	// A newer MSI replaces an older one (MajorUpgrade, the same
+	// UpgradeCode): one entry in Apps, the newer version.
+	t.Run("upgrade", func(t *testing.T) {
+		_, err := exec.LookPath("wixl")
+		oidctest.NeedMachine(t, err == nil, "wixl (Debian msitools; make deps-windows installs it)")
+		old := filepath.Join(t.TempDir(), "old.msi")
+		wxs, err := filepath.Abs(filepath.Join("..", "..", "assets", "windows", "ssotray.wxs"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		// As make package-windows builds it, from the same programs.
+		build := exec.Command("wixl", "-a", "x64", "-D", "Version=0.0.1", "-D", "Name="+meta.Name, "-D", "Website=https://example.invalid",
+			"-D", "SourceDir=.", "-o", old, wxs)
+		build.Dir = dir
+		if out, err := build.CombinedOutput(); err != nil {
+			t.Fatalf("building an older MSI: %v\n%s", err, out)
+		}
+		// Apps' entries (Wine keeps a per-user install's under HKLM).
+		entries := func() []string {
+			var versions []string
+			for _, hive := range []string{"HKCU", "HKLM"} {
+				out, _ := wineCmd("reg", "query", hive+`\Software\Microsoft\Windows\CurrentVersion\Uninstall`, "/s")
+				for _, block := range strings.Split(out, "\n\n") {
+					if regexp.MustCompile(`DisplayName\s+REG_SZ\s+` + regexp.QuoteMeta(meta.Name) + `\s*(\n|$)`).MatchString(block) {
+						if m := regexp.MustCompile(`DisplayVersion\s+REG_SZ\s+(\S+)`).FindStringSubmatch(block); m != nil {
+							versions = append(versions, m[1])
+						}
+					}
+				}
+			}
+			return versions
+		}
+		msiexec(t, "/i", old)
+		installed = true
+		if got := entries(); !slices.Equal(got, []string{"0.0.1"}) {
+			t.Fatalf("after installing 0.0.1, Apps lists versions %v", got)
+		}
+		msiexec(t, "/i", msi)
+		want := regexp.MustCompile(`^[0-9.]+`).FindString(meta.Version)
+		if got := entries(); !slices.Equal(got, []string{want}) {
+			t.Errorf("after installing %s over 0.0.1, Apps lists versions %v, want [%s]", want, got, want)
+		}
+		if got := runValue(); got == "" {
+			t.Error("no Run value after the upgrade")
+		}
+		msiexec(t, "/x", msi)
+		installed = false
+		if got := entries(); len(got) != 0 {
+			t.Errorf("after uninstalling, Apps lists versions %v", got)
+		}
+	})
 }
 
 // wineForPackage returns the wine64, the prefix and the environment to run
