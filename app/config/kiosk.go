@@ -22,14 +22,24 @@ import (
 
 // Open finds and loads the configuration for the window and decides
 // whether this is a kiosk: --kiosk (kiosk), or kiosk.enabled: true in the
-// system file (which then wins over the user's files), or in the file found
-// the usual way (Find), which must then be trusted. The returned
+// system file (which then wins over the user's files, and a --config FILE
+// must be trusted as with --kiosk), or in the file found the usual way
+// (Find), which must then be trusted. The returned
 // configuration's Kiosk.Enabled says which. In kiosk mode a missing file is
 // an error of its own, not a *NotFoundError: there is no first-run setup.
 func (l Locator) Open(explicit string, kiosk bool) (*Config, error) {
 	system := ""
 	if l.SystemDir != "" {
 		system = filepath.Join(l.SystemDir, "config.yaml")
+	}
+	if !kiosk && system != "" {
+		// A kiosk by its system file stays one whatever file is given: no
+		// user's --config turns its rules off.
+		on, err := kioskEnabledIn(system)
+		if err != nil {
+			return nil, err
+		}
+		kiosk = on
 	}
 	if kiosk {
 		path, source := explicit, "--config"
@@ -43,15 +53,6 @@ func (l Locator) Open(explicit string, kiosk bool) (*Config, error) {
 			return nil, fmt.Errorf("kiosk mode reads its configuration only from %s (%s), and it cannot be read (%v); write it as root (see the README, Kiosk mode) — the first-run setup is not offered in kiosk mode", path, source, errors.Unwrap(err))
 		}
 		return l.loadKiosk(path)
-	}
-	if explicit == "" && system != "" {
-		on, err := kioskEnabledIn(system)
-		if err != nil {
-			return nil, err
-		}
-		if on {
-			return l.loadKiosk(system)
-		}
 	}
 	path, err := l.Find(explicit)
 	if err != nil {
