@@ -123,6 +123,7 @@ func TestDemo(t *testing.T) {
 	if err != nil || !strings.Contains(said, "your tokens were revoked") {
 		t.Errorf("logout in the demo: %v\n%s", err, said)
 	}
+	waitForBrowsers(t, browserLog) // the provider's sign-out page, in this test's directory
 	if s := stored(t); s != nil {
 		t.Errorf("a session is still stored after logout: %s", s.Username)
 	}

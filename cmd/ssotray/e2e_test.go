@@ -141,18 +141,23 @@ func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 
 // waitForBrowsers waits until every testbrowser ssotray started has
 // finished, so none works on into the next test.
-func (w *world) waitForBrowsers() {
+func (w *world) waitForBrowsers() { waitForBrowsers(w.t, w.log) }
+
+// waitForBrowsers waits until every testbrowser that logs to log has
+// finished.
+func waitForBrowsers(t *testing.T, log string) {
+	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		log, _ := os.ReadFile(w.log)
-		started := strings.Count(string(log), `"event":"start"`)
-		ended := strings.Count(string(log), `"event":"done"`) + strings.Count(string(log), `"event":"error"`) + strings.Count(string(log), `"event":"form_error"`)
+		b, _ := os.ReadFile(log)
+		started := strings.Count(string(b), `"event":"start"`)
+		ended := strings.Count(string(b), `"event":"done"`) + strings.Count(string(b), `"event":"error"`) + strings.Count(string(b), `"event":"form_error"`)
 		if ended >= started {
 			return
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	w.t.Errorf("a browser started by ssotray is still running:\n%s", w.log)
+	t.Errorf("a browser started by ssotray is still running:\n%s", log)
 }
 
 func (w *world) writeConfig(browser ...string) {
