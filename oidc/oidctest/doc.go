@@ -59,6 +59,11 @@
 //   - APIPageSize (authentik/api/pagination.py, PAGE_SIZE 20,
 //     max_page_size 100): pages are cut before the per-user access filter
 //     (ApplicationViewSet.list in authentik/core/api/applications.py).
+//   - RotateRefreshTokens (authentik/providers/oauth2/views/token.py): a
+//     new refresh token at every refresh; the one used gets invalid_grant
+//     afterwards (event "refresh_refused").
+//   - EmailVerifiedFalse (the default "email" scope mapping): email_verified
+//     is sent and always false.
 //
 // Provider settings, zero value = Authentik's default: IssuerMode
 // (OAuth2Provider.get_issuer: per provider, or "{base}/" for Global, with
@@ -72,13 +77,12 @@
 // authentik/providers/oauth2/views/jwks.py does). RotateSigningKey stands
 // for selecting another signing key.
 //
-// Always as Authentik, with no option: access tokens are JWTs signed like
-// the ID token, valid one hour by default (models.py
-// access_token_validity); email_verified is false; refresh tokens rotate on
-// every use and a rotated one gets invalid_grant (event "refresh_refused");
-// the refreshed ID token has no nonce and the original auth_time; unknown
-// clients and bad redirect URIs get the HTML 400 pages "Client ID Error"
-// (checked first) and "Redirect URI Error".
+// Always as Authentik, with no option (the protocol work around them
+// depends on them): access tokens are JWTs signed like the ID token, valid
+// one hour by default (models.py access_token_validity); the refreshed ID
+// token has no nonce and the original auth_time; unknown clients and bad
+// redirect URIs get the HTML 400 pages "Client ID Error" (checked first)
+// and "Redirect URI Error".
 //
 // Faults switch on the ways a misconfigured or misbehaving Authentik can let
 // a client down, and Events records what the provider saw so tests can

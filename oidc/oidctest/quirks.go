@@ -42,6 +42,16 @@ type Quirks struct {
 	// max_page_size). Pages are cut BEFORE the per-user access filter, so a
 	// page can hold fewer results than its size. 0 means 20.
 	APIPageSize int
+	// RotateRefreshTokens (authentik/providers/oauth2/views/token.py): every
+	// refresh issues a new refresh token and the one used is spent, so using
+	// it again gets invalid_grant (event "refresh_refused"); two clients
+	// that refresh at once with the same token: one wins. Off: a refresh
+	// token stays the same and valid until it expires or is revoked.
+	RotateRefreshTokens bool
+	// EmailVerifiedFalse (the default "email" scope mapping): the claim
+	// email_verified is sent, always false, as Authentik does not track
+	// verification. Off: the claim is left out.
+	EmailVerifiedFalse bool
 }
 
 // Authentik's REST pagination (authentik/api/pagination.py and the
@@ -60,6 +70,8 @@ func RealAuthentik() Quirks {
 		CheckIDTokenHint:         true,
 		LaunchURLFromRedirectURI: true,
 		APIPageSize:              authentikPageSize,
+		RotateRefreshTokens:      true,
+		EmailVerifiedFalse:       true,
 	}
 }
 

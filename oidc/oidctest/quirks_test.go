@@ -25,7 +25,8 @@ func quirksWith(edit func(*Quirks)) *Quirks {
 func TestRealAuthentikIsTheDefault(t *testing.T) {
 	t.Parallel()
 	want := Quirks{PromptLoginTwice: true, IgnoreMaxAgeZero: true, SaveFirstRedirectURI: true,
-		CheckIDTokenHint: true, LaunchURLFromRedirectURI: true, APIPageSize: 20}
+		CheckIDTokenHint: true, LaunchURLFromRedirectURI: true, APIPageSize: 20,
+		RotateRefreshTokens: true, EmailVerifiedFalse: true}
 	if got := RealAuthentik(); got != want {
 		t.Errorf("RealAuthentik() = %+v, want %+v", got, want)
 	}
@@ -623,27 +624,52 @@ func TestAccessTokensAreJWTs(t *testing.T) {
 	}
 }
 
-// TestRefreshReuseIsRefused pins rotation on every use: a rotated refresh
-// token gets invalid_grant and the refusal is an event.
+// TestRefreshReuseIsRefused pins RotateRefreshTokens: a rotated refresh
+// token gets invalid_grant and the refusal is an event; off, the same
+// token works again and comes back unchanged.
 func TestRefreshReuseIsRefused(t *testing.T) {
 	t.Parallel()
-	p := startProvider(t)
-	r := newRP(t, p, publicID, "", loopback, nil)
-	f, code := r.login(newBrowser(t, p), alice)
-	tok := r.mustExchange(code, f)
-	for i, tc := range []struct {
-		token      string
-		wantStatus int
-	}{
-		{tok.RefreshToken, 200},
-		{tok.RefreshToken, 400}, // rotated by the first use
-	} {
-		status, body := r.refresh(tc.token)
-		if status != tc.wantStatus || (status == 400 && body["error"] != "invalid_grant") {
-			t.Errorf("refresh %d = %d %v, want %d", i, status, body, tc.wantStatus)
-		}
+	for _, rotate := range []bool{true, false} {
+		t.Run(fmt.Sprintf("rotate %v", rotate), func(t *testing.T) {
+			p := startProvider(t, func(o *Options) {
+				o.Quirks = quirksWith(func(q *Quirks) { q.RotateRefreshTokens = rotate })
+			})
+			r := newRP(t, p, publicID, "", loopback, nil)
+			f, code := r.login(newBrowser(t, p), alice)
+			tok := r.mustExchange(code, f)
+			second := map[bool]int{true: 400, false: 200}[rotate] // rotated by the first use
+			for i, want := range []int{200, second} {
+				status, body := r.refresh(tok.RefreshToken)
+				if status != want || (status == 400 && body["error"] != "invalid_grant") {
+					t.Errorf("refresh %d = %d %v, want %d", i, status, body, want)
+				}
+				if status == 200 && (body["refresh_token"] == tok.RefreshToken) == rotate {
+					t.Errorf("refresh %d gave refresh token %v, the same as before: %v; want the same %v", i, body["refresh_token"], body["refresh_token"] == tok.RefreshToken, !rotate)
+				}
+			}
+			ev := eventsOf(p, "refresh_refused")
+			if rotate && (len(ev) != 1 || ev[0].User != "alice" || ev[0].Detail["reason"] != "invalid_grant") || !rotate && len(ev) != 0 {
+				t.Errorf("refresh_refused events = %+v", ev)
+			}
+		})
 	}
-	if ev := eventsOf(p, "refresh_refused"); len(ev) != 1 || ev[0].User != "alice" || ev[0].Detail["reason"] != "invalid_grant" {
-		t.Errorf("refresh_refused events = %+v", ev)
+}
+
+// TestEmailVerifiedFalse pins EmailVerifiedFalse: the claim is there and
+// false in the ID token; off, it is left out.
+func TestEmailVerifiedFalse(t *testing.T) {
+	t.Parallel()
+	for _, sent := range []bool{true, false} {
+		t.Run(fmt.Sprintf("sent %v", sent), func(t *testing.T) {
+			p := startProvider(t, func(o *Options) {
+				o.Quirks = quirksWith(func(q *Quirks) { q.EmailVerifiedFalse = sent })
+			})
+			r := newRP(t, p, publicID, "", loopback, nil)
+			f, code := r.login(newBrowser(t, p), alice)
+			c := claimsOf(t, r.mustVerify(r.mustExchange(code, f)))
+			if got := c.EmailVerified != nil && !*c.EmailVerified; got != sent || (!sent && c.EmailVerified != nil) {
+				t.Errorf("email_verified = %v, want sent as false: %v", c.EmailVerified, sent)
+			}
+		})
 	}
 }

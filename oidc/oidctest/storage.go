@@ -544,7 +544,7 @@ func (s *store) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRe
 		if !ok || old.state(s.cfg.now()) != TokenActive {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token is no longer valid")
 		}
-		if !s.cfg.faults(ctx).OmitRefreshToken {
+		if !s.cfg.faults(ctx).OmitRefreshToken && s.cfg.quirks.RotateRefreshTokens {
 			old.rotated = true
 			next = s.newRefreshLocked(req).id
 		}
@@ -743,10 +743,11 @@ func (s *store) fillUserinfo(info *oidc.UserInfo, sub string, scopes []string) e
 	}
 	if slices.Contains(scopes, oidc.ScopeEmail) {
 		info.Email = u.Email
-		// Authentik's default email mapping always says false: it does not
-		// track verification. The library's field leaves a false out, so
-		// the claim is added by name.
-		info.AppendClaims("email_verified", false)
+		// The library's field leaves a false out, so the claim is added by
+		// name (Quirks.EmailVerifiedFalse).
+		if s.cfg.quirks.EmailVerifiedFalse {
+			info.AppendClaims("email_verified", false)
+		}
 	}
 	return nil
 }
