@@ -631,12 +631,7 @@ func TestRefreshReuseIsRefused(t *testing.T) {
 	t.Parallel()
 	for _, rotate := range []bool{true, false} {
 		t.Run(fmt.Sprintf("rotate %v", rotate), func(t *testing.T) {
-			p := startProvider(t, func(o *Options) {
-				o.Quirks = quirksWith(func(q *Quirks) { q.RotateRefreshTokens = rotate })
-			})
-			r := newRP(t, p, publicID, "", loopback, nil)
-			f, code := r.login(newBrowser(t, p), alice)
-			tok := r.mustExchange(code, f)
+			p, r, tok := aliceSignedIn(t, func(q *Quirks) { q.RotateRefreshTokens = rotate })
 			second := map[bool]int{true: 400, false: 200}[rotate] // rotated by the first use
 			for i, want := range []int{200, second} {
 				status, body := r.refresh(tok.RefreshToken)
@@ -661,15 +656,21 @@ func TestEmailVerifiedFalse(t *testing.T) {
 	t.Parallel()
 	for _, sent := range []bool{true, false} {
 		t.Run(fmt.Sprintf("sent %v", sent), func(t *testing.T) {
-			p := startProvider(t, func(o *Options) {
-				o.Quirks = quirksWith(func(q *Quirks) { q.EmailVerifiedFalse = sent })
-			})
-			r := newRP(t, p, publicID, "", loopback, nil)
-			f, code := r.login(newBrowser(t, p), alice)
-			c := claimsOf(t, r.mustVerify(r.mustExchange(code, f)))
-			if got := c.EmailVerified != nil && !*c.EmailVerified; got != sent || (!sent && c.EmailVerified != nil) {
-				t.Errorf("email_verified = %v, want sent as false: %v", c.EmailVerified, sent)
+			_, r, tok := aliceSignedIn(t, func(q *Quirks) { q.EmailVerifiedFalse = sent })
+			c := claimsOf(t, r.mustVerify(tok))
+			if v := c.EmailVerified; (v != nil) != sent || (v != nil && *v) {
+				t.Errorf("email_verified = %v, want sent as false: %v", v, sent)
 			}
 		})
 	}
+}
+
+// aliceSignedIn starts a provider with edit applied to Authentik's quirks
+// and signs alice in with the public client: its tokens.
+func aliceSignedIn(t *testing.T, edit func(*Quirks)) (*Provider, *rp, *oauth2.Token) {
+	t.Helper()
+	p := startProvider(t, func(o *Options) { o.Quirks = quirksWith(edit) })
+	r := newRP(t, p, publicID, "", loopback, nil)
+	f, code := r.login(newBrowser(t, p), alice)
+	return p, r, r.mustExchange(code, f)
 }
