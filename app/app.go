@@ -962,7 +962,7 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	if err != nil {
 		// Before the sign-in screen is back: a new sign-in must not start a
 		// browser that this would then close.
-		c.closeAbandonedBrowsers()
+		c.closeBrowsersOfNobody("after a sign-in that did not finish")
 		c.change(func() {
 			if c.gen == gen {
 				c.status = prev
@@ -1004,19 +1004,20 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	return nil
 }
 
-// closeAbandonedBrowsers closes a kiosk's browsers after a sign-in that
-// failed, was cancelled or timed out with nobody signed in: the browser it
-// opened may hold a half-finished login or whatever the person did in it
-// meanwhile, and nothing else would close it before the next person.
-func (c *Core) closeAbandonedBrowsers() {
+// closeBrowsersOfNobody closes a kiosk's browsers while nobody is signed
+// in (after a sign-in that failed, was cancelled or timed out, or at exit):
+// they may hold a half-finished login or whatever the person did in them,
+// and no sign-out will close them before the next person. when says which,
+// for the log.
+func (c *Core) closeBrowsersOfNobody(when string) {
 	if !c.deps.Kiosk || c.deps.CloseBrowsers == nil {
 		return
 	}
 	if mine, _ := c.current(); mine != nil {
-		return // the person signed in before keeps their browser
+		return // the person signed in keeps their browser
 	}
 	if err := c.deps.CloseBrowsers(); err != nil {
-		c.deps.Logger.Error("kiosk: browsers left running after a sign-in that did not finish", "err", err)
+		c.deps.Logger.Error("kiosk: browsers left running "+when, "err", err)
 	}
 }
 

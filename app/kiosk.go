@@ -138,9 +138,7 @@ func (c *Core) EndKiosk(ctx context.Context) {
 		return
 	}
 	_, err := c.SignOut(ctx, SignOutOptions{Reason: "Signed out: ssotray was closed."})
-	if errors.Is(err, ErrNotSignedIn) && c.deps.CloseBrowsers != nil {
-		if err := c.deps.CloseBrowsers(); err != nil {
-			c.deps.Logger.Error("kiosk: browsers left running at exit", "err", err)
-		}
+	if errors.Is(err, ErrNotSignedIn) {
+		c.closeBrowsersOfNobody("at exit")
 	}
 }
