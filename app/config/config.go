@@ -162,6 +162,9 @@ func displayName(name string) string {
 	return name
 }
 
+// bracesReason is why a placeholder such as {profile} needs quotes.
+const bracesReason = "YAML reads braces outside quotes as a block of keys"
+
 // braces is a placeholder such as {profile}; yamlLine the line a YAML
 // error names.
 var (
@@ -204,7 +207,7 @@ func decode(data []byte, cfg *Config) error {
 		}
 		msg := "not valid YAML: " + trimYAMLPrefix(err)
 		if line, word := unquotedBraces(data, err); word != "" {
-			msg += fmt.Sprintf(" (line %d: a value with %s in it must be in quotes, e.g. \"--user-data-dir=%s\": YAML reads braces as a block of keys)", line, word, word)
+			msg += fmt.Sprintf(" (line %d: a value with %s in it must be in quotes, e.g. \"--user-data-dir=%s\": %s)", line, word, word, bracesReason)
 		}
 		return errors.New(msg)
 	}

@@ -68,7 +68,7 @@ func checkNode(n *yaml.Node, t reflect.Type, key string) error {
 		if n.Kind == yaml.MappingNode && n.Style == yaml.FlowStyle && len(n.Content) == 2 && n.Content[1].Tag == "!!null" {
 			// {profile} unquoted: YAML reads the braces as keys.
 			v := "{" + n.Content[0].Value + "}"
-			return lineErrorf(n, "%s: %s must be in quotes (\"%s\"), or YAML reads the braces as a block of keys", key, v, v)
+			return lineErrorf(n, "%s: %s must be in quotes (\"%s\"): %s", key, v, v, bracesReason)
 		}
 		if n.Kind != yaml.ScalarNode {
 			return lineErrorf(n, "%s must be a single value, not a list or a block", key)
