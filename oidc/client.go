@@ -166,10 +166,16 @@ func globalIssuer(issuer string, cfg Config) bool {
 		return strings.TrimSuffix(issuer, "/") == strings.TrimSuffix(cfg.ServerURL, "/")
 	}
 	doc, err := url.Parse(cfg.DiscoveryURL)
-	if err != nil || !strings.HasPrefix(doc.Path, "/application/o/") {
+	if err != nil {
+		return false
+	}
+	// Authentik's server is what comes before its application path (a
+	// sub-path included).
+	i := strings.Index(doc.Path, "/application/o/")
+	if i < 0 {
 		return false // not Authentik's
 	}
-	return strings.TrimSuffix(issuer, "/") == doc.Scheme+"://"+doc.Host
+	return strings.TrimSuffix(issuer, "/") == doc.Scheme+"://"+doc.Host+doc.Path[:i]
 }
 
 // IssuerModePerProvider is the Issuer mode ssotray needs, as Authentik's
