@@ -57,7 +57,12 @@ type Deps struct {
 	Announce func()
 	// Started tells the tray's process that the window is up
 	// (startup.Tell(instance.Started)); nil: nobody is told.
-	Started   func()
+	Started func()
+	// Closed is told that the person closed the main window: the process
+	// is on its way out, which the caller may bound (Fyne 2.7 can hang in
+	// its own shutdown), calling flush first so that a renewed session
+	// reaches the store. nil: nobody is told.
+	Closed    func(flush func())
 	Store     func() tokenstore.Store // the keyring
 	RenewLock func() app.RenewLock    // across processes; may return nil
 	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser).
@@ -148,6 +153,15 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 				d.Logger.Debug("the OpenGL driver loads when the window shows", "why", err)
 			}
 			win = shownAfter{win, wait}
+		}
+		if d.Closed != nil {
+			win.SetOnClosed(func() {
+				d.Closed(func() {
+					if core := wins.getCore(); core != nil {
+						core.Flush()
+					}
+				})
+			})
 		}
 		fontsLoaded()
 		wins.setCore(startMain(ctx, d, a, win, start.Config, start.Kiosk, announce, opts))

@@ -157,10 +157,11 @@ type harness struct {
 	watch    func() (Watcher, error) // nil: no tray's process
 	fromTray bool
 	store    tokenstore.Store
-	told     int          // Announce calls
-	held     int          // kiosk signal holds
-	warms    int          // WarmGL calls with a window open
-	waits    atomic.Int32 // shows that waited for WarmGL
+	closed   func(flush func()) // Deps.Closed; nil: none
+	told     int                // Announce calls
+	held     int                // kiosk signal holds
+	warms    int                // WarmGL calls with a window open
+	waits    atomic.Int32       // shows that waited for WarmGL
 }
 
 func newHarness(t *testing.T) *harness {
@@ -204,6 +205,7 @@ func (h *harness) deps() Deps {
 			return h.watch()
 		},
 		FromTray:     h.fromTray,
+		Closed:       h.closed,
 		Announce:     func() { h.told++ },
 		Store:        func() tokenstore.Store { return h.store },
 		RenewLock:    func() app.RenewLock { return nil },

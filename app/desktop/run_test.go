@@ -162,3 +162,45 @@ func TestRunUnderTheTray(t *testing.T) {
 		t.Error("a window under the tray claimed the instance")
 	}
 }
+
+// TestRunTellsTheWindowClosed: closing the main window tells Deps.Closed,
+// whose flush returns (nothing is being written here), so the caller can
+// bound the process's end without losing a renewed session.
+func TestRunTellsTheWindowClosed(t *testing.T) {
+	h := newHarness(t)
+	h.writeConfig("user/ssotray/config.yaml", validConfig)
+	told := make(chan func(), 1)
+	h.closed = func(flush func()) { told <- flush }
+	done := make(chan error, 1)
+	go func() { done <- Run(context.Background(), h.deps(), startup.Options{}) }()
+	var win fyne.Window
+	for deadline := time.Now().Add(5 * time.Second); win == nil; time.Sleep(5 * time.Millisecond) {
+		h.appMu.Lock()
+		if a := h.app; a != nil && a.anyShown() {
+			a.mu.Lock()
+			win = a.windows[0]
+			a.mu.Unlock()
+		}
+		h.appMu.Unlock()
+		if time.Now().After(deadline) {
+			t.Fatal("no window showed")
+		}
+	}
+	fyne.Do(win.Close)
+	select {
+	case flush := <-told:
+		flushed := make(chan struct{})
+		go func() { flush(); close(flushed) }()
+		select {
+		case <-flushed:
+		case <-time.After(5 * time.Second):
+			t.Error("the flush Closed was given does not return")
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("closing the window did not tell Deps.Closed")
+	}
+	h.app.Quit()
+	if err := <-done; err != nil {
+		t.Fatal(err)
+	}
+}

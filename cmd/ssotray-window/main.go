@@ -57,12 +57,11 @@ func run() int {
 	// up, the process is gone 15 s later (a kiosk's sign-out takes 3).
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	defer stop()
-	context.AfterFunc(ctx, func() {
-		time.AfterFunc(15*time.Second, func() {
-			fmt.Fprintln(os.Stderr, "ssotray-window: still running 15 s after a signal; ending now")
-			os.Exit(1)
-		})
-	})
+	context.AfterFunc(ctx, func() { endWithin(15*time.Second, "a signal", nil, 1) })
+	// A closed window ends the process, which Fyne 2.7 can leave hanging in
+	// its shutdown (a settings-file callback queued on its main loop while
+	// it drains); meanwhile the tray would open no new window.
+	closed := func(flush func()) { endWithin(3*time.Second, "its window closed", flush, 0) }
 	browser.Stdout = os.Stderr
 	logger := startup.Logger(own.Getenv)
 	err := desktop.Run(ctx, desktop.Deps{
@@ -73,6 +72,7 @@ func run() int {
 		Stderr:   os.Stderr,
 		Watch:    func() (desktop.Watcher, error) { return watch() },
 		FromTray: *fromStdin, // only the tray's process starts it so
+		Closed:   closed,
 		Claim:    startup.ClaimInstance,
 		Announce: startup.Announce,
 		Started:  func() { startup.Tell(instance.Started) },
@@ -100,4 +100,16 @@ func watch() (desktop.Watcher, error) {
 		return nil, err
 	}
 	return w, nil
+}
+
+// endWithin ends the process with code unless it has ended by itself
+// within wait after why; flush, if any, runs first.
+func endWithin(wait time.Duration, why string, flush func(), code int) {
+	time.AfterFunc(wait, func() {
+		fmt.Fprintf(os.Stderr, "ssotray-window: still running %s after %s; ending now\n", wait, why)
+		if flush != nil {
+			flush()
+		}
+		os.Exit(code)
+	})
 }
