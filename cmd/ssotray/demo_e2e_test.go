@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -50,7 +51,7 @@ func TestDemo(t *testing.T) {
 		env = append(env, "GOPATH="+f[0], "GOMODCACHE="+f[1], "GOCACHE="+f[2])
 	}
 	env = append(env, "HOME="+home, "XDG_CONFIG_HOME="+filepath.Join(home, ".config"),
-		"XDG_RUNTIME_DIR="+home, "TMPDIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
+		"XDG_RUNTIME_DIR="+home, "LANG=en_US.UTF-8", "SSOTRAY_DEBUG=1",
 		"TESTBROWSER_USERNAME=alice", "TESTBROWSER_PASSWORD=alice", "TESTBROWSER_LOG="+browserLog)
 	out := &liveOutput{}
 	cmd := exec.Command("make", "--no-print-directory", "-C", filepath.Join("..", ".."), "run",
@@ -92,12 +93,9 @@ func TestDemo(t *testing.T) {
 	}
 
 	// The same session from a terminal, with the demo's configuration.
-	cfgs, _ := filepath.Glob(filepath.Join(home, "ssotray-demo.*.yaml"))
-	if len(cfgs) != 1 {
-		t.Fatalf("the demo's configuration in %s: %v", home, cfgs)
-	}
+	cfg := demoConfig(t, cmd.Process.Pid)
 	verb := func(args ...string) (string, error) {
-		c := exec.Command(bin.ssotray, append([]string{"--config", cfgs[0]}, args...)...)
+		c := exec.Command(bin.ssotray, append([]string{"--config", cfg}, args...)...)
 		c.Env = env
 		b, err := c.Output()
 		return string(b), err
@@ -127,4 +125,28 @@ func TestDemo(t *testing.T) {
 	if s := stored(t); s != nil {
 		t.Errorf("a session is still stored after logout: %s", s.Username)
 	}
+}
+
+// demoConfig is the configuration `make run` wrote for the demo: the
+// --config of the ssotray it started, in its process group pgid (a
+// temporary file whose name only make knows).
+func demoConfig(t *testing.T, pgid int) string {
+	t.Helper()
+	procs, _ := filepath.Glob("/proc/[0-9]*/cmdline")
+	for _, p := range procs {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			continue
+		}
+		args := strings.Split(strings.TrimRight(string(b), "\x00"), "\x00")
+		pid, _ := strconv.Atoi(filepath.Base(filepath.Dir(p)))
+		if g, err := syscall.Getpgid(pid); err != nil || g != pgid || filepath.Base(args[0]) != "ssotray" {
+			continue
+		}
+		if i := slices.Index(args, "--config"); i >= 0 && i+1 < len(args) {
+			return args[i+1]
+		}
+	}
+	t.Fatal("no ssotray --config FILE among the processes of `make run`")
+	return ""
 }
