@@ -68,6 +68,22 @@ func dump(fs []Finding) string {
 	return b.String()
 }
 
+// freePorts are n loopback ports free a moment ago: other test packages
+// running at the same time probe ssotray's default ports.
+func freePorts(t *testing.T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close()
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
+}
+
 func TestRedirectURIs(t *testing.T) {
 	for _, tt := range []struct {
 		ports []int
@@ -90,8 +106,10 @@ func TestAuthentik(t *testing.T) {
 	}
 	defer busy.Close()
 	busyPort := busy.Addr().(*net.TCPAddr).Port
+	free := freePorts(t, 3)
+	uri := func(i int) string { return oidc.RedirectURI(free[i]) }
 
-	strict := oidctest.Client{ID: "ssotray", RedirectURIs: []string{"http://127.0.0.1:38917/callback"}}
+	strict := oidctest.Client{ID: "ssotray", RedirectURIs: []string{uri(0)}}
 	ports := func(p ...int) func(a *config.Authentik, _ *oidctest.Provider) {
 		return func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = p }
 	}
@@ -117,16 +135,16 @@ func TestAuthentik(t *testing.T) {
 		{name: "wrong slug", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.AppSlug = "nope" }, check: "discovery", level: Fail, want: "authentik.app_slug"},
 		{name: "down", mutate: func(_ *config.Authentik, p *oidctest.Provider) { _ = p.Close() }, check: "health", level: Fail, want: "cannot reach"},
 		{name: "ports busy", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.CallbackPorts = []int{busyPort} }, check: "callback port", level: Fail, want: "all in use"},
-		{name: "strict URIs", mutate: ports(38917, 38918), check: CheckRedirectURIs, level: OK,
-			want: "http://127.0.0.1:38917/callback (Strict), http://127.0.0.1:38918/callback (Strict)"},
+		{name: "strict URIs", mutate: ports(free[0], free[1]), check: CheckRedirectURIs, level: OK,
+			want: uri(0) + " (Strict), " + uri(1) + " (Strict)"},
 		{name: "regex URI", check: CheckRedirectURIs, level: OK, want: `http://127\.0\.0\.1:\d+/callback (Regex)`},
-		{name: "regex registered", mutate: ports(38917), check: CheckRedirectURI, level: OK, want: "accepts http://127.0.0.1:38917/callback"},
-		{name: "strict registered", client: &strict, mutate: ports(38917), check: CheckRedirectURI, level: OK, want: "accepts http://127.0.0.1:38917/callback"},
+		{name: "regex registered", mutate: ports(free[0]), check: CheckRedirectURI, level: OK, want: "accepts " + uri(0)},
+		{name: "strict registered", client: &strict, mutate: ports(free[0]), check: CheckRedirectURI, level: OK, want: "accepts " + uri(0)},
 		{name: "any port configured: not probed", client: &strict, check: CheckRedirectURI, level: Warn,
 			want: `not asked: with callback_ports [0]` + "", regex: true},
-		{name: "other port registered", client: &strict, mutate: ports(38918), check: CheckRedirectURI, level: Fail,
-			want: `refuses http://127.0.0.1:38918/callback (the browser would show "Redirect URI Error") — in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): http://127.0.0.1:38918/callback (Strict)`},
-		{name: "only the first of three accepted", client: &strict, mutate: ports(38917, 38918, 38919), check: CheckRedirectURIs, level: Warn,
+		{name: "other port registered", client: &strict, mutate: ports(free[1]), check: CheckRedirectURI, level: Fail,
+			want: "refuses " + uri(1) + ` (the browser would show "Redirect URI Error") — in Authentik, edit the OAuth2/OpenID provider of this application and add to Redirect URIs/Origins (RegEx): ` + uri(1) + " (Strict)"},
+		{name: "only the first of three accepted", client: &strict, mutate: ports(free...), check: CheckRedirectURIs, level: Warn,
 			want: "the list may have been empty"},
 		{name: "unknown client", mutate: func(a *config.Authentik, _ *oidctest.Provider) { a.ClientID = "nobody" }, check: "client", level: Fail, want: "authentik.client_id"},
 	}
@@ -169,6 +187,7 @@ func TestChangesNothing(t *testing.T) {
 	}
 	defer busy.Close()
 	busyPort := busy.Addr().(*net.TCPAddr).Port
+	free := freePorts(t, 3)
 	empty := oidctest.Client{ID: "ssotray"}
 	for _, tt := range []struct {
 		name     string
@@ -180,14 +199,14 @@ func TestChangesNothing(t *testing.T) {
 		want     string
 	}{
 		{name: "any port", ports: []int{0}, check: CheckRedirectURI, level: Warn, want: "not asked"},
-		{name: "fixed ports", ports: []int{38917, 38918, 38919}, saved: []string{oidc.RedirectURI(38917)},
+		{name: "fixed ports", ports: free, saved: []string{oidc.RedirectURI(free[0])},
 			check: CheckRedirectURIs, level: Warn, want: "the list may have been empty"},
-		{name: "first port busy", ports: []int{busyPort, 38918}, saved: []string{oidc.RedirectURI(38918)},
+		{name: "first port busy", ports: []int{busyPort, free[1]}, saved: []string{oidc.RedirectURI(free[1])},
 			check: CheckRedirectURI, level: Warn, want: "not asked about " + oidc.RedirectURI(busyPort) + ": the port is in use now"},
 		// What the first sign-in would have saved, and all it needs.
-		{name: "one fixed port", ports: []int{38919}, saved: []string{oidc.RedirectURI(38919)},
-			check: CheckRedirectURI, level: OK, want: "the provider accepts " + oidc.RedirectURI(38919)},
-		{name: "unknown client", ports: []int{38917}, clientID: "nobody", check: "client", level: Fail, want: "knows no client"},
+		{name: "one fixed port", ports: free[2:], saved: []string{oidc.RedirectURI(free[2])},
+			check: CheckRedirectURI, level: OK, want: "the provider accepts " + oidc.RedirectURI(free[2])},
+		{name: "unknown client", ports: free[:1], clientID: "nobody", check: "client", level: Fail, want: "knows no client"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			p := provider(t, oidctest.Faults{}, empty)
