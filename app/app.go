@@ -125,6 +125,10 @@ type Status struct {
 	// Countdown, in kiosk mode, is how long until an idle sign-out; zero
 	// when none is near.
 	Countdown time.Duration
+	// Idle, in kiosk mode, is true while nobody is signed in and nobody has
+	// touched the machine for kiosk.idle_timeout: what was typed on the
+	// sign-in screen is then emptied.
+	Idle bool
 	// Apps are the launcher entries the signed-in person may see.
 	Apps []launch.App
 	// Remembered is false when the session lives only in this process.

@@ -553,6 +553,48 @@ func TestKioskSignOutClosesBrowsersFirst(t *testing.T) {
 	}
 }
 
+// In a kiosk an app whose browser is starting as the sign-out begins is
+// closed with the others: it is never left open for the next person.
+func TestKioskAppOpenedDuringSignOutIsClosed(t *testing.T) {
+	c, _, _ := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.Config.Apps = []config.App{{Name: "wiki", URL: "https://wiki.example.org/"}}
+	var mu sync.Mutex
+	var order []string
+	note := func(s string) { mu.Lock(); order = append(order, s); mu.Unlock() }
+	starting, release := make(chan struct{}), make(chan struct{})
+	c.deps.Browser = func(context.Context, string) error {
+		close(starting)
+		<-release
+		note("browser started")
+		return nil
+	}
+	c.deps.CloseBrowsers = func() error { note("browsers closed"); return nil }
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+
+	opened := make(chan error, 1)
+	go func() { opened <- c.OpenApp(context.Background(), "wiki") }()
+	<-starting
+	signedOut := make(chan struct{})
+	go func() { _, _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
+	time.Sleep(50 * time.Millisecond) // the sign-out would be done by now if it did not wait
+	close(release)
+	if err := <-opened; err != nil {
+		t.Fatal(err)
+	}
+	<-signedOut
+	mu.Lock()
+	got := strings.Join(order, ", ")
+	mu.Unlock()
+	if got != "browser started, browsers closed" {
+		t.Errorf("%s, want the browser closed after it started", got)
+	}
+	// After the sign-out no app opens.
+	if err := c.OpenApp(context.Background(), "wiki"); !errors.Is(err, ErrNotSignedIn) {
+		t.Errorf("open after the sign-out: %v", err)
+	}
+}
+
 // A kiosk whose browsers would not end says so rather than claim it.
 func TestKioskSignOutSaysWhenBrowsersStayOpen(t *testing.T) {
 	c, _, _ := newTestCore(t, tokenstore.NewMemory())

@@ -38,6 +38,14 @@ func (c *Core) appsLocked() []launch.App {
 // it did not exist, so the command line cannot reach what the window hides.
 func (c *Core) OpenApp(ctx context.Context, name string) error {
 	c.NoteInput()
+	if c.deps.Kiosk {
+		// A browser started while a sign-out closes the others would be
+		// left open for the next person: the sign-out waits for it to be
+		// started (the kiosk's browser returns at once), or it finds
+		// nobody signed in.
+		c.signOutMu.Lock()
+		defer c.signOutMu.Unlock()
+	}
 	a, ok := launch.Find(c.Apps(), name)
 	if !ok {
 		if c.Status().State == SignedOut {

@@ -22,7 +22,8 @@ const kioskTick = time.Second
 // WatchKiosk signs the person out after kiosk.idle_timeout without input and
 // after kiosk.session_limit, for as long as ctx lives. In the last 30 s
 // before an idle sign-out Status.Countdown says how long is left; StillHere
-// starts the wait again.
+// starts the wait again. While nobody is signed in, Status.Idle says when
+// the machine has been left alone as long.
 //
 // When idle cannot be read, the watch fails closed: it counts input in
 // ssotray's own window (WindowInput) until the display answers again, so a
@@ -38,12 +39,16 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 		}
 		c.mu.Lock()
 		signedIn := c.session != nil && c.status.State != SigningIn
+		signedOut := c.status.State == SignedOut
 		since := c.signedInAt
 		c.mu.Unlock()
-		if !signedIn {
+		if !signedIn && !signedOut {
 			continue
 		}
-		if limit := time.Duration(k.SessionLimit); limit > 0 && !since.IsZero() && c.deps.Now().Sub(since) >= limit {
+		if signedIn {
+			c.setIdle(false)
+		}
+		if limit := time.Duration(k.SessionLimit); signedIn && limit > 0 && !since.IsZero() && c.deps.Now().Sub(since) >= limit {
 			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out: a session on this machine lasts at most %s.", limit)})
 			continue
 		}
@@ -62,6 +67,10 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 			idleFor, _ = c.WindowInput().Idle()
 		}
 		timeout := time.Duration(k.IdleTimeout)
+		if signedOut {
+			c.setIdle(idleFor >= timeout)
+			continue
+		}
 		if idleFor >= timeout {
 			_, _ = c.SignOut(ctx, SignOutOptions{Reason: fmt.Sprintf("Signed out after %s without activity.", timeout)})
 			continue
@@ -76,6 +85,16 @@ func (c *Core) WatchKiosk(ctx context.Context, idle IdleSource) {
 		if changed {
 			c.update(func(st *Status) { st.Countdown = countdown })
 		}
+	}
+}
+
+// setIdle sets Status.Idle.
+func (c *Core) setIdle(idle bool) {
+	c.mu.Lock()
+	changed := c.status.Idle != idle
+	c.mu.Unlock()
+	if changed {
+		c.update(func(st *Status) { st.Idle = idle })
 	}
 }
 

@@ -67,6 +67,36 @@ func TestWatchKiosk(t *testing.T) {
 	}
 }
 
+// While nobody is signed in, Status.Idle tells when the machine has been
+// left alone for the idle timeout (the sign-in screen then empties its form).
+func TestWatchKioskIdleWhileSignedOut(t *testing.T) {
+	c, _, clk := newTestCore(t, tokenstore.NewMemory())
+	c.deps.Kiosk = true
+	c.deps.Config.Kiosk = config.Kiosk{Enabled: true, IdleTimeout: config.Duration(5 * time.Minute)}
+	idle := &fakeIdle{}
+	check := watchKiosk(t, c, clk, idle)
+	for _, tt := range []struct {
+		name   string
+		idle   time.Duration
+		signIn bool
+		want   bool
+	}{
+		{"a minute after someone typed", time.Minute, false, false},
+		{"left alone for the idle timeout", 5 * time.Minute, false, true},
+		{"someone comes back", 10 * time.Second, false, false},
+		{"left alone again", 6 * time.Minute, false, true},
+		{"signed in (by a script, no input)", 7 * time.Minute, true, false},
+	} {
+		if tt.signIn {
+			_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+		}
+		idle.set(tt.idle)
+		if st := check(time.Second); st.Idle != tt.want {
+			t.Errorf("%s: Idle %v, want %v", tt.name, st.Idle, tt.want)
+		}
+	}
+}
+
 // watchKiosk runs WatchKiosk on src until the test ends; each call of the
 // func it returns moves the clock by advance, lets one check run and
 // returns the status after it.

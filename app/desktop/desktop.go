@@ -11,6 +11,7 @@ package desktop
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"runtime/debug"
@@ -65,8 +66,9 @@ type Deps struct {
 	Closed    func(flush func())
 	Store     func() tokenstore.Store // the keyring
 	RenewLock func() app.RenewLock    // across processes; may return nil
-	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser).
-	KioskBrowser func(command []string) *launch.Browser
+	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser);
+	// an error keeps the kiosk from starting.
+	KioskBrowser func(command []string) (*launch.Browser, error)
 	OpenIdle     func() (idle.Source, error) // the display's idle time (OpenIdle)
 	// HoldSignals keeps further signals from ending a kiosk's sign-out
 	// (HoldSignals).
@@ -123,8 +125,13 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		}
 		announce = nil // nobody else to tell
 	}
+	var browser *launch.Browser // the kiosk's; nil: browser_command as it is
 	if start.Kiosk {
 		defer d.HoldSignals()()
+		// Only now, as the one instance: it closes what a crashed kiosk left.
+		if browser, err = d.KioskBrowser(start.Config.BrowserCommand); err != nil {
+			return fmt.Errorf("the kiosk does not start, so that nothing of the last person's can stay open: %w", err)
+		}
 	}
 
 	a := d.NewApp()
@@ -164,7 +171,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 			})
 		}
 		fontsLoaded()
-		wins.setCore(startMain(ctx, d, a, win, start.Config, start.Kiosk, announce, opts))
+		wins.setCore(startMain(ctx, d, a, win, start.Config, start.Kiosk, browser, announce, opts))
 	} else {
 		fontsLoaded()
 		wins.setup = startSetup(ctx, d, a, opts, announce, wins)

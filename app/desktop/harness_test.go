@@ -162,6 +162,8 @@ type harness struct {
 	held     int                // kiosk signal holds
 	warms    int                // WarmGL calls with a window open
 	waits    atomic.Int32       // shows that waited for WarmGL
+	kioskErr error              // Deps.KioskBrowser's
+	kiosks   int                // Deps.KioskBrowser calls
 }
 
 func newHarness(t *testing.T) *harness {
@@ -204,14 +206,20 @@ func (h *harness) deps() Deps {
 			}
 			return h.watch()
 		},
-		FromTray:     h.fromTray,
-		Closed:       h.closed,
-		Announce:     func() { h.told++ },
-		Store:        func() tokenstore.Store { return h.store },
-		RenewLock:    func() app.RenewLock { return nil },
-		KioskBrowser: launch.NewBrowser,
-		OpenIdle:     func() (idle.Source, error) { return nil, errors.New("no display in tests") },
-		HoldSignals:  func() func() { h.held++; return func() {} },
+		FromTray:  h.fromTray,
+		Closed:    h.closed,
+		Announce:  func() { h.told++ },
+		Store:     func() tokenstore.Store { return h.store },
+		RenewLock: func() app.RenewLock { return nil },
+		KioskBrowser: func(command []string) (*launch.Browser, error) {
+			h.kiosks++
+			if h.kioskErr != nil {
+				return nil, h.kioskErr
+			}
+			return launch.NewBrowser(command), nil
+		},
+		OpenIdle:    func() (idle.Source, error) { return nil, errors.New("no display in tests") },
+		HoldSignals: func() func() { h.held++; return func() {} },
 		WarmGL: func() (func(), error) {
 			h.appMu.Lock()
 			defer h.appMu.Unlock()

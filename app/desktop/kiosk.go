@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"os/signal"
@@ -20,36 +21,37 @@ import (
 // kiosk's browser starts is followed as a tree (with ssotray as the child
 // subreaper, so orphans stay its descendants) and recorded in the user's
 // runtime directory; what a crashed kiosk left running is closed first.
+// Whatever of that cannot be done stops the kiosk: without it the last
+// person's browser could outlive a crash.
 //
 // Elsewhere than Linux (no /proc) the browser's own process group is ended,
 // as before.
-func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(command []string) *launch.Browser {
-	return func(command []string) *launch.Browser {
+func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(command []string) (*launch.Browser, error) {
+	return func(command []string) (*launch.Browser, error) {
 		if runtime.GOOS != "linux" {
-			return launch.NewBrowser(command)
+			return launch.NewBrowser(command), nil
 		}
 		t := &proctree.Tracker{Table: proctree.ProcFS{}, Kill: proctree.OS{}}
 		if err := proctree.BecomeSubreaper(); err != nil {
-			logger.Warn("kiosk: browsers are followed by process group and parent only", "err", err)
-		} else {
-			t.Self = os.Getpid()
+			return nil, fmt.Errorf("cannot follow the browsers' processes: %w", err)
+		}
+		t.Self = os.Getpid()
+		dir, err := rundir.Default(getenv).Find()
+		if err != nil {
+			return nil, fmt.Errorf("no private directory to record the browsers and keep their profiles in: %w", err)
 		}
 		b := launch.NewBrowser(command)
 		b.Tracker = t
-		if dir, err := rundir.Default(getenv).Find(); err != nil {
-			logger.Warn("kiosk: started browsers are not recorded", "err", err)
-		} else {
-			t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
-			b.ProfileParent = filepath.Join(dir, launch.ProfileDir)
-		}
+		t.Record = &proctree.Record{Path: filepath.Join(dir, proctree.RecordFile), Boot: proctree.BootID()}
+		b.ProfileParent = filepath.Join(dir, launch.ProfileDir)
 		if err := t.CloseLeftovers(); err != nil {
-			logger.Error("kiosk: closing the browsers an earlier run left", "err", err)
-		} else if b.ProfileParent != "" {
-			if err := launch.RemoveLeftoverProfiles(b.ProfileParent); err != nil {
-				logger.Error("kiosk: removing the browser profiles an earlier run left", "err", err)
-			}
+			return nil, fmt.Errorf("closing the browsers an earlier run left: %w", err)
 		}
-		return b
+		if err := launch.RemoveLeftoverProfiles(b.ProfileParent); err != nil {
+			return nil, fmt.Errorf("removing the browser profiles an earlier run left: %w", err)
+		}
+		logger.Debug("kiosk: browsers are followed", "record", t.Record.Path)
+		return b, nil
 	}
 }
 

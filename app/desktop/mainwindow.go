@@ -14,9 +14,12 @@ import (
 
 // startMain builds the core for cfg, fills win (new, not shown) with the
 // core's window and shows it. kiosk is Start.Kiosk, never read again from
-// cfg; announce tells the tray's process of the changes this one stores
-// (nil: none).
-func startMain(ctx context.Context, d Deps, shell fyne.App, win fyne.Window, cfg *config.Config, kiosk bool, announce func(), opts ui.Options) (*ui.UI, *app.Core) {
+// cfg; browser opens the pages (nil: browser_command as it is); announce
+// tells the tray's process of the changes this one stores (nil: none).
+func startMain(ctx context.Context, d Deps, shell fyne.App, win fyne.Window, cfg *config.Config, kiosk bool, browser *launch.Browser, announce func(), opts ui.Options) (*ui.UI, *app.Core) {
+	if browser == nil {
+		browser = launch.NewBrowser(cfg.BrowserCommand)
+	}
 	store := d.Store()
 	// The keyring's session is renewed by `ssotray token` too.
 	lock := d.RenewLock()
@@ -24,12 +27,6 @@ func startMain(ctx context.Context, d Deps, shell fyne.App, win fyne.Window, cfg
 		store = tokenstore.NewMemory() // nothing of a person outlives the process
 		lock = nil                     // and no other process sees it
 		announce = nil
-	}
-	var browser *launch.Browser
-	if kiosk {
-		browser = d.KioskBrowser(cfg.BrowserCommand)
-	} else {
-		browser = launch.NewBrowser(cfg.BrowserCommand)
 	}
 	core := app.New(app.Deps{
 		Config:        cfg,

@@ -27,6 +27,7 @@ func TestRunAlone(t *testing.T) {
 		fromTray bool // started by a tray that has no socket to watch
 		noClaim  bool // the single instance is not claimed
 		claim    error
+		kioskErr error // of Deps.KioskBrowser
 		wantErr  error
 		wantText string // in the error
 		stderr   string
@@ -43,6 +44,9 @@ func TestRunAlone(t *testing.T) {
 		{name: "first run: the setup", window: "Set up ssotray"},
 		{name: "an explicit file that is missing", o: startup.Options{ConfigPath: "/nowhere.yaml"}, wantText: "cannot be read"},
 		{name: "a kiosk without browser_command", system: validConfig, o: startup.Options{Kiosk: true}, wantErr: launch.ErrKioskNeedsBrowserCommand},
+		{name: "a kiosk that cannot close what a crashed run left does not start", system: validConfig + "browser_command: [chromium]\nkiosk:\n  enabled: true\n",
+			kioskErr: errors.New("closing the browsers an earlier run left: 4242 still runs"),
+			wantText: "the kiosk does not start, so that nothing of the last person's can stay open: closing the browsers an earlier run left: 4242 still runs"},
 		{name: "a kiosk, decided at load (kiosk.enabled)", system: validConfig + "browser_command: [chromium]\nkiosk:\n  enabled: true\n", window: "ssotray"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -57,6 +61,7 @@ func TestRunAlone(t *testing.T) {
 				h.claim = func() (startup.Instance, error) { return nil, tc.claim }
 			}
 			h.fromTray = tc.fromTray
+			h.kioskErr = tc.kioskErr
 			err := h.start(tc.o)
 			switch {
 			case tc.wantErr != nil && !errors.Is(err, tc.wantErr),
@@ -97,8 +102,8 @@ func TestRunKioskIsAlone(t *testing.T) {
 	if err := h.start(startup.Options{Kiosk: true}); err != nil {
 		t.Fatal(err)
 	}
-	if h.claims != 1 || h.held != 1 {
-		t.Errorf("claims %d, signal holds %d; want 1, 1", h.claims, h.held)
+	if h.claims != 1 || h.held != 1 || h.kiosks != 1 {
+		t.Errorf("claims %d, signal holds %d, kiosk browsers %d; want 1, 1, 1", h.claims, h.held, h.kiosks)
 	}
 }
 

@@ -29,7 +29,7 @@ func startSetup(ctx context.Context, d Deps, a fyne.App, opts ui.Options, announ
 		if announce != nil {
 			go announce() // the tray starts with it; not on the UI goroutine
 		}
-		w.setCore(startMain(ctx, d, a, a.NewWindow(""), cfg, false, announce, opts))
+		w.setCore(startMain(ctx, d, a, a.NewWindow(""), cfg, false, nil, announce, opts))
 		sw.Window().Close()
 		w.setup = nil
 	})

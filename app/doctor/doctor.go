@@ -137,10 +137,11 @@ func Run(ctx context.Context, cfg *config.Config, d Deps) []Finding {
 		// The keyring takes no context: a locked one waits at its prompt.
 		fs = append(fs, within(ctx, limit, "keyring", func() []Finding { return []Finding{Keyring(d.Keyring)} })...)
 	}
-	if cfg.Kiosk.Enabled && launch.KioskBrowser(cfg.BrowserCommand) != nil {
+	var notKiosk *launch.KioskBrowserError
+	if cfg.Kiosk.Enabled && errors.As(launch.KioskBrowser(cfg.BrowserCommand), &notKiosk) {
 		// The desktop's opener would do for a person's own machine, not for
 		// a shared one (see launch.KioskBrowser).
-		return append(fs, Finding{Level: Fail, Check: "browser", Detail: launch.KioskBrowserProblem, Fix: launch.KioskBrowserFix})
+		return append(fs, Finding{Level: Fail, Check: "browser", Detail: notKiosk.Problem, Fix: notKiosk.Fix})
 	}
 	f := Browser(cfg.BrowserCommand, d.LookPath)
 	if cfg.Kiosk.Enabled && f.Level == OK && !launch.UsesProfile(cfg.BrowserCommand) {

@@ -292,9 +292,11 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		kiosk   bool
 		command []string
 		want    Level
+		detail  string // of a failure
 	}{
 		{kiosk: false, command: nil, want: OK},
-		{kiosk: true, command: nil, want: Fail},
+		{kiosk: true, command: nil, want: Fail, detail: "browser_command is not set"},
+		{kiosk: true, command: []string{"xdg-open"}, want: Fail, detail: "browser_command starts xdg-open, which hands the address to the desktop's browser"},
 		{kiosk: true, command: []string{"chromium", "--incognito", "--user-data-dir={profile}"}, want: OK},
 		{kiosk: true, command: []string{"chromium", "--incognito"}, want: Warn},
 		{kiosk: false, command: []string{"chromium", "--incognito"}, want: OK},
@@ -309,7 +311,7 @@ func TestKioskNeedsBrowserCommand(t *testing.T) {
 		if f.Check != "browser" || f.Level != tt.want {
 			t.Errorf("kiosk %v, browser_command %v: %s", tt.kiosk, tt.command, f)
 		}
-		if f.Level == Fail && (!strings.Contains(f.Detail, "browser_command is not set") || !strings.Contains(f.Fix, "[chromium, --incognito, --new-window")) {
+		if f.Level == Fail && (!strings.Contains(f.Detail, tt.detail) || !strings.Contains(f.Fix, "[chromium, --incognito, --new-window")) {
 			t.Errorf("the finding does not say what to set: %s", f)
 		}
 		if f.Level == Warn && (!strings.Contains(f.Detail, "has no {profile}") || !strings.Contains(f.Fix, `"--user-data-dir={profile}"`)) {

@@ -6,9 +6,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -36,7 +38,8 @@ type Browser struct {
 	// are made instead of os.TempDir: a directory of ssotray's own in the
 	// user's private runtime directory, so that the next start can sweep
 	// what a crashed run left (RemoveLeftoverProfiles: the last person's
-	// cookies), and the system does at the session's end.
+	// cookies), and the system does at the session's end. The browser's
+	// home directory is then in its profile too.
 	ProfileParent string
 
 	mu       sync.Mutex
@@ -92,12 +95,17 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 			return fmt.Errorf("the browser did not start in time: %w", ctx.Err())
 		}
 	}
-	args, err := b.withProfile(b.Command[1:])
+	args, profile, err := b.withProfile(b.Command[1:])
 	if err != nil {
 		return err
 	}
 	cmd := exec.Command(b.Command[0], append(args, url)...)
 	cmd.Env = Environ()
+	if profile != "" && b.ProfileParent != "" {
+		if cmd.Env, err = homeIn(profile, cmd.Env); err != nil {
+			return err
+		}
+	}
 	detach(cmd)
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("browser_command %q cannot be started (%v); fix browser_command in the configuration", b.Command[0], err)
@@ -125,19 +133,19 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 }
 
 // withProfile replaces ProfilePlaceholder in args with a new profile
-// directory.
-func (b *Browser) withProfile(args []string) ([]string, error) {
+// directory, which it returns too ("" when args have none).
+func (b *Browser) withProfile(args []string) ([]string, string, error) {
 	if !UsesProfile(args) {
-		return args, nil
+		return args, "", nil
 	}
 	if b.ProfileParent != "" {
-		if err := os.Mkdir(b.ProfileParent, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
-			return nil, fmt.Errorf("cannot make the directory for browser profiles: %w", err)
+		if err := ownDir(b.ProfileParent); err != nil {
+			return nil, "", fmt.Errorf("cannot make the directory for browser profiles: %w", err)
 		}
 	}
-	dir, err := os.MkdirTemp(b.ProfileParent, "ssotray-profile-")
+	dir, err := os.MkdirTemp(b.ProfileParent, profilePrefix)
 	if err != nil {
-		return nil, fmt.Errorf("cannot make a browser profile directory for browser_command's %s: %w", ProfilePlaceholder, err)
+		return nil, "", fmt.Errorf("cannot make a browser profile directory for browser_command's %s: %w", ProfilePlaceholder, err)
 	}
 	b.mu.Lock()
 	b.profiles = append(b.profiles, dir)
@@ -145,6 +153,48 @@ func (b *Browser) withProfile(args []string) ([]string, error) {
 	out := make([]string, len(args))
 	for i, a := range args {
 		out[i] = strings.ReplaceAll(a, ProfilePlaceholder, dir)
+	}
+	return out, dir, nil
+}
+
+// homeIn gives a kiosk's browser a home directory inside its profile, so
+// that what it keeps outside the profile (downloads, certificates it
+// imports, the list of recent files) goes with the profile at sign-out.
+// The X server's cookie stays where it was found.
+func homeIn(profile string, env []string) ([]string, error) {
+	home := filepath.Join(profile, "home")
+	if err := os.Mkdir(home, 0o700); err != nil {
+		return nil, fmt.Errorf("cannot make the browser's home directory in its profile: %w", err)
+	}
+	get := func(key string) string {
+		for i := len(env) - 1; i >= 0; i-- {
+			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+				return v
+			}
+		}
+		return ""
+	}
+	set := map[string]string{
+		"HOME":            home,
+		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
+		"XDG_DATA_HOME":   filepath.Join(home, ".local", "share"),
+		"XDG_STATE_HOME":  filepath.Join(home, ".local", "state"),
+		"XDG_CACHE_HOME":  filepath.Join(home, ".cache"),
+	}
+	if get("XAUTHORITY") == "" {
+		if old := get("HOME"); old != "" {
+			if _, err := os.Stat(filepath.Join(old, ".Xauthority")); err == nil {
+				set["XAUTHORITY"] = filepath.Join(old, ".Xauthority")
+			}
+		}
+	}
+	out := slices.DeleteFunc(slices.Clone(env), func(kv string) bool {
+		k, _, _ := strings.Cut(kv, "=")
+		_, replaced := set[k]
+		return replaced
+	})
+	for _, k := range slices.Sorted(maps.Keys(set)) {
+		out = append(out, k+"="+set[k])
 	}
 	return out, nil
 }
@@ -168,19 +218,45 @@ func (b *Browser) removeProfiles() error {
 	return errors.Join(errs...)
 }
 
+// profilePrefix starts the name of every profile directory.
+const profilePrefix = "ssotray-profile-"
+
+// ownDir makes dir a directory of this user's only (0700), whatever is
+// found there: the browser profiles go in it, and the sweep deletes what
+// it holds, so a file or a symbolic link put there in its place (by the
+// browser's Save-As, say) is removed, never followed.
+func ownDir(dir string) error {
+	if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
+		if err := os.Remove(dir); err != nil {
+			return err
+		}
+	}
+	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+		return err
+	}
+	return os.Chmod(dir, 0o700)
+}
+
 // RemoveLeftoverProfiles empties parent (a ProfileParent) of the profile
 // directories a run that ended before it could remove them left behind: the
-// browsers using them must be closed already.
+// browsers using them must be closed already. Only entries named like a
+// profile are removed, and nothing is followed out of parent.
 func RemoveLeftoverProfiles(parent string) error {
-	entries, err := os.ReadDir(parent)
-	if errors.Is(err, os.ErrNotExist) {
+	if _, err := os.Lstat(parent); errors.Is(err, os.ErrNotExist) {
 		return nil
 	}
+	if err := ownDir(parent); err != nil {
+		return err
+	}
+	entries, err := os.ReadDir(parent)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, e := range entries {
+		if !strings.HasPrefix(e.Name(), profilePrefix) {
+			continue
+		}
 		if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
 			errs = append(errs, fmt.Errorf("the browser profile %s left by an earlier run could not be removed: %w", e.Name(), err))
 		}

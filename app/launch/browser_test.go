@@ -127,6 +127,162 @@ func TestLeftoverProfilesAreRemoved(t *testing.T) {
 	}
 }
 
+// What stands where the profiles go is made a private directory of
+// ssotray's own, never followed: a link to the home directory put there
+// must not have the sweep empty the home directory.
+func TestProfileDirectoryIsNeverFollowed(t *testing.T) {
+	for _, tt := range []struct {
+		name  string
+		plant func(t *testing.T, parent, home string)
+	}{
+		{"a link to the home directory", func(t *testing.T, parent, home string) {
+			if err := os.Symlink(home, parent); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a file saved from the browser", func(t *testing.T, parent, _ string) {
+			if err := os.WriteFile(parent, []byte("download"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}},
+		{"a directory others may enter", func(t *testing.T, parent, home string) {
+			if err := os.Mkdir(parent, 0o755); err != nil {
+				t.Fatal(err)
+			}
+			// Not a profile: left alone.
+			if err := os.WriteFile(filepath.Join(parent, "notes.txt"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			// A profile linked to the home directory: the link goes, not the home.
+			if err := os.Symlink(home, filepath.Join(parent, profilePrefix+"x")); err != nil {
+				t.Fatal(err)
+			}
+		}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			home := filepath.Join(dir, "home")
+			if err := os.Mkdir(home, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			keep := filepath.Join(home, profilePrefix+"thesis")
+			if err := os.WriteFile(keep, []byte("mine"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			parent := filepath.Join(dir, ProfileDir)
+			tt.plant(t, parent, home)
+
+			if err := RemoveLeftoverProfiles(parent); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := os.Stat(keep); err != nil {
+				t.Fatalf("the sweep reached the home directory: %v", err)
+			}
+			b := NewBrowser([]string{"/bin/true", "--user-data-dir=" + ProfilePlaceholder})
+			b.ProfileParent = parent
+			if err := b.Open(context.Background(), "http://127.0.0.1:1234/"); err != nil {
+				t.Fatal(err)
+			}
+			fi, err := os.Lstat(parent)
+			if err != nil || !fi.IsDir() || fi.Mode().Perm() != 0o700 {
+				t.Errorf("the profiles' directory is %v (%v), want a 0700 directory", fi, err)
+			}
+			if filepath.Dir(b.profiles[0]) != parent {
+				t.Errorf("profile %s is not in %s", b.profiles[0], parent)
+			}
+			if _, err := os.Stat(keep); err != nil {
+				t.Errorf("the home directory lost a file: %v", err)
+			}
+		})
+	}
+}
+
+// A kiosk's browser keeps its home directory in its profile: a download,
+// an imported certificate, the list of recent files go with the profile
+// at sign-out. Its X server cookie stays reachable.
+func TestKioskBrowserHomeIsInItsProfile(t *testing.T) {
+	for _, tt := range []struct {
+		name       string
+		kiosk      bool
+		xauthority string // in the environment
+		wantXauth  string // "" unset; "home" the real home's .Xauthority
+	}{
+		{name: "kiosk, XAUTHORITY set", kiosk: true, xauthority: "/run/user/1000/gdm/Xauthority", wantXauth: "/run/user/1000/gdm/Xauthority"},
+		{name: "kiosk, XAUTHORITY unset", kiosk: true, wantXauth: "home"},
+		{name: "a person's own machine: the real home"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			realHome := filepath.Join(dir, "kiosk-user")
+			if err := os.MkdirAll(realHome, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(filepath.Join(realHome, ".Xauthority"), nil, 0o600); err != nil {
+				t.Fatal(err)
+			}
+			t.Setenv("HOME", realHome)
+			t.Setenv("XAUTHORITY", tt.xauthority)
+			if tt.xauthority == "" {
+				os.Unsetenv("XAUTHORITY")
+			}
+			out := filepath.Join(dir, "seen")
+			script := filepath.Join(dir, "browser.sh")
+			body := "#!/bin/sh\nmkdir -p \"$HOME/Downloads\" && echo statement > \"$HOME/Downloads/statement.pdf\"\n" +
+				"printf 'HOME=%s\\nXDG_CONFIG_HOME=%s\\nXDG_DATA_HOME=%s\\nXDG_CACHE_HOME=%s\\nXDG_STATE_HOME=%s\\nXAUTHORITY=%s\\n' \"$HOME\" \"$XDG_CONFIG_HOME\" \"$XDG_DATA_HOME\" \"$XDG_CACHE_HOME\" \"$XDG_STATE_HOME\" \"$XAUTHORITY\" > " + out + "\n"
+			if err := os.WriteFile(script, []byte(body), 0o755); err != nil {
+				t.Fatal(err)
+			}
+			b := NewBrowser([]string{script, "--user-data-dir=" + ProfilePlaceholder})
+			if tt.kiosk {
+				b.ProfileParent = filepath.Join(dir, ProfileDir)
+			}
+			if err := b.Open(context.Background(), "http://127.0.0.1:1234/"); err != nil {
+				t.Fatal(err)
+			}
+			var seen map[string]string
+			for deadline := time.Now().Add(10 * time.Second); seen == nil; time.Sleep(20 * time.Millisecond) {
+				if data, err := os.ReadFile(out); err == nil && strings.HasSuffix(string(data), "\n") && strings.Count(string(data), "\n") == 6 {
+					seen = map[string]string{}
+					for _, line := range strings.Split(strings.TrimSpace(string(data)), "\n") {
+						k, v, _ := strings.Cut(line, "=")
+						seen[k] = v
+					}
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the browser did not run")
+				}
+			}
+			profile := b.profiles[0]
+			wantHome := realHome
+			if tt.kiosk {
+				wantHome = filepath.Join(profile, "home")
+				for k, want := range map[string]string{"XDG_CONFIG_HOME": ".config", "XDG_DATA_HOME": ".local/share", "XDG_CACHE_HOME": ".cache", "XDG_STATE_HOME": ".local/state"} {
+					if seen[k] != filepath.Join(wantHome, want) {
+						t.Errorf("%s=%q, want it in the profile's home", k, seen[k])
+					}
+				}
+			}
+			if seen["HOME"] != wantHome {
+				t.Errorf("HOME=%q, want %q", seen["HOME"], wantHome)
+			}
+			wantXauth := tt.wantXauth
+			if wantXauth == "home" {
+				wantXauth = filepath.Join(realHome, ".Xauthority")
+			}
+			if seen["XAUTHORITY"] != wantXauth {
+				t.Errorf("XAUTHORITY=%q, want %q", seen["XAUTHORITY"], wantXauth)
+			}
+			if err := b.CloseAll(); err != nil {
+				t.Fatal(err)
+			}
+			_, err := os.Stat(filepath.Join(realHome, "Downloads", "statement.pdf"))
+			if kept := err == nil; kept == tt.kiosk {
+				t.Errorf("the download is in the kiosk user's own home: %v", kept)
+			}
+		})
+	}
+}
+
 func TestBrowserCommandMissing(t *testing.T) {
 	err := NewBrowser([]string{"/nonexistent/browser"}).Open(context.Background(), "http://127.0.0.1/")
 	if err == nil || !strings.Contains(err.Error(), `browser_command "/nonexistent/browser" cannot be started`) || !strings.Contains(err.Error(), "fix browser_command") {
@@ -216,11 +372,19 @@ func TestKioskBrowser(t *testing.T) {
 		{[]string{}, false},
 		{[]string{"chromium", "--incognito", "--new-window"}, true},
 		{[]string{"firefox", "--private-window"}, true},
+		{[]string{"/usr/bin/x-www-browser", "--incognito"}, true}, // the browser itself, by another name
+		{[]string{"xdg-open"}, false},
+		{[]string{"/usr/bin/gio", "open"}, false},
+		{[]string{`C:\Windows\explorer.exe`}, false},
+		{[]string{"kde-open5"}, false},
 	}
 	for _, tt := range tests {
 		err := KioskBrowser(tt.command)
 		if (err == nil) != tt.ok {
 			t.Errorf("KioskBrowser(%q) = %v", tt.command, err)
+		}
+		if len(tt.command) > 0 && err != nil && !strings.Contains(err.Error(), "browser_command starts "+tt.command[0]+", which hands the address to the desktop's browser and exits") {
+			t.Errorf("the error does not name the opener: %v", err)
 		}
 		if err != nil {
 			for _, want := range []string{"browser_command", "[chromium, --incognito, --new-window", `"--user-data-dir={profile}"]`, `[firefox, --no-remote, --profile, "{profile}", --private-window]`, "foreground"} {

@@ -1,31 +1,52 @@
 package launch
 
 import (
-	"errors"
+	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 )
 
-// ErrKioskNeedsBrowserCommand is why a kiosk does not start without
-// browser_command: the desktop's opener (xdg-open) hands the URL to
-// whatever browser runs, which ssotray can neither follow nor close, so the
-// last person's cookies and windows would stay for the next one.
-var ErrKioskNeedsBrowserCommand = errors.New(KioskBrowserProblem + ": " + KioskBrowserFix)
+// KioskBrowserError is why a browser_command cannot serve a kiosk: the
+// browser would be one ssotray can neither follow nor close, so the last
+// person's cookies and windows would stay for the next one.
+type KioskBrowserError struct {
+	Problem, Fix string
+}
 
-// KioskBrowserProblem and KioskBrowserFix are the two halves of
-// ErrKioskNeedsBrowserCommand, for doctor's finding.
-const (
-	KioskBrowserProblem = "kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set"
-	KioskBrowserFix     = "set browser_command to a private-window browser that runs in the foreground as ssotray's child, e.g. " +
-		"[chromium, --incognito, --new-window, \"--user-data-dir={profile}\"] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
-		"or [firefox, --no-remote, --profile, \"{profile}\", --private-window]"
-)
+func (e *KioskBrowserError) Error() string { return e.Problem + ": " + e.Fix }
+
+// ErrKioskNeedsBrowserCommand: browser_command is not set, and the
+// desktop's opener (xdg-open) hands the URL to whatever browser runs.
+var ErrKioskNeedsBrowserCommand = &KioskBrowserError{
+	Problem: "kiosk mode needs a browser that ssotray starts and closes itself, and browser_command is not set",
+	Fix:     kioskBrowserFix,
+}
+
+const kioskBrowserFix = "set browser_command to a private-window browser that runs in the foreground as ssotray's child, e.g. " +
+	"[chromium, --incognito, --new-window, \"--user-data-dir={profile}\"] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
+	"or [firefox, --no-remote, --profile, \"{profile}\", --private-window]"
+
+// openers hand a URL to the desktop's browser and exit at once.
+var openers = []string{
+	"xdg-open", "gio", "gvfs-open", "kde-open", "kde-open5", "kde-open6", "kioclient", "kioclient5",
+	"exo-open", "open", "explorer", "rundll32",
+}
 
 // KioskBrowser says whether command can serve a kiosk: only a configured
-// browser_command is started, followed and closed by ssotray.
+// browser_command that is the browser itself is started, followed and
+// closed by ssotray.
 func KioskBrowser(command []string) error {
 	if len(command) == 0 {
 		return ErrKioskNeedsBrowserCommand
+	}
+	name := strings.ToLower(filepath.Base(strings.ReplaceAll(command[0], `\`, "/")))
+	name = strings.TrimSuffix(strings.TrimSuffix(name, ".exe"), ".cmd")
+	if slices.Contains(openers, name) {
+		return &KioskBrowserError{
+			Problem: fmt.Sprintf("browser_command starts %s, which hands the address to the desktop's browser and exits: ssotray could neither follow nor close that browser", command[0]),
+			Fix:     kioskBrowserFix,
+		}
 	}
 	return nil
 }

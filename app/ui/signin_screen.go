@@ -32,6 +32,11 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	// The entries exist even with Navidrome off, so code needs no nil checks.
 	s.username = widget.NewEntry()
 	s.password = widget.NewPasswordEntry()
+	if u.opts.Kiosk {
+		// No eye to show the password: the one typed, and left, by the
+		// last person is not for the next one to read.
+		s.password.ActionItem = canvas.NewRectangle(color.Transparent)
+	}
 
 	s.retry = newKeyButton("Sign out again", theme.LogoutIcon(), u.signOut)
 	s.retryBox = container.NewCenter(s.retry)
@@ -91,6 +96,12 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 	s.box = container.NewVBox(objs...) // one layout: Add lays out each time
 	s.root = container.NewVScroll(newCentred(signInWidth, container.NewPadded(s.box)))
 	return s
+}
+
+// clear empties what was typed in the form.
+func (s *signInScreen) clear() {
+	s.username.SetText("")
+	s.password.SetText("")
 }
 
 func (s *signInScreen) update(notice string, offerRetry bool) {

@@ -270,6 +270,12 @@ func (u *UI) apply(st app.Status) {
 		// browser) is not for the next one, whether or not they got in.
 		u.app.Clipboard().SetContent("")
 	}
+	if st.Idle && !prev.Idle && u.signIn != nil {
+		// Whoever typed here and walked away: the next person must not
+		// sign in as them with Enter, or read what they typed.
+		u.signIn.clear()
+		u.note = note{}
+	}
 	u.render()
 	if st.Countdown > 0 && prev.Countdown == 0 {
 		u.Show() // the person is likely in the browser: come to the front

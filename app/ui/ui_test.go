@@ -313,6 +313,36 @@ func TestNavidromeFailedAttemptClearsPassword(t *testing.T) {
 	}
 }
 
+// At a kiosk what one person typed and left is not for the next: the form
+// empties when the machine has been left alone (Status.Idle), and the
+// password has no eye to show it.
+func TestKioskFormForgetsWhatWasTyped(t *testing.T) {
+	for _, kiosk := range []bool{false, true} {
+		core := newFakeCore(app.Navidrome)
+		core.signIn = func(context.Context, app.Method, app.SignInOptions) error {
+			return errors.New("Navidrome refused the username or password; check them and try again")
+		}
+		u := newTestUI(t, core, Options{Kiosk: kiosk})
+		if _, eye := u.signIn.password.ActionItem.(fyne.Tappable); eye == kiosk {
+			t.Errorf("kiosk %v: the password entry has an eye to show the password: %v", kiosk, eye)
+		}
+		if !kiosk {
+			continue // Status.Idle is a kiosk's
+		}
+		test.Type(u.signIn.username, "alice")
+		core.tap(u.signIn.navidrome) // without the password: a hint
+		u.waitIdle()
+		test.Type(u.signIn.password, "half-typed")
+		core.set(app.Status{State: app.SignedOut, Idle: true})
+		u.waitIdle()
+		var user, pass, m string
+		core.ui(func() { user, pass, m = u.signIn.username.Text, u.signIn.password.Text, screen(u) })
+		if user != "" || pass != "" || strings.Contains(m, "Enter your Navidrome username and password.") {
+			t.Errorf("after the machine was left alone the form holds %q / %q, and the screen:\n%s", user, pass, m)
+		}
+	}
+}
+
 func TestNavidromeMissingPassword(t *testing.T) {
 	core := newFakeCore(app.Navidrome)
 	core.status = app.Status{Notice: "an older problem"}

@@ -339,6 +339,9 @@ func TestKioskIdleSignOutOnRealDisplay(t *testing.T) {
 	if dirs := kb.profilesLeft(t); len(dirs) != 0 {
 		t.Errorf("alice's browser profiles %v are still there after her sign-out", dirs)
 	}
+	if files := kb.downloadsLeft(); len(files) != 0 {
+		t.Errorf("alice's downloads %v are still there after her sign-out", files)
+	}
 
 	// The next person: a fresh login form, never the first one's session.
 	sitDown(bob)

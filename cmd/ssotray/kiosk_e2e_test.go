@@ -26,26 +26,32 @@ import (
 // in the background with a fresh profile each time (a private window) and
 // exits. Their pids are appended to the file orphans names. Its first
 // argument is ssotray's {profile}, where it leaves a cookie and whose path
-// it appends to the file profiles names.
+// it appends to the file profiles names. It downloads a file to
+// $HOME/Downloads, as browsers do, and appends its path to downloads.
 type privateBrowser struct {
-	script, orphans, profiles string
+	script, orphans, profiles, downloads string
 }
 
 func newPrivateBrowser(t *testing.T) *privateBrowser {
 	t.Helper()
 	dir := t.TempDir()
-	k := &privateBrowser{script: filepath.Join(dir, "private-browser"), orphans: filepath.Join(dir, "orphans"), profiles: filepath.Join(dir, "profiles")}
+	k := &privateBrowser{script: filepath.Join(dir, "private-browser"), orphans: filepath.Join(dir, "orphans"),
+		profiles: filepath.Join(dir, "profiles"), downloads: filepath.Join(dir, "downloads")}
 	script := fmt.Sprintf(`#!/bin/sh
 unset TESTBROWSER_PROFILE
 echo "$1" >> %[3]s; echo "alice's session" > "$1/Cookies"; shift
+mkdir -p "$HOME/Downloads"; echo "a bank statement" > "$HOME/Downloads/statement-$$.pdf"; echo "$HOME/Downloads/statement-$$.pdf" >> %[4]s
 (sleep 600 & echo $! >> %[1]s; setsid sh -c 'echo $$ >> %[1]s; exec sleep 600' &)
 %[2]s "$@" &
 exit 0
-`, k.orphans, bin.browser, k.profiles)
+`, k.orphans, bin.browser, k.profiles, k.downloads)
 	if err := os.WriteFile(k.script, []byte(script), 0o755); err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { // whatever a failed test left
+		for _, f := range k.files(k.downloads) {
+			_ = os.Remove(f)
+		}
 		for _, pid := range k.pids() {
 			if p, err := os.FindProcess(pid); err == nil {
 				_ = p.Kill()
@@ -71,12 +77,22 @@ func (k *privateBrowser) pids() []int {
 // profilesLeft are the profile directories it was given that still exist.
 func (k *privateBrowser) profilesLeft(t *testing.T) []string {
 	t.Helper()
-	data, _ := os.ReadFile(k.profiles)
-	dirs := strings.Fields(string(data))
+	dirs := k.files(k.profiles)
 	if len(dirs) == 0 {
 		t.Fatal("the browser was given no profile directory; nothing to check")
 	}
 	return slices.DeleteFunc(dirs, func(d string) bool { _, err := os.Stat(d); return os.IsNotExist(err) })
+}
+
+// downloadsLeft are the files it downloaded that still exist.
+func (k *privateBrowser) downloadsLeft() []string {
+	return slices.DeleteFunc(k.files(k.downloads), func(f string) bool { _, err := os.Stat(f); return os.IsNotExist(err) })
+}
+
+// files are the lines of the file named list.
+func (k *privateBrowser) files(list string) []string {
+	data, _ := os.ReadFile(list)
+	return strings.Fields(string(data))
 }
 
 // waitPids waits until at least n orphans were started and those from the
