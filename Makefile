@@ -240,11 +240,12 @@ test-in-session: vet fmt-check
 # kept in WINE_PREFIX between runs and made again only when missing or
 # stale; its lock keeps two checkouts from sharing its Credential Manager at
 # once. In the desktop session for its X display (the window's screenshot):
-# the Go tests of app/tokenstore and app/idle cross-compiled and run under
-# Wine, then cmd/ssotray's TestWine*, which drive ssotray.exe.
+# the Go tests of app/tokenstore, app/idle, app/filelock and app/renewlock
+# cross-compiled and run under Wine, then cmd/ssotray's TestWine*, which
+# drive ssotray.exe.
 DEB_PACKAGES_WINE ?= wine64 gcc-mingw-w64-x86-64
 WINE_PREFIX ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ssotray/wine-prefix
-WINE_TEST_PACKAGES = ./app/tokenstore ./app/idle
+WINE_TEST_PACKAGES = ./app/tokenstore ./app/idle ./app/filelock ./app/renewlock
 
 deps-wine:
 	@$(MAKE) --no-print-directory deps DEB_PACKAGES="$(DEB_PACKAGES_WINE)"

@@ -17,6 +17,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssotray/ssotray/app/filelock"
 	"github.com/ssotray/ssotray/app/rundir"
 )
 
@@ -98,7 +99,29 @@ func SocketPath(getenv func(string) string) (string, error) {
 
 // Claim becomes the first instance at path, or returns ErrRunning after
 // asking the running one to show itself.
-func Claim(path string) (*Instance, error) {
+func Claim(path string) (*Instance, error) { return claim(path, unixSocket) }
+
+// socket is what Claim does with the socket file. Tests put an in-memory
+// stand-in where there are no Unix sockets (Wine).
+type socket struct {
+	dial   func(path string) (net.Conn, error)
+	remove func(path string) error
+	listen func(path string) (net.Listener, error)
+}
+
+var unixSocket = socket{
+	dial:   func(path string) (net.Conn, error) { return net.DialTimeout("unix", path, time.Second) },
+	remove: os.Remove,
+	listen: func(path string) (net.Listener, error) {
+		l, err := net.Listen("unix", path)
+		if err == nil {
+			_ = os.Chmod(path, 0o600)
+		}
+		return l, err
+	},
+}
+
+func claim(path string, s socket) (*Instance, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", filepath.Dir(path), err)
 	}
@@ -109,7 +132,7 @@ func Claim(path string) (*Instance, error) {
 		return nil, err
 	}
 	defer unlock()
-	if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+	if c, err := s.dial(path); err == nil {
 		defer c.Close()
 		_ = c.SetDeadline(time.Now().Add(ioWait))
 		if _, err := fmt.Fprintln(c, Show); err != nil {
@@ -119,15 +142,30 @@ func Claim(path string) (*Instance, error) {
 		return nil, ErrRunning
 	}
 	// Nobody answers: a socket file left by a crash is stale.
-	_ = os.Remove(path)
-	l, err := net.Listen("unix", path)
+	_ = s.remove(path)
+	l, err := s.listen(path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", path, err)
 	}
-	_ = os.Chmod(path, 0o600)
 	in := &Instance{l: l, requests: make(chan Message, 8), watchers: map[net.Conn]struct{}{}}
 	go in.serve()
 	return in, nil
+}
+
+// lockFile holds the exclusive lock on path until the returned func runs.
+func lockFile(path string) (func(), error) {
+	f, err := filelock.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("cannot create %s to keep ssotray to one window: %w", path, err)
+	}
+	if err := filelock.Lock(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("cannot lock %s: %w", path, err)
+	}
+	return func() {
+		_ = filelock.Unlock(f)
+		f.Close()
+	}, nil
 }
 
 func (in *Instance) serve() {

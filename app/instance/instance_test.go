@@ -13,6 +13,7 @@ import (
 )
 
 func TestSecondStartShowsTheFirst(t *testing.T) {
+	needUnixSockets(t)
 	path := filepath.Join(t.TempDir(), "ssotray.sock")
 	first, err := Claim(path)
 	if err != nil {
@@ -33,6 +34,7 @@ func TestSecondStartShowsTheFirst(t *testing.T) {
 }
 
 func TestStaleSocketIsReplaced(t *testing.T) {
+	needUnixSockets(t)
 	path := filepath.Join(t.TempDir(), "ssotray.sock")
 	l, err := net.Listen("unix", path)
 	if err != nil {
@@ -49,13 +51,25 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 }
 
 func TestSocketPath(t *testing.T) {
-	run := t.TempDir()
-	if got, err := SocketPath(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": run}[k] }); err != nil || got != filepath.Join(run, SocketName) {
-		t.Errorf("with XDG_RUNTIME_DIR: %s %v", got, err)
-	}
+	run := tempDir(t)
 	cache, _ := os.UserCacheDir()
-	if got, err := SocketPath(func(string) string { return "" }); err != nil || got != filepath.Join(cache, "ssotray", SocketName) {
-		t.Errorf("without XDG_RUNTIME_DIR: %s %v, want the user's own cache dir", got, err)
+	own := filepath.Join(cache, "ssotray", SocketName)
+	inRun := filepath.Join(run, SocketName)
+	if runtime.GOOS == "windows" {
+		inRun = own // no XDG_RUNTIME_DIR there: %LocalAppData% is the user's
+	}
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"with XDG_RUNTIME_DIR", map[string]string{"XDG_RUNTIME_DIR": run}, inRun},
+		{"without XDG_RUNTIME_DIR", nil, own},
+	}
+	for _, tc := range tests {
+		if got, err := SocketPath(func(k string) string { return tc.env[k] }); err != nil || got != tc.want {
+			t.Errorf("%s: %s %v, want %s", tc.name, got, err, tc.want)
+		}
 	}
 }
 
@@ -103,34 +117,52 @@ func TestHostileSocketIsNotUsed(t *testing.T) {
 	in.Close()
 }
 
+// TestSimultaneousStartsLeaveOneInstance: the Run-at-sign-in value and a
+// Start-menu click at the same moment. The stand-in runs where Unix sockets
+// do not (Wine): there the lock alone keeps a start from removing the
+// socket another has just bound.
 func TestSimultaneousStartsLeaveOneInstance(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "ssotray.sock")
-	const starts = 8
-	type result struct {
-		in  *Instance
-		err error
+	tests := []struct {
+		name   string
+		socket func(*testing.T) socket
+	}{
+		{"unix", func(t *testing.T) socket { needUnixSockets(t); return unixSocket }},
+		{"stand-in", func(*testing.T) socket { return newStandIn().socket() }},
 	}
-	results := make(chan result, starts)
-	for range starts {
-		go func() {
-			in, err := Claim(path)
-			results <- result{in, err}
-		}()
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := tc.socket(t)
+			path := filepath.Join(tempDir(t), "ssotray.sock")
+			const starts = 8
+			type result struct {
+				in  *Instance
+				err error
+			}
+			results := make(chan result, starts)
+			for range starts {
+				go func() {
+					in, err := claim(path, s)
+					results <- result{in, err}
+				}()
+			}
+			var first []*Instance
+			for range starts {
+				r := <-results
+				switch {
+				case r.err == nil:
+					first = append(first, r.in)
+				case !errors.Is(r.err, ErrRunning):
+					t.Errorf("a start failed: %v", r.err)
+				}
+			}
+			for _, in := range first {
+				in.Close()
+			}
+			if len(first) != 1 {
+				t.Fatalf("%d instances claimed the socket", len(first))
+			}
+		})
 	}
-	var first []*Instance
-	for range starts {
-		r := <-results
-		switch {
-		case r.err == nil:
-			first = append(first, r.in)
-		case !errors.Is(r.err, ErrRunning):
-			t.Errorf("a start failed: %v", r.err)
-		}
-	}
-	if len(first) != 1 {
-		t.Fatalf("%d instances claimed the socket", len(first))
-	}
-	first[0].Close()
 }
 
 // next waits for the next message on ch.
@@ -149,6 +181,7 @@ func next(t *testing.T, ch <-chan Message) Message {
 // watches, and what the instance broadcasts reaches every watcher; a line
 // that is no message is ignored.
 func TestProcessesTalk(t *testing.T) {
+	needUnixSockets(t)
 	path := filepath.Join(t.TempDir(), "ssotray.sock")
 	in, err := Claim(path)
 	if err != nil {
@@ -205,6 +238,7 @@ func TestProcessesTalk(t *testing.T) {
 // TestAPeerThatSaysNothingHoldsNobodyUp: a connection that sends nothing
 // (or no end of line) does not keep the next one waiting.
 func TestAPeerThatSaysNothingHoldsNobodyUp(t *testing.T) {
+	needUnixSockets(t)
 	path := filepath.Join(t.TempDir(), "ssotray.sock")
 	in, err := Claim(path)
 	if err != nil {

@@ -7,9 +7,8 @@
 //
 // The lock is a file beside ssotray's instance socket (app/instance): in
 // XDG_RUNTIME_DIR, else in the user's own cache directory, never in a
-// directory other users can write to. On Unix it is an flock(2) on that file;
-// on Windows a LockFileEx on it; elsewhere there is none (see lock_other.go).
-// The kernel lets go of it when the process ends, however it ends.
+// directory other users can write to. It is held with app/filelock, so a
+// process lets go when it ends, however it ends.
 package renewlock
 
 import (
@@ -24,6 +23,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/ssotray/ssotray/app/filelock"
 	"github.com/ssotray/ssotray/app/rundir"
 )
 
@@ -99,13 +99,13 @@ func (l *File) Lock(ctx context.Context) (unlock func(), err error) {
 	if err := os.MkdirAll(filepath.Dir(l.path), 0o700); err != nil {
 		return nil, fmt.Errorf("cannot create %s for the lock that keeps ssotray's renewals to one at a time: %w", filepath.Dir(l.path), err)
 	}
-	f, err := openLockFile(l.path)
+	f, err := filelock.Open(l.path)
 	if err != nil {
 		return nil, fmt.Errorf("cannot open %s, the lock that keeps ssotray's renewals to one at a time: %w", l.path, err)
 	}
 	start := time.Now()
 	for {
-		got, err := tryLock(f)
+		got, err := filelock.TryLock(f)
 		if err != nil {
 			f.Close()
 			return nil, fmt.Errorf("cannot lock %s: %w", l.path, err)
@@ -116,7 +116,7 @@ func (l *File) Lock(ctx context.Context) (unlock func(), err error) {
 			_, _ = f.WriteAt([]byte(strconv.Itoa(os.Getpid())+"\n"), 0)
 			return func() {
 				_ = f.Truncate(0)
-				_ = unlockFile(f)
+				_ = filelock.Unlock(f)
 				f.Close()
 			}, nil
 		}

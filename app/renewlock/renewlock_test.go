@@ -14,13 +14,17 @@ import (
 )
 
 func TestPath(t *testing.T) {
-	run := t.TempDir()
+	run := tempDir(t)
 	env := map[string]string{"XDG_RUNTIME_DIR": run}
-	if got, err := Path(func(k string) string { return env[k] }); err != nil || got != filepath.Join(run, FileName) {
-		t.Errorf("with XDG_RUNTIME_DIR: %s %v", got, err)
-	}
 	cache, _ := os.UserCacheDir()
 	want := filepath.Join(cache, "ssotray", FileName)
+	inRun := filepath.Join(run, FileName)
+	if runtime.GOOS == "windows" {
+		inRun = want // no XDG_RUNTIME_DIR there: %LocalAppData% is the user's
+	}
+	if got, err := Path(func(k string) string { return env[k] }); err != nil || got != inRun {
+		t.Errorf("with XDG_RUNTIME_DIR: %s %v, want %s", got, err, inRun)
+	}
 	if got, _ := Path(func(string) string { return "" }); got != want {
 		t.Errorf("without XDG_RUNTIME_DIR: %s, want the user's own cache dir %s", got, want)
 	}
@@ -28,7 +32,7 @@ func TestPath(t *testing.T) {
 		return
 	}
 	// A runtime dir others may write to is not used.
-	open := t.TempDir()
+	open := tempDir(t)
 	if err := os.Chmod(open, 0o777); err != nil {
 		t.Fatal(err)
 	}
@@ -38,7 +42,7 @@ func TestPath(t *testing.T) {
 }
 
 func TestOneHolderAtATime(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "sub", FileName)
+	path := filepath.Join(tempDir(t), "sub", FileName)
 	a, b := New(path), New(path) // two processes, as far as the lock can tell
 	unlock, err := a.Lock(context.Background())
 	if err != nil {
@@ -72,7 +76,7 @@ func TestOneHolderAtATime(t *testing.T) {
 }
 
 func TestWaitEndsWithTheContextAndSaysWhy(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
+	path := filepath.Join(tempDir(t), FileName)
 	unlock, err := New(path).Lock(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -104,7 +108,7 @@ func TestWaitEndsWithTheContextAndSaysWhy(t *testing.T) {
 // Many at once, each counting up a shared number with a read, a pause and a
 // write: only one at a time keeps every increment.
 func TestManyAtOnce(t *testing.T) {
-	path := filepath.Join(t.TempDir(), FileName)
+	path := filepath.Join(tempDir(t), FileName)
 	var mu sync.Mutex // only for the race detector; the lock is under test
 	n, inside, most := 0, 0, 0
 	var wg sync.WaitGroup
@@ -137,7 +141,7 @@ func TestManyAtOnce(t *testing.T) {
 }
 
 func TestStamp(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ssotray")
+	dir := filepath.Join(tempDir(t), "ssotray")
 	l := New(filepath.Join(dir, FileName))
 	if s := l.Stamp(); s != "" {
 		t.Errorf("before any change: %q", s)
@@ -164,7 +168,7 @@ func TestStamp(t *testing.T) {
 }
 
 func TestFirstStamp(t *testing.T) {
-	dir := filepath.Join(t.TempDir(), "ssotray")
+	dir := filepath.Join(tempDir(t), "ssotray")
 	l := New(filepath.Join(dir, FileName))
 	first := l.First()
 	if first == "" || l.Stamp() != first {
@@ -187,8 +191,8 @@ func TestFirstStamp(t *testing.T) {
 // and stamp in ssotray's cache directory: its changes of the stored session
 // still change the stamp that the desktop's processes read.
 func TestStampTakesInTheOtherDirectory(t *testing.T) {
-	run := t.TempDir()
-	t.Setenv("XDG_CACHE_HOME", t.TempDir())
+	run := tempDir(t)
+	t.Setenv("XDG_CACHE_HOME", tempDir(t))
 	desktop, err := Open(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": run}[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -225,4 +229,19 @@ func TestStampTakesInTheOtherDirectory(t *testing.T) {
 	if c := cron.Bump(); cron.Stamp() != c || strings.Contains(c, "+") {
 		t.Errorf("the cron process's own stamp: Bump %q, Stamp %q", c, cron.Stamp())
 	}
+}
+
+// tempDir is t.TempDir, but on Windows without its check that removing it
+// worked: Wine 8 cannot do what Go's os.RemoveAll asks of it ("Invalid
+// function").
+func tempDir(t *testing.T) string {
+	if runtime.GOOS != "windows" {
+		return t.TempDir()
+	}
+	dir, err := os.MkdirTemp("", "renewlock")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(dir) })
+	return dir
 }
