@@ -4,6 +4,11 @@ package assets
 
 import _ "embed"
 
+// AppID is FyneApp.toml's ID (a test holds them equal; Go cannot embed a
+// file above its package): Fyne keeps the window's preferences under it,
+// and the Linux package names the icon and the autostart entry after it.
+const AppID = "io.github.ssotray"
+
 // Icon is the application icon (PNG, 256x256).
 //
 //go:embed icon.png

@@ -24,10 +24,9 @@ import (
 	"strings"
 	"time"
 	"unicode"
-)
 
-// Scope is the scope an access token needs for this API.
-const Scope = "goauthentik.io/api"
+	"github.com/ssotray/ssotray/app/config"
+)
 
 const (
 	mePath   = "/api/v3/core/users/me/"
@@ -48,7 +47,7 @@ var (
 	// answer ("Token invalid/expired") when the token lacks the scope and
 	// when it has expired or was revoked, so call with a fresh token before
 	// concluding that the scope is missing.
-	ErrNoAPIScope = errors.New("the access token may not use Authentik's API: add the scope goauthentik.io/api to authentik.scopes and its scope mapping to the provider")
+	ErrNoAPIScope = errors.New("the access token may not use Authentik's API: add the scope " + config.APIScope + " to authentik.scopes and its scope mapping to the provider")
 	// ErrUnauthorized: the server (or a proxy in front of it) answered 401.
 	ErrUnauthorized = errors.New("the access token was not accepted: sign in again")
 	// ErrNotAuthentik: the answer is not what Authentik's API sends; the

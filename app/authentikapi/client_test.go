@@ -22,6 +22,7 @@ import (
 	"golang.org/x/oauth2"
 
 	"github.com/ssotray/ssotray/app/authentikapi"
+	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
@@ -34,7 +35,7 @@ var (
 	alice = oidctest.User{Username: "alice", Password: "alice-pw", Name: "Alice Example", Email: "alice@example.com", Groups: []string{"music"}}
 	bob   = oidctest.User{Username: "bob", Password: "bob-pw", Name: "Bob", Email: "bob@example.com", Avatar: "data:image/png;base64,iVBORw0KGgo="}
 
-	apiScopes = []string{"openid", "profile", "email", authentikapi.Scope}
+	apiScopes = []string{"openid", "profile", "email", config.APIScope}
 )
 
 func apps() []oidctest.Application {

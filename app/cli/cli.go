@@ -225,6 +225,15 @@ func open(env Env, explicit string, kiosk bool) (*session, error) {
 	return &session{env: env, cfg: cfg, core: core}, nil
 }
 
+// now is Env.Now, else the system's clock: the status line counts "today"
+// by the clock the core runs on.
+func (env Env) now() time.Time {
+	if env.Now == nil {
+		return time.Now()
+	}
+	return env.Now()
+}
+
 // interruptible is env.Interruptible, or ctx as it is.
 func (env Env) interruptible(ctx context.Context) (context.Context, context.CancelFunc) {
 	if env.Interruptible == nil {
@@ -443,7 +452,7 @@ func status(ctx context.Context, s *session, args []string) error {
 			if !st.ExpiresAt.IsZero() {
 				line(s.env.Stdout, "Token expires", st.ExpiresAt.Local().Format(time.RFC1123))
 			}
-			if l := st.SessionLine(time.Now()); l != "" {
+			if l := st.SessionLine(s.env.now()); l != "" {
 				line(s.env.Stdout, "Session", l)
 			}
 		} else {

@@ -289,6 +289,41 @@ func TestStatusAndTokenFromStore(t *testing.T) {
 	}
 }
 
+// The Session line counts days by Env.Now, as the core does: with the
+// system's clock instead, "today" would be the day the test runs.
+func TestStatusSessionLine(t *testing.T) {
+	// In the local zone, as the line is, so the day is the same wherever the test runs.
+	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.Local)
+	tests := []struct {
+		name         string
+		expiry       time.Time
+		refreshToken string
+		want         string
+	}{
+		{"later today", now.Add(2*time.Hour + 30*time.Minute), "", "Until 14:30 today, then sign in again"},
+		{"another day this year", time.Date(2026, 11, 27, 9, 5, 0, 0, time.Local), "", "Until Fri 27 Nov, 09:05, then sign in again"},
+		{"next year", time.Date(2027, 1, 2, 8, 0, 0, 0, time.Local), "", "Until Sat 2 Jan 2027, 08:00, then sign in again"},
+		{"renews by itself", now.Add(10 * time.Minute), "RT", "Renews by itself; no need to sign in again"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := newHarness(t)
+			h.now = now
+			writeUserConfig(t, h, validConfig)
+			_ = h.store.Save(&tokenstore.Session{
+				Method: "authentik", Server: "https://auth.example.com/application/o/ssotray/", Subject: "sub-1", Username: "alice",
+				AccessToken: "AT", RefreshToken: tt.refreshToken, Expiry: tt.expiry,
+			})
+			if code := h.run("status"); code != 0 {
+				t.Fatalf("status: %d %s", code, h.stderr.String())
+			}
+			if want := "  Session:       " + tt.want + "\n"; !strings.Contains(h.stdout.String(), want) {
+				t.Errorf("status:\n%s\nwant the line %q", h.stdout.String(), want)
+			}
+		})
+	}
+}
+
 // With the tray running, `token` prints the token it lends, if it is one
 // this configuration would read from the keyring; else it reads the keyring.
 func TestTokenFromTheRunningTray(t *testing.T) {

@@ -51,7 +51,9 @@ type Authentik struct {
 	ImportApps bool `yaml:"import_apps"`
 }
 
-// APIScope lets the access token call Authentik's own API.
+// APIScope lets the access token call Authentik's own API. It lives here,
+// not in authentikapi, because validation checks authentik.import_apps
+// against authentik.scopes without calling the API.
 const APIScope = "goauthentik.io/api"
 
 // Navidrome configures sign-in with a Navidrome username and password.
@@ -113,9 +115,11 @@ var usernameFields = []string{"preferred_username", "email", "sub"}
 // application cannot use them as its slug.
 var reservedSlugs = []string{"authorize", "token", "device", "userinfo", "introspect", "revoke"}
 
-// DefaultCallbackPorts are tried in order for the loopback redirect; the
-// README tells admins to register exactly these.
-var DefaultCallbackPorts = []int{38917, 38918, 38919}
+// defaultCallbackPorts are tried in order for the loopback redirect; the
+// README tells admins to register exactly these. A function, so that no
+// caller can change them for everyone; Default's Authentik.CallbackPorts
+// is the copy for other packages.
+func defaultCallbackPorts() []int { return []int{38917, 38918, 38919} }
 
 // Default returns the configuration used for keys the file leaves out.
 func Default() Config {
@@ -126,7 +130,7 @@ func Default() Config {
 			ClientID:      "ssotray",
 			UsernameField: "preferred_username",
 			Scopes:        []string{"openid", "profile", "email", "offline_access"},
-			CallbackPorts: append([]int(nil), DefaultCallbackPorts...),
+			CallbackPorts: defaultCallbackPorts(),
 		},
 		Kiosk: Kiosk{IdleTimeout: Duration(5 * time.Minute)},
 	}

@@ -96,11 +96,11 @@ func (c *Config) validateAuthentik() error {
 		return fmt.Errorf("authentik.import_apps needs the scope %q in authentik.scopes (and its scope mapping on the provider in Authentik)", APIScope)
 	}
 	if len(a.CallbackPorts) == 0 {
-		return fmt.Errorf("authentik.callback_ports: must list at least one port, like %v (or [0] for any free port)", DefaultCallbackPorts)
+		return fmt.Errorf("authentik.callback_ports: must list at least one port, like %v (or [0] for any free port)", defaultCallbackPorts())
 	}
 	for _, p := range a.CallbackPorts {
 		if p < 0 || p > 65535 {
-			return fmt.Errorf("authentik.callback_ports: %d is not a port; use numbers from 1 to 65535, like %v", p, DefaultCallbackPorts)
+			return fmt.Errorf("authentik.callback_ports: %d is not a port; use numbers from 1 to 65535, like %v", p, defaultCallbackPorts())
 		}
 		if p == 0 && len(a.CallbackPorts) > 1 {
 			return fmt.Errorf("authentik.callback_ports: 0 (any free port) must be the only entry; write [0] alone, or list fixed ports")

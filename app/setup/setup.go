@@ -27,8 +27,8 @@ import (
 // Input is what the setup form asks for.
 type Input struct {
 	ServerURL    string // Authentik's address, e.g. https://auth.example.com
-	Slug         string // the application's slug; "" means "ssotray"
-	ClientID     string // the provider's client ID; "" means "ssotray"
+	Slug         string // the application's slug; "" means config.Default's
+	ClientID     string // the provider's client ID; "" means config.Default's
 	NavidromeURL string // "" leaves Navidrome sign-in off
 }
 
@@ -205,7 +205,7 @@ func render(cfg *config.Config) []byte {
 	line("  callback_ports: [%s]   # loopback ports tried in order; each needs its redirect URI registered", ints(a.CallbackPorts))
 	line("  prompt: %s   # passed to authorize, e.g. \"login\"", scalar(a.Prompt))
 	line("  discovery_url: %s   # optional: any OpenID provider's discovery document instead", scalar(a.DiscoveryURL))
-	line("  import_apps: %t   # also list Authentik's applications for you (needs the scope goauthentik.io/api)", a.ImportApps)
+	line("  import_apps: %t   # also list Authentik's applications for you (needs the scope %s)", a.ImportApps, config.APIScope)
 	line("navidrome:")
 	line("  enabled: %t", n.Enabled)
 	if n.ServerURL != "" {

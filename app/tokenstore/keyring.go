@@ -54,8 +54,8 @@ func MaxEntryFor(goos string) int {
 // Keyring is a Store in the OS keyring under one service and account.
 type Keyring struct {
 	Backend  Backend
-	Service  string        // "ssotray"
-	Account  string        // "session"
+	Service  string        // Service; tests use names of their own
+	Account  string        // whose entry: the session's or doctor's probe
 	MaxEntry int           // bytes in one entry before the session is split; 0 means SmallEntry
 	Timeout  time.Duration // a locked keyring may prompt and wait; 0 means 30s
 	// PendingWait is how long Delete waits for earlier writes that timed
@@ -78,9 +78,19 @@ type pendingWrite struct {
 	seq    uint64        // of the Save it belongs to
 }
 
-// NewKeyring stores the session in the system keyring as service "ssotray".
-func NewKeyring() *Keyring {
-	return &Keyring{Backend: System{}, Service: "ssotray", Account: "session", MaxEntry: MaxEntryFor(runtime.GOOS)}
+// Service is the keyring service every entry of ssotray's is filed under,
+// so that seahorse or secret-tool show them together.
+const Service = "ssotray"
+
+// NewKeyring stores the session in the system keyring.
+func NewKeyring() *Keyring { return newSystem("session") }
+
+// NewProbe is an entry beside the session's that doctor may write and
+// remove, so that checking the keyring never touches the session.
+func NewProbe() *Keyring { return newSystem("doctor-probe") }
+
+func newSystem(account string) *Keyring {
+	return &Keyring{Backend: System{}, Service: Service, Account: account, MaxEntry: MaxEntryFor(runtime.GOOS)}
 }
 
 // UnavailableError means the keyring could not be used at all.

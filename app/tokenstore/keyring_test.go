@@ -96,7 +96,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newMapBackend()
-			k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+			k := &Keyring{Backend: b, Service: Service, Account: "session"}
 			in := bigSession(tt.groups)
 			if err := k.Save(in); err != nil {
 				t.Fatal(err)
@@ -132,7 +132,7 @@ func TestKeyringRoundTrip(t *testing.T) {
 
 func TestKeyringShrinkRemovesStaleParts(t *testing.T) {
 	b := newMapBackend()
-	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	k := &Keyring{Backend: b, Service: Service, Account: "session"}
 	if err := k.Save(bigSession(300)); err != nil {
 		t.Fatal(err)
 	}
@@ -156,11 +156,11 @@ func TestKeyringShrinkRemovesStaleParts(t *testing.T) {
 
 func TestKeyringIncompleteSession(t *testing.T) {
 	b := newMapBackend()
-	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	k := &Keyring{Backend: b, Service: Service, Account: "session"}
 	if err := k.Save(bigSession(300)); err != nil {
 		t.Fatal(err)
 	}
-	_ = b.Delete("ssotray", "session.a.part2")
+	_ = b.Delete(Service, "session.a.part2")
 	if _, err := k.Load(); err == nil || !strings.Contains(err.Error(), "part 2") || !strings.Contains(err.Error(), "sign in again") {
 		t.Errorf("Load of a broken session: %v", err)
 	}
@@ -168,12 +168,12 @@ func TestKeyringIncompleteSession(t *testing.T) {
 
 func TestKeyringDeleteSweepsOrphanParts(t *testing.T) {
 	b := newMapBackend()
-	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	k := &Keyring{Backend: b, Service: Service, Account: "session"}
 	if err := k.Save(bigSession(300)); err != nil {
 		t.Fatal(err)
 	}
 	// A crash between writing the parts and the head leaves parts alone.
-	_ = b.Delete("ssotray", "session")
+	_ = b.Delete(Service, "session")
 	if b.entries() == 0 {
 		t.Fatal("no parts to orphan")
 	}
@@ -184,7 +184,7 @@ func TestKeyringDeleteSweepsOrphanParts(t *testing.T) {
 
 func TestKeyringReaderNeverSeesHalfASession(t *testing.T) {
 	b := newMapBackend()
-	k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+	k := &Keyring{Backend: b, Service: Service, Account: "session"}
 	first, second := bigSession(300), bigSession(250)
 	second.Username = "second"
 	if err := k.Save(first); err != nil {
@@ -235,7 +235,7 @@ func TestKeyringUnavailable(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			b := newMapBackend()
 			b.failSet, b.failGet = tt.err, tt.err
-			k := &Keyring{Backend: b, Service: "ssotray", Account: "session"}
+			k := &Keyring{Backend: b, Service: Service, Account: "session"}
 			for op, err := range map[string]error{"save": k.Save(bigSession(1)), "load": func() error { _, err := k.Load(); return err }()} {
 				var ue *UnavailableError
 				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
@@ -250,7 +250,7 @@ func TestKeyringPromptTimesOut(t *testing.T) {
 	b := newMapBackend()
 	b.block = make(chan struct{})
 	defer close(b.block)
-	k := &Keyring{Backend: b, Service: "ssotray", Account: "session", Timeout: 50 * time.Millisecond}
+	k := &Keyring{Backend: b, Service: Service, Account: "session", Timeout: 50 * time.Millisecond}
 	err := k.Save(bigSession(1))
 	var ue *UnavailableError
 	if !errors.As(err, &ue) || !strings.Contains(err.Error(), "did not answer") {
@@ -337,5 +337,13 @@ func TestSystemKeyring(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// doctor's probe must never overwrite or delete the session.
+func TestProbeIsNotTheSession(t *testing.T) {
+	s, p := NewKeyring(), NewProbe()
+	if p.Service != s.Service || p.Account == s.Account {
+		t.Errorf("probe %s/%s beside session %s/%s: want the same service, another account", p.Service, p.Account, s.Service, s.Account)
 	}
 }

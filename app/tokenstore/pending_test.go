@@ -55,7 +55,7 @@ func TestTimedOutWriteCannotResurrectASignedOutSession(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			b := &gateBackend{mapBackend: newMapBackend(), gates: make(chan chan struct{}, 8)}
-			k := &Keyring{Backend: b, Service: "ssotray", Account: "session", MaxEntry: 1 << 20, Timeout: 20 * time.Millisecond, PendingWait: 20 * time.Millisecond}
+			k := &Keyring{Backend: b, Service: Service, Account: "session", MaxEntry: 1 << 20, Timeout: 20 * time.Millisecond, PendingWait: 20 * time.Millisecond}
 			if tc.landsDuringDelete {
 				k.PendingWait = time.Minute // bounded, but far beyond what the test takes
 			}

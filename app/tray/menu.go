@@ -39,7 +39,7 @@ var separator = Item{Separator: true}
 // Menu is the tray menu for a state: methods are the enabled sign-in
 // methods; the apps come with the status.
 func Menu(st app.Status, methods []app.Method) []Item {
-	show := Item{Label: "Show ssotray", Action: Action{Kind: ShowWindow}}
+	show := Item{Label: "Show " + app.Name, Action: Action{Kind: ShowWindow}}
 	var items []Item
 	switch st.State {
 	case app.SignedIn, app.Refreshing:
@@ -59,9 +59,10 @@ func Menu(st app.Status, methods []app.Method) []Item {
 		for _, m := range methods {
 			switch m {
 			case app.Authentik:
-				items = append(items, Item{Label: "Sign in with " + app.Authentik.Title(), Action: Action{Kind: SignInAuthentik}})
+				items = append(items, Item{Label: app.Authentik.SignInLabel(), Action: Action{Kind: SignInAuthentik}})
 			case app.Navidrome:
-				items = append(items, Item{Label: "Sign in with " + app.Navidrome.Title() + "…", Action: Action{Kind: SignInNavidrome}})
+				// "…": the item asks for more (the password, in the window).
+				items = append(items, Item{Label: app.Navidrome.SignInLabel() + "…", Action: Action{Kind: SignInNavidrome}})
 			}
 		}
 		if len(items) > 0 {

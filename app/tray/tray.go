@@ -12,7 +12,6 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
-	"time"
 
 	"github.com/ssotray/ssotray/app"
 )
@@ -48,9 +47,6 @@ type Options struct {
 	// Quit ends the tray (and the window with it).
 	Quit func()
 }
-
-// actionTimeout bounds sign-out and opening an app; sign-in has its own.
-const actionTimeout = 60 * time.Second
 
 // Tray is the menu and icon of one core.
 type Tray struct {
@@ -159,7 +155,7 @@ func (t *Tray) goCore(f func(ctx context.Context)) {
 	t.bg.Add(1)
 	go func() {
 		defer t.bg.Done()
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), app.ActionTimeout)
 		defer cancel()
 		f(ctx)
 	}()

@@ -17,6 +17,7 @@ import (
 	"fyne.io/fyne/v2/widget"
 
 	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/doctor"
 	"github.com/ssotray/ssotray/app/setup"
 )
@@ -92,10 +93,11 @@ func NewSetup(a fyne.App, s Setup, opts Options, done func(path string)) *SetupW
 func (w *SetupWindow) build() fyne.CanvasObject {
 	w.server = widget.NewEntry()
 	w.server.SetPlaceHolder("https://auth.example.com")
+	def := config.Default().Authentik
 	w.slug = widget.NewEntry()
-	w.slug.SetText("ssotray")
+	w.slug.SetText(def.AppSlug)
 	w.clientID = widget.NewEntry()
-	w.clientID.SetText("ssotray")
+	w.clientID.SetText(def.ClientID)
 	w.navidrome = widget.NewEntry()
 	w.navidrome.SetPlaceHolder("https://music.example.com")
 	// Enter moves on to the next field; in the last one it tests.

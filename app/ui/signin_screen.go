@@ -54,23 +54,23 @@ func newSignInScreen(u *UI, navidromeServer string) *signInScreen {
 		}
 		switch m {
 		case app.Authentik:
-			s.authentik = newKeyButton("Sign in with "+app.Authentik.Title(), theme.LoginIcon(), func() {
+			s.authentik = newKeyButton(app.Authentik.SignInLabel(), theme.LoginIcon(), func() {
 				u.startSignIn(app.Authentik, "", "")
 			})
 			s.authentik.Importance = widget.HighImportance
 			methods = append(methods, s.authentik,
-				hint("Opens your browser to sign in with your Authentik account."))
+				hint("Opens your browser to sign in with your "+app.Authentik.Title()+" account."))
 		case app.Navidrome:
-			where := "your Navidrome server"
+			where := "your " + app.Navidrome.Title() + " server"
 			if navidromeServer != "" {
 				where = navidromeServer
 			}
-			s.server = widget.NewLabel("Navidrome at " + where)
+			s.server = widget.NewLabel(app.Navidrome.Title() + " at " + where)
 			s.server.Wrapping = fyne.TextWrapBreak
 			s.server.Alignment = fyne.TextAlignCenter
 			s.username.OnSubmitted = func(string) { u.win.Canvas().Focus(s.password) }
 			s.password.OnSubmitted = func(string) { u.submitNavidrome() }
-			s.navidrome = newKeyButton("Sign in with "+app.Navidrome.Title(), theme.LoginIcon(), u.submitNavidrome)
+			s.navidrome = newKeyButton(app.Navidrome.SignInLabel(), theme.LoginIcon(), u.submitNavidrome)
 			if len(u.methods) == 1 {
 				s.navidrome.Importance = widget.HighImportance
 			}

@@ -74,9 +74,6 @@ type Options struct {
 // windowSize is the size the window opens with.
 var windowSize = fyne.NewSize(480, 640)
 
-// actionTimeout bounds sign-out and opening an app; sign-in has its own.
-const actionTimeout = 60 * time.Second
-
 // UI is the window of one core. Its methods are called on the
 // UI goroutine (from elsewhere wrap them in fyne.Do).
 type UI struct {
@@ -455,7 +452,7 @@ func (u *UI) signOut() {
 	u.signingOut = true
 	u.signedIn.signOut.Disable()
 	u.goCore(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), app.ActionTimeout)
 		defer cancel()
 		report, err := u.core.SignOut(ctx, app.SignOutOptions{})
 		var forget *app.ForgetError
@@ -485,7 +482,7 @@ func (u *UI) signOut() {
 func (u *UI) openApp(name string) {
 	u.signedIn.setLaunchError("")
 	u.goCore(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), actionTimeout)
+		ctx, cancel := context.WithTimeout(context.Background(), app.ActionTimeout)
 		defer cancel()
 		if err := u.core.OpenApp(ctx, name); err != nil {
 			fyne.Do(func() {

@@ -59,7 +59,7 @@ func newWaitingScreen(u *UI) *waitingScreen {
 
 func (w *waitingScreen) update(m app.Method, url, browserErr string) {
 	if m == app.Navidrome {
-		w.message.SetText("Signing in to Navidrome…")
+		w.message.SetText("Signing in to " + app.Navidrome.Title() + "…")
 		url, browserErr = "", "" // no browser involved
 	} else {
 		w.message.SetText("Waiting for you to finish signing in in your browser…")

@@ -24,6 +24,7 @@ import (
 	"github.com/ssotray/ssotray/app/ownenv"
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/assets"
 )
 
 func main() { os.Exit(run()) }
@@ -65,7 +66,7 @@ func run() int {
 	browser.Stdout = os.Stderr
 	logger := startup.Logger(own.Getenv)
 	err := desktop.Run(ctx, desktop.Deps{
-		NewApp:   func() fyne.App { return fyneapp.NewWithID("io.github.ssotray") },
+		NewApp:   func() fyne.App { return fyneapp.NewWithID(assets.AppID) },
 		Locator:  startup.Locator(own.Getenv),
 		Getenv:   own.Getenv,
 		Logger:   logger,
