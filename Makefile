@@ -241,8 +241,9 @@ test-in-session: vet fmt-check
 # stale; its lock keeps two checkouts from sharing its Credential Manager at
 # once. In the desktop session for its X display (the window's screenshot):
 # the Go tests of app/tokenstore, app/idle, app/filelock and app/renewlock
-# cross-compiled and run under Wine, then cmd/ssotray's TestWine*, which
-# drive ssotray.exe.
+# cross-compiled and run under Wine, app/tray's notification test on the
+# display (it needs a notification area), then cmd/ssotray's TestWine*,
+# which drive ssotray.exe.
 DEB_PACKAGES_WINE ?= wine64 gcc-mingw-w64-x86-64
 WINE_PREFIX ?= $(or $(XDG_CACHE_HOME),$(HOME)/.cache)/ssotray/wine-prefix
 WINE_TEST_PACKAGES = ./app/tokenstore ./app/idle ./app/filelock ./app/renewlock
@@ -268,6 +269,13 @@ test-windows-in-session:
 			"$$wine" "$$exe" -test.count=1 -test.timeout=5m) || { echo "FAIL $$pkg under Wine"; exit 1; }; \
 		echo "ok   $$pkg under Wine"; \
 	done; \
+	exe="$$tests/tray.test.exe"; \
+	echo "GOOS=windows $(GO) test -c -o $$exe ./app/tray && wine64 $$exe -test.run 'TestWindowsBalloon|TestFill' (on the display)"; \
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -c -o "$$exe" ./app/tray; \
+	(cd app/tray && SSOTRAY_TEST_WINE_DISPLAY=1 WINEPREFIX="$(WINE_PREFIX)" \
+		WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml,winemenubuilder.exe=" \
+		"$$wine" "$$exe" -test.run '^(TestWindowsBalloon|TestFill)$$' -test.count=1 -test.timeout=2m) || { echo "FAIL ./app/tray under Wine"; exit 1; }; \
+	echo "ok   ./app/tray's notifications under Wine"; \
 	echo "$(GO) test -run '^TestWine' ./cmd/ssotray (ssotray.exe under wine64)"; \
 	SSOTRAY_TEST_WINE=1 SSOTRAY_WINE="$$wine" WINEPREFIX="$(WINE_PREFIX)" \
 		WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml,winemenubuilder.exe=" \

@@ -1,3 +1,5 @@
+//go:build !windows
+
 package tray
 
 import (
@@ -7,11 +9,10 @@ import (
 	"github.com/godbus/dbus/v5"
 )
 
-// NotifyDBus is the real Options.Notify on desktops with the freedesktop
-// notification service (Linux, the BSDs). Where there is none (Windows,
-// macOS, a bare session) nothing is shown: a notification is never the
-// only place a thing is said, the menu and the window say it too.
-func NotifyDBus(title, body string) {
+// Notify is the real Deps.Notify: on desktops with the freedesktop
+// notification service (Linux, the BSDs) it goes there. Where there is none
+// (macOS, a bare session) nothing is shown.
+func Notify(title, body string) {
 	conn, err := dbus.SessionBus()
 	if err != nil {
 		return

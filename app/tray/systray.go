@@ -28,9 +28,12 @@ func NewSystray() *Systray { return &Systray{quit: make(chan struct{})} }
 // tray can take an icon and a menu, tapped on a left click on the icon.
 func (s *Systray) Run(ready, tapped func()) {
 	systray.SetOnTapped(tapped)
-	systray.SetTitle(app.Name)
-	systray.SetTooltip(app.Name)
-	run(ready, s.quit)
+	run(func() {
+		// Only now: on Windows the tooltip of an icon not made yet is an error.
+		systray.SetTitle(app.Name)
+		systray.SetTooltip(app.Name)
+		ready()
+	}, s.quit)
 }
 
 // Quit ends Run.

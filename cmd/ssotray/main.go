@@ -80,15 +80,13 @@ func run() int {
 	return cli.Run(context.Background(), cli.Env{
 		Interruptible: interruptible,
 		Stdin:         os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr,
-		Getenv:    own.Getenv,
-		Locator:   locator,
-		Store:     func() tokenstore.Store { return tokenstore.NewKeyring() },
-		RenewLock: func() app.RenewLock { return startup.RenewLock(logger) },
-		Announce:  startup.Announce,
-		Borrow:    startup.Borrow,
-		ProbeStore: func() tokenstore.Store {
-			return &tokenstore.Keyring{Backend: tokenstore.System{}, Service: "ssotray", Account: "doctor-probe"}
-		},
+		Getenv:       own.Getenv,
+		Locator:      locator,
+		Store:        func() tokenstore.Store { return tokenstore.NewKeyring() },
+		RenewLock:    func() app.RenewLock { return startup.RenewLock(logger) },
+		Announce:     startup.Announce,
+		Borrow:       startup.Borrow,
+		ProbeStore:   func() tokenstore.Store { return tokenstore.NewProbe() },
 		ReadPassword: readPassword,
 		GUI: func(ctx context.Context, o startup.Options) error {
 			return tray.Run(ctx, trayDeps(locator, own, logger), o)
@@ -130,6 +128,6 @@ func trayDeps(locator config.Locator, own ownenv.Env, logger *slog.Logger) tray.
 		},
 		Kiosk:  func(args []string) error { return tray.RunKiosk(own, args) },
 		Shell:  tray.NewSystray(),
-		Notify: tray.NotifyDBus,
+		Notify: tray.Notify,
 	}
 }
