@@ -80,8 +80,10 @@ func run(addr, ndAddr, configOut string, browser []string) error {
 	return nil
 }
 
-// demoOptions meet the real Authentik: Quirks nil (every quirk on) and the
-// default provider invalidation flow, which keeps the browser session.
+// demoOptions meet the real Authentik: Quirks nil (oidctest.RealAuthentik(),
+// current Authentik's behaviour), access tokens valid 5 minutes as for a
+// provider made in the admin interface, and the default provider
+// invalidation flow, which keeps the browser session.
 func demoOptions(addr string) oidctest.Options {
 	return oidctest.Options{
 		Addr:             addr,

@@ -30,7 +30,8 @@
 //     groups) and /api/v3/core/applications/ (the apps a person may open).
 //
 // The real Authentik is the default: Options.Quirks nil means
-// RealAuthentik(), and each quirk can be turned off alone. Each follows
+// RealAuthentik(), and each quirk can be turned off alone (or, for
+// EndSessionLoginFirst, on: it stands for older releases). Each follows
 // Authentik 2026.x source or a known issue:
 //
 //   - PromptLoginTwice (authentik/providers/oauth2/views/authorize.py,
@@ -48,8 +49,9 @@
 //     its only strict entry, before any login (event "redirect_uri_saved").
 //   - CheckIDTokenHint (authentik/providers/oauth2/views/end_session.py):
 //     id_token_hint must verify with the current signing key (or HS256 with
-//     the client secret), with aud and iss right; exp is ignored; else 400.
-//     An encrypted ID token is no JWS, so as a hint it always fails.
+//     the client secret), with aud (the provider's client ID) and iss
+//     right; exp and azp are not looked at; else 400. An encrypted ID token
+//     is no JWS, so as a hint it always fails.
 //   - LaunchURLFromRedirectURI (Application.get_launch_url in
 //     authentik/core/models.py, OAuth2Provider.launch_url in
 //     authentik/providers/oauth2/models.py): no Launch URL means the
@@ -64,30 +66,64 @@
 //     afterwards (event "refresh_refused").
 //   - EmailVerifiedFalse (the default "email" scope mapping): email_verified
 //     is sent and always false.
+//   - IDTokenWithoutAZP (authentik/providers/oauth2/id_token.py): ID tokens,
+//     first and refreshed, have no azp (and no client_id); only the JWT
+//     access tokens carry azp (IDToken.to_access_token). Off: zitadel's
+//     azp and client_id stay in the ID token.
+//   - AccessTokensDieWithSession (BaseGrantModel.session in
+//     authentik/providers/oauth2/models.py: CASCADE for access tokens,
+//     SET_DEFAULT to null for refresh tokens; EndSessionView.get): an access
+//     token belongs to the browser session it was issued from. End-session
+//     in a browser with a session deletes that person's access tokens for
+//     the provider from that session, even with the default flow that keeps
+//     the session; a session that ends (a User Logout stage, the "Log out
+//     of authentik" link, Provider.EndBrowserSessions) takes all its access
+//     tokens along. Userinfo then answers 401, the API 403, introspection
+//     inactive, and TokenState says TokenDeleted. Refresh tokens survive;
+//     the access token a refresh makes belongs to the refresh token's
+//     session while that lasts, to none after. A new login in a browser
+//     that has a session keeps its tokens (not checked against Authentik).
+//   - EndSessionLoginFirst, OFF in RealAuthentik (older Authentik, before
+//     goauthentik PR #23773, July 2026): end-session in a browser with no
+//     session goes to the login page first, before the id_token_hint is
+//     looked at, and comes back to end-session after the login. Off, as
+//     Authentik now does (EndSessionView.handle_no_permission calls get):
+//     the hint is checked (400 when bad) and the invalidation flow runs with
+//     no login, ending on "You've logged out of <app>." or a registered
+//     post_logout_redirect_uri.
 //
 // Provider settings, zero value = Authentik's default: IssuerMode
 // (OAuth2Provider.get_issuer: per provider, or "{base}/" for Global, with
 // discovery still per slug), InvalidationFlow (end_session.py with
 // blueprints/default/flow-default-provider-invalidation.yaml, a flow with
 // no stages: the session stays and the page offers "Log out of authentik";
-// a User Logout stage ends it; a browser with no session is sent to the
-// login page first) and EncryptionKey (OAuth2Provider.encrypt in models.py:
+// a User Logout stage ends it; a browser with no session: see
+// EndSessionLoginFirst) and EncryptionKey (OAuth2Provider.encrypt in models.py:
 // ID and access tokens become RSA-OAEP-256/A256CBC-HS512 JWEs; discovery
 // is unchanged and the JWKS lists the key with use "enc", as
 // authentik/providers/oauth2/views/jwks.py does). RotateSigningKey stands
 // for selecting another signing key.
 //
 // Always as Authentik, with no option (the protocol work around them
-// depends on them): access tokens are JWTs signed like the ID token, valid
-// one hour by default (models.py access_token_validity); the refreshed ID
-// token has no nonce and the original auth_time; unknown clients and bad
-// redirect URIs get the HTML 400 pages "Client ID Error" (checked first)
-// and "Redirect URI Error".
+// depends on them): access tokens are JWTs signed like the ID token, with
+// azp naming the client; they are valid 5 minutes by default
+// (DefaultAccessTokenLifetime: the "Access Token validity" that the admin
+// interface's provider form fills in, OAuth2ProviderFormForm.ts, and so
+// what a provider set up as the README says has; a provider made by the
+// API or a blueprint gets the model default of 1 hour, models.py
+// access_token_validity; Options.AccessTokenLifetime sets it); the ID token
+// has no lifetime of its own: its exp is the expiry of the access token
+// issued with it (id_token.py IDToken.new, token.py), at the code exchange
+// and at every refresh; the refreshed ID token has no nonce and the
+// original auth_time; unknown clients and bad redirect URIs get the HTML
+// 400 pages "Client ID Error" (checked first) and "Redirect URI Error".
 //
 // Faults switch on the ways a misconfigured or misbehaving Authentik can let
 // a client down, and Events records what the provider saw so tests can
 // assert on the conversation without ever storing passwords or tokens:
 // "login_form" each time the form is shown, "session_reused" when a session
 // signs a request in silently, "end_session" with the flow, "status",
-// "outcome" and "session_ended", "redirect_uri_saved", "refresh_refused".
+// "outcome", "session_ended" and "access_tokens_deleted",
+// "authentik_logout" and "browser_sessions_ended" (both with
+// "access_tokens_deleted"), "redirect_uri_saved", "refresh_refused".
 package oidctest

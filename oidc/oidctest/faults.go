@@ -52,7 +52,7 @@ const (
 	IDTokenOK            IDTokenFault = iota
 	IDTokenBadSignature               // signed with another RSA key under the same kid
 	IDTokenWrongIssuer                // iss names https://evil.example
-	IDTokenWrongAudience              // aud and azp name another client
+	IDTokenWrongAudience              // aud (and azp, client_id where present) name another client
 	IDTokenExpired                    // exp an hour ago
 	IDTokenWrongNonce                 // nonce that the client never sent
 	IDTokenAlgNone                    // header alg "none", empty signature
@@ -62,7 +62,10 @@ const (
 	// IDTokenManyAudiencesOtherAZP: aud names the client and another one,
 	// and azp names the other one.
 	IDTokenManyAudiencesOtherAZP
-	IDTokenNoAZP         // azp left out (one audience: still a valid token)
+	// IDTokenNoAZP: azp left out (one audience: still a valid token). With
+	// Quirks.IDTokenWithoutAZP (Authentik's default) the ID token has none
+	// anyway and this changes nothing.
+	IDTokenNoAZP
 	IDTokenFutureIAT     // iat an hour ahead (exp after it)
 	IDTokenOtherAuthTime // auth_time an hour before the real one
 )
@@ -98,17 +101,15 @@ func (f IDTokenFault) String() string {
 	}
 }
 
-// needsRemint is true when the ID token the library signed cannot be sent
-// as it is. A custom clock counts: the library stamps iat/exp with the wall
-// clock, and a test driving time wants its own.
-func (p *Provider) needsRemint(f Faults) bool {
-	return f.IDToken != IDTokenOK || f.HS256 || p.customClock
-}
-
-// remintIDToken re-signs the library's ID token after applying the faults,
-// keeping every claim the library computed (auth_time, nonce ...). at_hash
-// is computed again over accessToken, the string the client will get.
-func (p *Provider) remintIDToken(raw string, f Faults, accessToken string) (string, error) {
+// remintIDToken re-signs the library's ID token as Authentik would have
+// made it, then applies the faults. It keeps the claims the library
+// computed (auth_time, nonce ...) but: iat and exp are those of at, the
+// access token issued alongside (Authentik's IDToken.new sets exp to
+// token.expires and iat to the same moment give or take), so they follow a
+// custom clock too; azp and client_id go with Quirks.IDTokenWithoutAZP;
+// at_hash is computed again over accessToken, the string the client will
+// get. clientID is the client the tokens are for.
+func (p *Provider) remintIDToken(raw string, f Faults, accessToken, clientID string, at *tokenRecord) (string, error) {
 	payload, err := libraryPayload(raw)
 	if err != nil {
 		return "", err
@@ -119,23 +120,39 @@ func (p *Provider) remintIDToken(raw string, f Faults, accessToken string) (stri
 	if err := dec.Decode(&claims); err != nil {
 		return "", err
 	}
+	if clientID == "" {
+		clientID, _ = claims["azp"].(string)
+	}
+	if p.cfg.quirks.IDTokenWithoutAZP {
+		delete(claims, "azp")
+		delete(claims, "client_id")
+	}
 	if _, ok := claims["at_hash"]; ok && accessToken != "" {
 		claims["at_hash"] = leftHalfHash(accessToken)
 	}
 	now := p.cfg.now()
-	if p.customClock {
+	switch {
+	case at != nil:
+		claims["iat"] = at.issued.Unix()
+		claims["exp"] = at.expires.Unix()
+	case p.customClock:
 		claims["iat"] = now.Unix()
-		claims["exp"] = now.Add(p.cfg.idTokenLifetime).Unix()
+		claims["exp"] = now.Add(p.cfg.accessTokenLifetime).Unix()
 	}
-	clientID, _ := claims["azp"].(string)
+	// Faults that name another client do so wherever the token names one.
+	setIfPresent := func(k string, v any) {
+		if _, ok := claims[k]; ok {
+			claims[k] = v
+		}
+	}
 	switch f.IDToken {
 	case IDTokenWrongIssuer:
 		claims["iss"] = "https://evil.example" + pathPrefix + "/" + p.cfg.slug + "/"
 	case IDTokenWrongAudience:
 		other := "not-" + clientID
 		claims["aud"] = []string{other}
-		claims["azp"] = other
-		claims["client_id"] = other
+		setIfPresent("azp", other)
+		setIfPresent("client_id", other)
 	case IDTokenExpired:
 		claims["iat"] = now.Add(-2 * time.Hour).Unix()
 		claims["exp"] = now.Add(-time.Hour).Unix()
@@ -152,7 +169,7 @@ func (p *Provider) remintIDToken(raw string, f Faults, accessToken string) (stri
 		delete(claims, "azp")
 	case IDTokenFutureIAT:
 		claims["iat"] = now.Add(time.Hour).Unix()
-		claims["exp"] = now.Add(time.Hour + p.cfg.idTokenLifetime).Unix()
+		claims["exp"] = now.Add(time.Hour + p.cfg.accessTokenLifetime).Unix()
 	case IDTokenOtherAuthTime:
 		if n, ok := claims["auth_time"].(json.Number); ok {
 			if at, err := n.Int64(); err == nil {

@@ -135,7 +135,7 @@ func (p *Provider) resumeAuthorize(w http.ResponseWriter, r *http.Request, ar *a
 	if !ar.loggedIn {
 		p.record("session_reused", bs.username, map[string]string{"client_id": ar.clientID, "prompt": strings.Join(ar.prompt, " ")})
 	}
-	p.finishLogin(w, r, ar.id, bs.username, bs.authTime)
+	p.finishLogin(w, r, ar.id, bs)
 }
 
 // checkLoginForm reads a posted form; on a wrong password it shows the form
@@ -176,8 +176,8 @@ func (p *Provider) logIn(w http.ResponseWriter, r *http.Request, u *User, client
 
 // finishLogin hands the now authenticated request back to the library, which
 // issues the code and redirects to the client.
-func (p *Provider) finishLogin(w http.ResponseWriter, r *http.Request, id, username string, authTime time.Time) {
-	ar, err := p.store.completeAuthRequest(id, username, authTime)
+func (p *Provider) finishLogin(w http.ResponseWriter, r *http.Request, id string, bs *browserSession) {
+	ar, err := p.store.completeAuthRequest(id, bs.username, bs.id, bs.authTime)
 	if err != nil {
 		p.errorPage(w, http.StatusBadRequest, "Flow Error", "This login request is unknown or already finished.")
 		return

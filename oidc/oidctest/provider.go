@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"regexp"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -26,6 +27,11 @@ const (
 	loginPath     = "/if/flow/default-authentication-flow/"
 	sessionCookie = "authentik_session"
 )
+
+// DefaultAccessTokenLifetime is the "Access Token validity" the admin
+// interface fills in for a new OAuth2 provider (minutes=5); see
+// Options.AccessTokenLifetime.
+const DefaultAccessTokenLifetime = 5 * time.Minute
 
 // User is an account that can log in through the form.
 type User struct {
@@ -54,10 +60,16 @@ type Options struct {
 	Slug    string   // application slug, default "ssotray"
 	Users   []User   //
 	Clients []Client //
-	// AccessTokenLifetime defaults to 1 hour, Authentik's
-	// access_token_validity. Access tokens are JWTs, as Authentik's are.
+	// AccessTokenLifetime is the provider's "Access Token validity". It
+	// defaults to 5 minutes, what the admin interface's provider form fills
+	// in (web/src/admin/providers/oauth2/OAuth2ProviderFormForm.ts) and so
+	// what a provider made there, as the README tells admins to, has; a
+	// provider made by the API or a blueprint gets the model default, 1 hour
+	// (access_token_validity in authentik/providers/oauth2/models.py). Access
+	// tokens are JWTs, as Authentik's are. The ID token's exp is always the
+	// access token's expiry (IDToken.new in id_token.py): it has no lifetime
+	// of its own.
 	AccessTokenLifetime time.Duration
-	IDTokenLifetime     time.Duration // default 5m
 	// RefreshTokenLifetime defaults to 30 days, Authentik's default.
 	RefreshTokenLifetime time.Duration
 	// PublicURL, if set, replaces the listener address in the issuer and in
@@ -107,6 +119,10 @@ const (
 	TokenRevoked
 	TokenRotated // a refresh token that has already been exchanged
 	TokenExpired
+	// TokenDeleted is an access token that went with the browser session it
+	// was issued from (Quirks.AccessTokensDieWithSession): Authentik deletes
+	// the row, so to a client it is as unknown as a token never issued.
+	TokenDeleted
 )
 
 func (s TokenState) String() string {
@@ -119,6 +135,8 @@ func (s TokenState) String() string {
 		return "rotated"
 	case TokenExpired:
 		return "expired"
+	case TokenDeleted:
+		return "deleted"
 	default:
 		return "unknown"
 	}
@@ -163,10 +181,7 @@ func Start(opts Options) (*Provider, error) {
 		return nil, fmt.Errorf("oidctest: slug %q: use letters, digits, '-' and '_' only, as Authentik does", opts.Slug)
 	}
 	if opts.AccessTokenLifetime <= 0 {
-		opts.AccessTokenLifetime = time.Hour
-	}
-	if opts.IDTokenLifetime <= 0 {
-		opts.IDTokenLifetime = 5 * time.Minute
+		opts.AccessTokenLifetime = DefaultAccessTokenLifetime
 	}
 	if opts.RefreshTokenLifetime <= 0 {
 		opts.RefreshTokenLifetime = 30 * 24 * time.Hour
@@ -239,7 +254,6 @@ func Start(opts Options) (*Provider, error) {
 		appName:              appName(opts),
 		now:                  opts.Now,
 		accessTokenLifetime:  opts.AccessTokenLifetime,
-		idTokenLifetime:      opts.IDTokenLifetime,
 		refreshTokenLifetime: opts.RefreshTokenLifetime,
 		keys:                 keys,
 		faults:               p.faultsFor,
@@ -439,6 +453,21 @@ func (p *Provider) record(kind, user string, detail map[string]string) {
 // even where the client kept them in memory only.
 func (p *Provider) RefreshTokensOf(username string) []string {
 	return p.store.refreshTokensOf(username)
+}
+
+// EndBrowserSessions ends every Authentik session of username, in every
+// browser, as their expiry or an admin deleting them under Directory >
+// Users > Sessions does; it returns how many there were. With
+// Quirks.AccessTokensDieWithSession the access tokens issued from them go
+// too; refresh tokens stay valid. The browsers' next request finds no
+// session.
+func (p *Provider) EndBrowserSessions(username string) int {
+	n, deleted := p.store.endSessionsOf(username)
+	p.record("browser_sessions_ended", username, map[string]string{
+		"sessions":              strconv.Itoa(n),
+		"access_tokens_deleted": strconv.Itoa(deleted),
+	})
+	return n
 }
 
 // TokenState reports on an access or refresh token this provider issued.

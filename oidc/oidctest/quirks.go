@@ -1,9 +1,10 @@
 package oidctest
 
 // Quirks are Authentik behaviours (bugs included) that a client must survive.
-// RealAuthentik() has them all on; Options.Quirks nil means RealAuthentik().
-// A test that wants a kinder provider starts from RealAuthentik() and turns
-// one off, so that every other quirk stays real.
+// RealAuthentik() has them all on, except EndSessionLoginFirst, which stands
+// for older releases; Options.Quirks nil means RealAuthentik(). A test that
+// wants a kinder provider starts from RealAuthentik() and turns one off, so
+// that every other quirk stays real.
 type Quirks struct {
 	// PromptLoginTwice: Authentik issue #18507. With prompt=login and NO
 	// Authentik session in the browser, after the person logs in, Authentik
@@ -28,8 +29,9 @@ type Quirks struct {
 	// refuses every redirect_uri ("Redirect URI Error").
 	SaveFirstRedirectURI bool
 	// CheckIDTokenHint: end-session verifies id_token_hint (signature with
-	// the current signing key, aud, iss; exp ignored) and answers HTTP 400
-	// when it fails. Off: a hint that does not verify is ignored.
+	// the current signing key, aud = the provider's client ID, iss; exp and
+	// azp not looked at) and answers HTTP 400 when it fails. Off: a hint
+	// that does not verify is ignored.
 	CheckIDTokenHint bool
 	// LaunchURLFromRedirectURI: an Application with no Launch URL whose
 	// provider is an OAuth2 provider reports as launch_url the provider's
@@ -52,6 +54,36 @@ type Quirks struct {
 	// email_verified is sent, always false, as Authentik does not track
 	// verification. Off: the claim is left out.
 	EmailVerifiedFalse bool
+	// IDTokenWithoutAZP (authentik/providers/oauth2/id_token.py): Authentik's
+	// ID tokens carry no azp claim (nor client_id); only its JWT access
+	// tokens name the client in azp (IDToken.to_access_token). A client that
+	// compares a refreshed ID token's azp with the first one's therefore
+	// compares nothing. Off: the ID token has azp and client_id, as
+	// zitadel's library writes them.
+	IDTokenWithoutAZP bool
+	// AccessTokensDieWithSession (BaseGrantModel.session in
+	// authentik/providers/oauth2/models.py, on_delete=CASCADE for access
+	// tokens; EndSessionView.get in views/end_session.py): an access token
+	// belongs to the browser session it was issued from, and goes when that
+	// session ends (a User Logout stage, the "Log out of authentik" link,
+	// Provider.EndBrowserSessions) -- userinfo answers 401, the API 403 and
+	// introspection inactive; TokenState says TokenDeleted. End-session in a
+	// browser that has a session deletes that person's access tokens for the
+	// provider from that session even when the invalidation flow keeps the
+	// session (the default). Refresh tokens survive (their session becomes
+	// null), and an access token made by a refresh belongs to the refresh
+	// token's session, if it still has one. Off: access tokens live until they
+	// expire or are revoked.
+	AccessTokensDieWithSession bool
+	// EndSessionLoginFirst is OLDER Authentik (before goauthentik PR #23773,
+	// July 2026): end-session in a browser with no Authentik session sends it
+	// to the login page first -- before the id_token_hint is looked at -- and
+	// back to end-session after the login. Off (current Authentik, and
+	// RealAuthentik()): EndSessionView.handle_no_permission runs the view
+	// anyway, so the hint is checked (400 when bad) and the invalidation flow
+	// shows "You've logged out of <app>." (or follows a registered
+	// post_logout_redirect_uri) with no login.
+	EndSessionLoginFirst bool
 }
 
 // Authentik's REST pagination (authentik/api/pagination.py and the
@@ -61,17 +93,21 @@ const (
 	authentikMaxPageSize = 100
 )
 
-// RealAuthentik is what Authentik 2026.x does: every quirk on.
+// RealAuthentik is what current Authentik (2026.x) does: every quirk on but
+// EndSessionLoginFirst, the behaviour of older releases.
 func RealAuthentik() Quirks {
 	return Quirks{
-		PromptLoginTwice:         true,
-		IgnoreMaxAgeZero:         true,
-		SaveFirstRedirectURI:     true,
-		CheckIDTokenHint:         true,
-		LaunchURLFromRedirectURI: true,
-		APIPageSize:              authentikPageSize,
-		RotateRefreshTokens:      true,
-		EmailVerifiedFalse:       true,
+		PromptLoginTwice:           true,
+		IgnoreMaxAgeZero:           true,
+		SaveFirstRedirectURI:       true,
+		CheckIDTokenHint:           true,
+		LaunchURLFromRedirectURI:   true,
+		APIPageSize:                authentikPageSize,
+		RotateRefreshTokens:        true,
+		EmailVerifiedFalse:         true,
+		IDTokenWithoutAZP:          true,
+		AccessTokensDieWithSession: true,
+		EndSessionLoginFirst:       false,
 	}
 }
 

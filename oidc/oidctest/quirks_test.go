@@ -26,7 +26,8 @@ func TestRealAuthentikIsTheDefault(t *testing.T) {
 	t.Parallel()
 	want := Quirks{PromptLoginTwice: true, IgnoreMaxAgeZero: true, SaveFirstRedirectURI: true,
 		CheckIDTokenHint: true, LaunchURLFromRedirectURI: true, APIPageSize: 20,
-		RotateRefreshTokens: true, EmailVerifiedFalse: true}
+		RotateRefreshTokens: true, EmailVerifiedFalse: true, IDTokenWithoutAZP: true,
+		AccessTokensDieWithSession: true, EndSessionLoginFirst: false}
 	if got := RealAuthentik(); got != want {
 		t.Errorf("RealAuthentik() = %+v, want %+v", got, want)
 	}
@@ -578,7 +579,8 @@ func TestEncryptionKey(t *testing.T) {
 }
 
 // TestAccessTokensAreJWTs pins Authentik's access tokens: JWTs signed with
-// the ID token's key, one hour by default, revocable.
+// the ID token's key, naming the client in azp, valid 5 minutes by default
+// (the admin interface's value), revocable.
 func TestAccessTokensAreJWTs(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
@@ -586,7 +588,7 @@ func TestAccessTokensAreJWTs(t *testing.T) {
 		lifetime time.Duration
 		want     int64
 	}{
-		{"default one hour", 0, 3600},
+		{"default five minutes", 0, 300},
 		{"explicit lifetime", 10 * time.Minute, 600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -603,7 +605,7 @@ func TestAccessTokensAreJWTs(t *testing.T) {
 			c := jwtClaims(t, tok.AccessToken)
 			exp, _ := c["exp"].(float64)
 			iat, _ := c["iat"].(float64)
-			if int64(exp-iat) != tc.want || c["sub"] != sha256Hex("alice") || c["iss"] != p.Issuer() {
+			if int64(exp-iat) != tc.want || c["sub"] != sha256Hex("alice") || c["iss"] != p.Issuer() || c["azp"] != publicID {
 				t.Errorf("access token claims = %v, want a lifetime of %ds", c, tc.want)
 			}
 			if ei, _ := tok.Extra("expires_in").(float64); int64(ei) != tc.want {
@@ -673,4 +675,355 @@ func aliceSignedIn(t *testing.T, edit func(*Quirks)) (*Provider, *rp, *oauth2.To
 	r := newRP(t, p, publicID, "", loopback, nil)
 	f, code := r.login(newBrowser(t, p), alice)
 	return p, r, r.mustExchange(code, f)
+}
+
+// TestIDTokenWithoutAZP pins Quirks.IDTokenWithoutAZP: Authentik's ID
+// tokens, first and refreshed, carry neither azp nor client_id, while its
+// JWT access tokens name the client in azp; such a hint still names the
+// client at end-session, whose logout URI is followed. Off: the library's
+// azp and client_id stay in the ID token.
+func TestIDTokenWithoutAZP(t *testing.T) {
+	t.Parallel()
+	for _, without := range []bool{true, false} {
+		t.Run(fmt.Sprintf("IDTokenWithoutAZP=%v", without), func(t *testing.T) {
+			t.Parallel()
+			p, r, tok := aliceSignedIn(t, func(q *Quirks) { q.IDTokenWithoutAZP = without })
+			check := func(what, idToken, accessToken string) {
+				t.Helper()
+				if _, err := r.verifier.Verify(t.Context(), idToken); err != nil {
+					t.Fatalf("%s does not verify: %v", what, err)
+				}
+				c := jwtClaims(t, idToken)
+				azp, hasAZP := c["azp"]
+				cid, hasCID := c["client_id"]
+				if hasAZP == without || hasCID == without || !without && (azp != publicID || cid != publicID) {
+					t.Errorf("%s: azp %v, client_id %v; want them left out: %v", what, azp, cid, without)
+				}
+				if c := jwtClaims(t, accessToken); c["azp"] != publicID {
+					t.Errorf("%s: the access token's azp = %v, want %s", what, c["azp"], publicID)
+				}
+			}
+			check("ID token", tok.Extra("id_token").(string), tok.AccessToken)
+			status, body := r.refresh(tok.RefreshToken)
+			if status != 200 {
+				t.Fatalf("refresh = %d %v", status, body)
+			}
+			check("refreshed ID token", body["id_token"].(string), body["access_token"].(string))
+
+			b := newBrowser(t, p)
+			r.login(b, alice)
+			pg := b.get(p.Issuer() + "end-session/?" + url.Values{"id_token_hint": {body["id_token"].(string)}, "post_logout_redirect_uri": {logoutRedirect}}.Encode())
+			if pg.location == nil || pg.location.String() != logoutRedirect {
+				t.Errorf("end-session with the hint = %d %v, want a redirect to %s\n%s", pg.status, pg.location, logoutRedirect, pg.body)
+			}
+		})
+	}
+}
+
+// TestIDTokenExpiresWithAccessToken pins Authentik's lifetimes: the access
+// token is valid 5 minutes unless the provider says otherwise, and the ID
+// token's exp is the access token's expiry (iat its issue), at the code
+// exchange and at every refresh, on the wall clock and on a test clock.
+func TestIDTokenExpiresWithAccessToken(t *testing.T) {
+	t.Parallel()
+	if DefaultAccessTokenLifetime != 5*time.Minute {
+		t.Errorf("DefaultAccessTokenLifetime = %v, want the admin interface's 5m", DefaultAccessTokenLifetime)
+	}
+	for _, tc := range []struct {
+		name     string
+		lifetime time.Duration
+		clock    bool
+		want     int64
+	}{
+		{"default, wall clock", 0, false, 300},
+		{"model default one hour, wall clock", time.Hour, false, 3600},
+		{"default, test clock", 0, true, 300},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			clock := newFakeClock()
+			var now func() time.Time
+			if tc.clock {
+				now = clock.Now
+			}
+			p := startProvider(t, func(o *Options) { o.AccessTokenLifetime = tc.lifetime; o.Now = now })
+			r := newRP(t, p, publicID, "", loopback, now)
+			check := func(what string, expiresIn any, idToken, accessToken string) {
+				t.Helper()
+				idt, err := r.verifier.Verify(t.Context(), idToken)
+				if err != nil {
+					t.Fatalf("%s: %v", what, err)
+				}
+				ic, ac := jwtClaims(t, idToken), jwtClaims(t, accessToken)
+				exp, iat := ic["exp"].(float64), ic["iat"].(float64)
+				if exp != ac["exp"] || int64(exp-iat) != tc.want || !idt.Expiry.Equal(time.Unix(int64(exp), 0)) {
+					t.Errorf("%s: ID token iat %v exp %v, access token exp %v; want exp = the access token's, %ds after iat", what, iat, exp, ac["exp"], tc.want)
+				}
+				if tc.clock && int64(iat) != clock.Now().Unix() {
+					t.Errorf("%s: iat %v, want the test clock's %d", what, iat, clock.Now().Unix())
+				}
+				if ei, _ := expiresIn.(float64); int64(ei) != tc.want {
+					t.Errorf("%s: expires_in = %v, want %d", what, expiresIn, tc.want)
+				}
+			}
+			f, code := r.login(newBrowser(t, p), alice)
+			tok := r.mustExchange(code, f)
+			check("code exchange", tok.Extra("expires_in"), tok.Extra("id_token").(string), tok.AccessToken)
+			clock.Advance(time.Minute)
+			status, body := r.refresh(tok.RefreshToken)
+			if status != 200 {
+				t.Fatalf("refresh = %d %v", status, body)
+			}
+			check("refresh", body["expires_in"], body["id_token"].(string), body["access_token"].(string))
+		})
+	}
+}
+
+// tokenWorks asks userinfo, the API and introspection about an access token
+// (granted ScopeAuthentikAPI); they must agree.
+func tokenWorks(t *testing.T, p *Provider, token string) bool {
+	t.Helper()
+	req, _ := http.NewRequestWithContext(t.Context(), http.MethodGet, p.URL()+"/application/o/userinfo/", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	userinfo := resp.StatusCode == http.StatusOK
+	status, _ := apiGet(t, p.URL()+apiMePath, "Bearer "+token)
+	api := status == http.StatusOK
+	_, body := postJSON(t, p.URL()+"/application/o/introspect/", url.Values{"token": {token}}, &[2]string{confID, confSecret})
+	introspection := body["active"] == true
+	if userinfo != api || api != introspection {
+		t.Fatalf("userinfo accepts the token: %v, the API: %v, introspection says active: %v", userinfo, api, introspection)
+	}
+	return userinfo
+}
+
+// TestAccessTokensDieWithSession pins Quirks.AccessTokensDieWithSession:
+// end-session deletes the person's access tokens for the provider from
+// that browser session, though the default flow keeps the session; a
+// session that ends (EndBrowserSessions) takes every access token issued
+// from it along; refresh tokens survive, and the access tokens they make
+// belong to the refresh token's session while it lasts, to none after. Off:
+// access tokens live until they expire or are revoked.
+func TestAccessTokensDieWithSession(t *testing.T) {
+	t.Parallel()
+	for _, die := range []bool{true, false} {
+		t.Run(fmt.Sprintf("AccessTokensDieWithSession=%v", die), func(t *testing.T) {
+			t.Parallel()
+			p := startProvider(t, func(o *Options) {
+				o.Quirks = quirksWith(func(q *Quirks) { q.AccessTokensDieWithSession = die })
+				o.Applications = []Application{{Name: "ssotray", Slug: "ssotray", Provider: publicID}}
+			})
+			r := newRP(t, p, publicID, "", loopback, nil, apiScopes...)
+			rc := newRP(t, p, confID, confSecret, confRedirect, nil, apiScopes...)
+			want := func(what, token string, alive bool) {
+				t.Helper()
+				state := map[bool]TokenState{true: TokenActive, false: TokenDeleted}[alive]
+				if works := tokenWorks(t, p, token); works != alive || p.TokenState(token) != state {
+					t.Errorf("%s: works %v, state %v; want %v, %v", what, works, p.TokenState(token), alive, state)
+				}
+			}
+			deletedEvent := func(kind, want string) {
+				t.Helper()
+				ev := eventsOf(p, kind)
+				if len(ev) == 0 || ev[len(ev)-1].Detail["access_tokens_deleted"] != want {
+					t.Errorf("%s events = %+v, want the last with access_tokens_deleted=%s", kind, ev, want)
+				}
+			}
+			n := func(k int) string { return fmt.Sprint(map[bool]int{true: k, false: 0}[die]) }
+
+			b := newBrowser(t, p)
+			f, code := r.login(b, alice)
+			mine := r.mustExchange(code, f) // the slug's provider, from b's session
+			fc := rc.start()
+			other := rc.mustExchange(rc.callback(b.get(fc.authURL), fc), fc) // another provider, same session
+			b2 := newBrowser(t, p)
+			f2, code2 := r.login(b2, alice)
+			elsewhere := r.mustExchange(code2, f2) // the slug's provider, another session
+
+			pg := b.get(p.Issuer() + "end-session/")
+			if pg.status != 200 || !strings.Contains(pg.body, "You've logged out of ssotray.") {
+				t.Fatalf("end-session = %d %v\n%s", pg.status, pg.location, pg.body)
+			}
+			deletedEvent("end_session", n(1))
+			want("the provider's token from the session", mine.AccessToken, !die)
+			want("another provider's token from the session", other.AccessToken, true)
+			want("the provider's token from another session", elsewhere.AccessToken, true)
+
+			// The refresh token survives; its access token belongs to b's
+			// session, which the default invalidation flow kept.
+			status, body := r.refresh(mine.RefreshToken)
+			if status != 200 {
+				t.Fatalf("refresh after end-session = %d %v", status, body)
+			}
+			renewed, rt := body["access_token"].(string), body["refresh_token"].(string)
+			want("the refreshed token", renewed, true)
+
+			// The sessions end (expiry, an admin): their access tokens go.
+			if got := p.EndBrowserSessions("alice"); got != 2 {
+				t.Errorf("EndBrowserSessions = %d, want 2", got)
+			}
+			deletedEvent("browser_sessions_ended", n(3))
+			want("the refreshed token, its session ended", renewed, !die)
+			want("another provider's token, its session ended", other.AccessToken, !die)
+			want("the token of the other session, ended", elsewhere.AccessToken, !die)
+			if pg := b.get(r.start().authURL); !isLoginForm(pg) {
+				t.Errorf("the ended session still signs in: %d %v", pg.status, pg.location)
+			}
+
+			// Refresh tokens outlive their session; what they make now
+			// belongs to no session and outlives the next ending too.
+			status, body = r.refresh(rt)
+			if status != 200 {
+				t.Fatalf("refresh after the session ended = %d %v", status, body)
+			}
+			fresh := body["access_token"].(string)
+			if status, body := rc.refresh(other.RefreshToken); status != 200 {
+				t.Errorf("the other provider's refresh after the session ended = %d %v", status, body)
+			}
+			b.submitLogin(b.get(p.URL()+loginPath), "alice", "wonderland")
+			p.EndBrowserSessions("alice")
+			want("a token refreshed after its session ended", fresh, true)
+		})
+	}
+}
+
+// TestAccessTokensDieWithLogout pins the two other ways a session ends: an
+// invalidation flow with a User Logout stage, and the "Log out of
+// authentik" link. With AccessTokensDieWithSession the session's access
+// tokens go, for every provider; the refresh token still works.
+func TestAccessTokensDieWithLogout(t *testing.T) {
+	t.Parallel()
+	for _, die := range []bool{true, false} {
+		for _, how := range []string{"user logout stage", "log out of authentik"} {
+			t.Run(fmt.Sprintf("AccessTokensDieWithSession=%v, %s", die, how), func(t *testing.T) {
+				t.Parallel()
+				p := startProvider(t, func(o *Options) {
+					o.Quirks = quirksWith(func(q *Quirks) { q.AccessTokensDieWithSession = die })
+					o.InvalidationFlow = UserLogoutInvalidation
+				})
+				r := newRP(t, p, publicID, "", loopback, nil, apiScopes...)
+				rc := newRP(t, p, confID, confSecret, confRedirect, nil, apiScopes...)
+				b := newBrowser(t, p)
+				f, code := r.login(b, alice)
+				tok := r.mustExchange(code, f)
+				fc := rc.start()
+				other := rc.mustExchange(rc.callback(b.get(fc.authURL), fc), fc)
+
+				kind := "end_session"
+				if how == "user logout stage" {
+					b.get(p.Issuer() + "end-session/?" + url.Values{"id_token_hint": {tok.Extra("id_token").(string)}}.Encode())
+				} else {
+					kind = "authentik_logout"
+					b.get(p.URL() + authentikLogoutPath)
+				}
+				ev := eventsOf(p, kind)
+				if wantN := map[bool]string{true: "2", false: "0"}[die]; len(ev) != 1 || ev[0].Detail["session_ended"] != "true" || ev[0].Detail["access_tokens_deleted"] != wantN {
+					t.Errorf("%s events = %+v, want the session ended and %s access tokens deleted", kind, ev, wantN)
+				}
+				for what, token := range map[string]string{"the provider's": tok.AccessToken, "another provider's": other.AccessToken} {
+					if works := tokenWorks(t, p, token); works == die {
+						t.Errorf("%s access token works: %v, want %v", what, works, !die)
+					}
+				}
+				status, body := r.refresh(tok.RefreshToken)
+				if status != 200 || !tokenWorks(t, p, body["access_token"].(string)) {
+					t.Errorf("refresh after logout = %d %v", status, body)
+				}
+			})
+		}
+	}
+}
+
+// TestEndSessionLoginFirst pins end-session in a browser with no Authentik
+// session. Current Authentik (off) checks the hint (400 when bad) and runs
+// the invalidation flow: a registered logout URI or the logged-out page,
+// no login. Older Authentik (on) sends the browser to the login page first,
+// whatever the hint, and back to end-session afterwards, where the hint is
+// checked.
+func TestEndSessionLoginFirst(t *testing.T) {
+	t.Parallel()
+	for _, first := range []bool{false, true} {
+		t.Run(fmt.Sprintf("EndSessionLoginFirst=%v", first), func(t *testing.T) {
+			t.Parallel()
+			p := startProvider(t, func(o *Options) {
+				o.Quirks = quirksWith(func(q *Quirks) { q.EndSessionLoginFirst = first })
+				o.Applications = []Application{{Name: "ssotray", Slug: "ssotray", Provider: publicID}}
+			})
+			r := newRP(t, p, publicID, "", loopback, nil)
+			f, code := r.login(newBrowser(t, p), bob)
+			valid := r.mustExchange(code, f).Extra("id_token").(string)
+
+			for _, tc := range []struct {
+				name, hint, postLogout string
+				wantStatus             int
+				wantRedirect           string
+				wantOutcome            string
+			}{
+				{"no hint", "", "", 200, "", "logged_out_page"},
+				{"valid hint, registered logout URI", valid, logoutRedirect, 302, logoutRedirect, "post_logout_redirect"},
+				{"bad hint", valid[:len(valid)-4] + "AAAA", "", 400, "", "id_token_hint_invalid"},
+			} {
+				t.Run(tc.name, func(t *testing.T) {
+					b := newBrowser(t, p)
+					q := url.Values{}
+					if tc.hint != "" {
+						q.Set("id_token_hint", tc.hint)
+					}
+					if tc.postLogout != "" {
+						q.Set("post_logout_redirect_uri", tc.postLogout)
+					}
+					pg := b.get(p.Issuer() + "end-session/?" + q.Encode())
+					user := ""
+					if first {
+						if !isLoginForm(pg) {
+							t.Fatalf("end-session without a session = %d %v, want the login form\n%s", pg.status, pg.location, pg.body)
+						}
+						if ev := eventsOf(p, "end_session"); ev[len(ev)-1].Detail["outcome"] != "login_page" {
+							t.Errorf("end_session event = %+v", ev[len(ev)-1])
+						}
+						pg, user = b.submitLogin(pg, "alice", "wonderland"), "alice"
+					}
+					switch {
+					case tc.wantRedirect != "":
+						if pg.location == nil || pg.location.String() != tc.wantRedirect {
+							t.Fatalf("end-session = %d %v, want a redirect to %s", pg.status, pg.location, tc.wantRedirect)
+						}
+					case pg.status != tc.wantStatus || pg.location != nil ||
+						tc.wantStatus == 200 && !strings.Contains(pg.body, "You've logged out of ssotray."):
+						t.Fatalf("end-session = %d %v, want %d\n%s", pg.status, pg.location, tc.wantStatus, pg.body)
+					}
+					ev := eventsOf(p, "end_session")
+					if last := ev[len(ev)-1]; last.Detail["outcome"] != tc.wantOutcome || last.User != user || last.Detail["session_ended"] != "false" {
+						t.Errorf("end_session event = %+v, want outcome %s for %q", last, tc.wantOutcome, user)
+					}
+				})
+			}
+		})
+	}
+}
+
+// TestRevokedThenSessionEnded: an access token revoked before its session
+// ends stays TokenRevoked (in Authentik the revocation deleted it already)
+// and is not counted among the tokens the end of the session deleted.
+func TestRevokedThenSessionEnded(t *testing.T) {
+	t.Parallel()
+	p := startProvider(t)
+	r := newRP(t, p, publicID, "", loopback, nil)
+	b := newBrowser(t, p)
+	f, code := r.login(b, alice)
+	tok := r.mustExchange(code, f)
+	if status, _ := postJSON(t, p.URL()+"/application/o/revoke/", url.Values{"token": {tok.AccessToken}, "client_id": {publicID}}, nil); status != 200 {
+		t.Fatalf("revoke = %d", status)
+	}
+	b.get(p.Issuer() + "end-session/?" + url.Values{"id_token_hint": {tok.Extra("id_token").(string)}}.Encode())
+	if st := p.TokenState(tok.AccessToken); st != TokenRevoked {
+		t.Errorf("TokenState = %v, want revoked", st)
+	}
+	if ev := eventsOf(p, "end_session"); len(ev) != 1 || ev[0].Detail["access_tokens_deleted"] != "0" {
+		t.Errorf("end_session events = %+v, want none deleted", ev)
+	}
 }

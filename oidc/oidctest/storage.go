@@ -57,7 +57,6 @@ type settings struct {
 	invalidation         InvalidationFlow
 	now                  func() time.Time
 	accessTokenLifetime  time.Duration
-	idTokenLifetime      time.Duration
 	refreshTokenLifetime time.Duration
 	keys                 *keyring
 	faults               func(context.Context) Faults
@@ -149,12 +148,23 @@ type tokenRecord struct {
 	expires  time.Time
 	revoked  bool
 	rotated  bool
+	// session is the browser session the token was issued from ("" = none,
+	// or, for a refresh token, one that has ended since), Authentik's
+	// BaseGrantModel.session.
+	session string
+	// deleted: an access token that went with its browser session
+	// (Quirks.AccessTokensDieWithSession).
+	deleted bool
 }
 
 func (t *tokenRecord) state(now time.Time) TokenState {
+	// A revoked token is gone already in Authentik (revocation deletes it):
+	// what ended it was the revocation, whatever happened to its session.
 	switch {
 	case t.revoked:
 		return TokenRevoked
+	case t.deleted:
+		return TokenDeleted
 	case t.rotated:
 		return TokenRotated
 	case !now.Before(t.expires):
@@ -243,10 +253,24 @@ func (s *store) newSession(username, previousID string) *browserSession {
 	if old, ok := s.sessions[previousID]; ok {
 		bs.lastLoginUID = old.lastLoginUID
 		delete(s.sessions, previousID)
+		// The tokens issued from the old session stay with the browser: a
+		// login in a browser that has a session does not end it here.
+		s.rebindLocked(previousID, bs.id)
 	}
 	s.sessions[bs.id] = bs
 	s.mu.Unlock()
 	return bs
+}
+
+// rebindLocked moves the tokens of browser session from to session to.
+func (s *store) rebindLocked(from, to string) {
+	for _, m := range []map[string]*tokenRecord{s.access, s.refresh} {
+		for _, t := range m {
+			if t.session == from {
+				t.session = to
+			}
+		}
+	}
 }
 
 // markReauthentication stores the prompt=login marker in the session.
@@ -268,14 +292,74 @@ func (s *store) session(id string) (browserSession, bool) {
 	return *bs, true
 }
 
-func (s *store) endSession(id string) (username string) {
+// endSession ends browser session id: see endSessionLocked.
+func (s *store) endSession(id string) (username string, accessDeleted int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if bs, ok := s.sessions[id]; ok {
-		username = bs.username
-		delete(s.sessions, id)
+	return s.endSessionLocked(id)
+}
+
+// endSessionsOf ends every browser session of username.
+func (s *store) endSessionsOf(username string) (sessions, accessDeleted int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for id, bs := range s.sessions {
+		if bs.username == username {
+			_, n := s.endSessionLocked(id)
+			sessions++
+			accessDeleted += n
+		}
 	}
-	return username
+	return sessions, accessDeleted
+}
+
+// endSessionLocked deletes the session as Authentik deletes its
+// AuthenticatedSession: the refresh tokens issued from it lose their
+// session (SET_DEFAULT, null) and, with AccessTokensDieWithSession, its
+// access tokens are deleted with it (CASCADE).
+func (s *store) endSessionLocked(id string) (username string, accessDeleted int) {
+	bs, ok := s.sessions[id]
+	if !ok {
+		return "", 0
+	}
+	delete(s.sessions, id)
+	for _, t := range s.refresh {
+		if t.session == id {
+			t.session = ""
+		}
+	}
+	for _, t := range s.access {
+		if t.session != id {
+			continue
+		}
+		if s.cfg.quirks.AccessTokensDieWithSession && !t.deleted && !t.revoked {
+			t.deleted = true
+			accessDeleted++
+		}
+		t.session = ""
+	}
+	return bs.username, accessDeleted
+}
+
+// deleteAccessTokens is end-session's clean-up (EndSessionView.get): the
+// access tokens of username issued from browser session id to one of
+// clients (nil = any client) are deleted. Revoked ones are gone already and
+// not counted.
+func (s *store) deleteAccessTokens(id, username string, clients []string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := 0
+	for _, t := range s.access {
+		if t.session != id || t.deleted || t.revoked || t.subject != subjectOf(username) {
+			continue
+		}
+		if clients != nil && !slices.Contains(clients, t.clientID) {
+			continue
+		}
+		t.deleted = true
+		n++
+	}
+	return n
 }
 
 // --- auth requests ---
@@ -302,6 +386,7 @@ type authRequest struct {
 
 	subject     string
 	authTime    time.Time
+	session     string // the browser session that completed the request
 	done        bool
 	codeExpires time.Time
 }
@@ -449,8 +534,9 @@ func (s *store) markLoggedIn(id string) {
 	}
 }
 
-// completeAuthRequest records who logged in; the library then issues the code.
-func (s *store) completeAuthRequest(id, username string, authTime time.Time) (*authRequest, error) {
+// completeAuthRequest records who logged in, in which browser session; the
+// library then issues the code.
+func (s *store) completeAuthRequest(id, username, session string, authTime time.Time) (*authRequest, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	ar, ok := s.authReqs[id]
@@ -459,6 +545,7 @@ func (s *store) completeAuthRequest(id, username string, authTime time.Time) (*a
 	}
 	ar.subject = subjectOf(username)
 	ar.authTime = authTime
+	ar.session = session
 	ar.done = true
 	return ar.clone(), nil
 }
@@ -472,6 +559,7 @@ type refreshRequest struct {
 	clientID string
 	scopes   []string
 	authTime time.Time
+	session  string
 }
 
 func (r *refreshRequest) GetAMR() []string             { return []string{"pwd"} }
@@ -482,21 +570,27 @@ func (r *refreshRequest) GetScopes() []string          { return r.scopes }
 func (r *refreshRequest) GetSubject() string           { return r.subject }
 func (r *refreshRequest) SetCurrentScopes(sc []string) { r.scopes = slices.Clone(sc) }
 
-func grantOf(req op.TokenRequest) (clientID string, authTime time.Time) {
+// grantOfLocked is what a token request continues: the client, the original
+// login and the browser session the new tokens belong to. A session that
+// has ended in the meantime is none.
+func (s *store) grantOfLocked(req op.TokenRequest) (clientID string, authTime time.Time, session string) {
 	switch r := req.(type) {
 	case *authRequest:
-		return r.clientID, r.authTime
+		clientID, authTime, session = r.clientID, r.authTime, r.session
 	case *refreshRequest:
-		return r.clientID, r.authTime
+		clientID, authTime, session = r.clientID, r.authTime, r.session
 	case interface{ GetClientID() string }:
-		return r.GetClientID(), time.Time{}
+		clientID = r.GetClientID()
 	}
-	return "", time.Time{}
+	if _, ok := s.sessions[session]; !ok {
+		session = ""
+	}
+	return clientID, authTime, session
 }
 
 func (s *store) newAccessLocked(req op.TokenRequest) *tokenRecord {
 	now := s.cfg.now()
-	clientID, authTime := grantOf(req)
+	clientID, authTime, session := s.grantOfLocked(req)
 	t := &tokenRecord{
 		id:       randomID(),
 		subject:  req.GetSubject(),
@@ -505,6 +599,7 @@ func (s *store) newAccessLocked(req op.TokenRequest) *tokenRecord {
 		authTime: authTime,
 		issued:   now,
 		expires:  now.Add(s.cfg.accessTokenLifetime),
+		session:  session,
 	}
 	s.access[t.id] = t
 	return t
@@ -512,7 +607,7 @@ func (s *store) newAccessLocked(req op.TokenRequest) *tokenRecord {
 
 func (s *store) newRefreshLocked(req op.TokenRequest) *tokenRecord {
 	now := s.cfg.now()
-	clientID, authTime := grantOf(req)
+	clientID, authTime, session := s.grantOfLocked(req)
 	t := &tokenRecord{
 		id:       randomToken(),
 		subject:  req.GetSubject(),
@@ -521,6 +616,7 @@ func (s *store) newRefreshLocked(req op.TokenRequest) *tokenRecord {
 		authTime: authTime,
 		issued:   now,
 		expires:  now.Add(s.cfg.refreshTokenLifetime),
+		session:  session,
 	}
 	s.refresh[t.id] = t
 	return t
@@ -544,6 +640,11 @@ func (s *store) CreateAccessAndRefreshTokens(ctx context.Context, req op.TokenRe
 		if !ok || old.state(s.cfg.now()) != TokenActive {
 			return "", "", time.Time{}, oidc.ErrInvalidGrant().WithDescription("refresh token is no longer valid")
 		}
+		// The new tokens belong to the refresh token's session as it is now
+		// (none once that has ended), not as it was when the request began.
+		if r, ok := req.(*refreshRequest); ok {
+			r.session = old.session
+		}
 		if !s.cfg.faults(ctx).OmitRefreshToken && s.cfg.quirks.RotateRefreshTokens {
 			old.rotated = true
 			next = s.newRefreshLocked(req).id
@@ -562,7 +663,7 @@ func (s *store) TokenRequestByRefreshToken(_ context.Context, token string) (op.
 	if !ok || t.state(s.cfg.now()) != TokenActive {
 		return nil, errors.New("oidctest: refresh token unknown, revoked, rotated or expired")
 	}
-	return &refreshRequest{subject: t.subject, clientID: t.clientID, scopes: slices.Clone(t.scopes), authTime: t.authTime}, nil
+	return &refreshRequest{subject: t.subject, clientID: t.clientID, scopes: slices.Clone(t.scopes), authTime: t.authTime, session: t.session}, nil
 }
 
 func (s *store) TerminateSession(context.Context, string, string) error { return nil }
@@ -687,7 +788,7 @@ func (s *store) GetClientByClientID(_ context.Context, id string) (op.Client, er
 	if !ok {
 		return nil, errNotFound
 	}
-	return &opClient{c: c, s: s, idTokenLifetime: s.cfg.idTokenLifetime}, nil
+	return &opClient{c: c, s: s}, nil
 }
 
 func (s *store) AuthorizeClientIDSecret(_ context.Context, id, secret string) error {
@@ -792,8 +893,11 @@ func (t *tokenRecord) introspect(resp *oidc.IntrospectionResponse, info *oidc.Us
 	resp.Issuer = issuer
 }
 
-func (s *store) GetPrivateClaimsFromScopes(context.Context, string, string, []string) (map[string]any, error) {
-	return nil, nil
+// GetPrivateClaimsFromScopes adds to the JWT access token what Authentik's
+// IDToken.to_access_token adds: azp, the client it was issued to. (The ID
+// token has none with Quirks.IDTokenWithoutAZP.)
+func (s *store) GetPrivateClaimsFromScopes(_ context.Context, _, clientID string, _ []string) (map[string]any, error) {
+	return map[string]any{"azp": clientID}, nil
 }
 
 func (s *store) GetKeyByIDAndClientID(context.Context, string, string) (*jose.JSONWebKey, error) {
@@ -808,9 +912,8 @@ func (s *store) Health(context.Context) error { return nil }
 
 // opClient presents a configured Client to the library.
 type opClient struct {
-	c               *clientConfig
-	s               *store
-	idTokenLifetime time.Duration
+	c *clientConfig
+	s *store
 }
 
 func (o *opClient) GetID() string { return o.c.ID }
@@ -837,9 +940,12 @@ func (o *opClient) ResponseTypes() []oidc.ResponseType {
 func (o *opClient) GrantTypes() []oidc.GrantType {
 	return []oidc.GrantType{oidc.GrantTypeCode, oidc.GrantTypeRefreshToken}
 }
-func (o *opClient) LoginURL(id string) string            { return loginPath + "?id=" + id }
-func (o *opClient) AccessTokenType() op.AccessTokenType  { return op.AccessTokenTypeJWT }
-func (o *opClient) IDTokenLifetime() time.Duration       { return o.idTokenLifetime }
+func (o *opClient) LoginURL(id string) string           { return loginPath + "?id=" + id }
+func (o *opClient) AccessTokenType() op.AccessTokenType { return op.AccessTokenTypeJWT }
+
+// IDTokenLifetime: Authentik's ID token expires with the access token issued
+// alongside (the token endpoint sets exp to that token's expiry exactly).
+func (o *opClient) IDTokenLifetime() time.Duration       { return o.s.cfg.accessTokenLifetime }
 func (o *opClient) DevMode() bool                        { return false }
 func (o *opClient) IsScopeAllowed(s string) bool         { return s == ScopeAuthentikAPI }
 func (o *opClient) IDTokenUserinfoClaimsAssertion() bool { return true }

@@ -13,10 +13,15 @@ import (
 // Authentik sends: the access token signed like the ID token (HS256 with
 // the client secret when no signing key is selected) and, with an
 // Encryption Key, both tokens encrypted. The final access token string is
-// bound to its record, since that string is what clients present.
+// bound to its record, since that string is what clients present. The ID
+// token is always signed again here: its iat and exp become the access
+// token's issue and expiry times exactly, and Authentik's claims replace the library's (see
+// remintIDToken).
 func (p *Provider) finishTokens(body map[string]any, f Faults) error {
 	libraryAT, _ := body["access_token"].(string)
 	finalAT := libraryAT
+	var clientID string
+	var at *tokenRecord // the access token's record, a copy
 	if libraryAT != "" {
 		payload, err := libraryPayload(libraryAT)
 		if err != nil {
@@ -29,6 +34,8 @@ func (p *Provider) finishTokens(body map[string]any, f Faults) error {
 		if err := json.Unmarshal(payload, &claims); err != nil || claims.ID == "" {
 			return fmt.Errorf("the access token has no jti (%v)", err)
 		}
+		clientID = claims.ClientID
+		_, at = p.store.accessState(claims.ID)
 		if f.HS256 {
 			finalAT = signHS256(payload, p.hmacKey(claims.ClientID))
 		}
@@ -42,14 +49,11 @@ func (p *Provider) finishTokens(body map[string]any, f Faults) error {
 	if !ok {
 		return nil
 	}
-	if p.needsRemint(f) || finalAT != libraryAT {
-		var err error
-		if idt, err = p.remintIDToken(idt, f, finalAT); err != nil {
-			return fmt.Errorf("re-signing the ID token: %w", err)
-		}
-	}
-	idt, err := p.cfg.keys.encrypt(idt)
+	idt, err := p.remintIDToken(idt, f, finalAT, clientID, at)
 	if err != nil {
+		return fmt.Errorf("re-signing the ID token: %w", err)
+	}
+	if idt, err = p.cfg.keys.encrypt(idt); err != nil {
 		return err
 	}
 	body["id_token"] = idt
