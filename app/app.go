@@ -617,6 +617,17 @@ func (c *Core) AccessToken(ctx context.Context) (string, error) {
 	return s.AccessToken, nil
 }
 
+// renewRefused returns a renewed access token in place of token, which a
+// server refused before it expired.
+func (c *Core) renewRefused(ctx context.Context, token string) (string, error) {
+	c.mu.Lock()
+	if c.session != nil && c.session.AccessToken == token && c.session.RefreshToken != "" {
+		c.session.Expiry = c.deps.Now() // stale now: AccessToken renews it, under the lock
+	}
+	c.mu.Unlock()
+	return c.AccessToken(ctx)
+}
+
 // IDToken returns the ID token of the session (refreshing like AccessToken).
 func (c *Core) IDToken(ctx context.Context) (string, error) {
 	if _, err := c.AccessToken(ctx); err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"net/url"
@@ -63,6 +64,14 @@ func (c *Core) LoadExtras(ctx context.Context) error {
 	a := c.deps.Config.Authentik
 	api := authentikapi.New(a.ServerURL, c.deps.HTTPClient)
 	me, err := api.Me(ctx, token)
+	if errors.Is(err, authentikapi.ErrNoAPIScope) || errors.Is(err, authentikapi.ErrUnauthorized) {
+		// Authentik deletes the access tokens of a browser session that
+		// ends (a logout in the browser, its expiry) and answers for a
+		// deleted token as for one without the scope: renew, ask again.
+		if token, err = c.renewRefused(ctx, token); err == nil {
+			me, err = api.Me(ctx, token)
+		}
+	}
 	if err != nil {
 		c.update(func(st *Status) { st.Notice = "could not load your Authentik profile: " + err.Error() })
 		return err

@@ -10,11 +10,16 @@ import (
 	"image/png"
 	"net/http"
 	"net/http/httptest"
+	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/ssotray/ssotray/app/authentikapi"
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 func TestIsSelf(t *testing.T) {
@@ -96,6 +101,69 @@ func TestExtrasRefusePixelBombs(t *testing.T) {
 			}
 			if got := c.Status().Avatar != nil; got != tc.shown {
 				t.Errorf("avatar shown = %v, want %v", got, tc.shown)
+			}
+		})
+	}
+}
+
+// Authentik deletes the access tokens of a browser session that ends (the
+// person logs out of Authentik in the browser) and answers for a deleted
+// token as for one without the API scope. Extras loaded with such a token,
+// still unexpired, renew it and ask again instead of blaming the scope.
+func TestExtrasRenewATokenItsSessionTookAlong(t *testing.T) {
+	for _, tt := range []struct {
+		name    string
+		scopes  []string
+		wantErr string // "" loads
+	}{
+		{name: "the browser session ended", scopes: []string{"openid", "profile", "email", "offline_access", config.APIScope}},
+		{name: "the scope really is missing", scopes: []string{"openid", "profile", "email", "offline_access"}, wantErr: "add the scope goauthentik.io/api"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := oidctest.Start(oidctest.Options{
+				Users:   []oidctest.User{{Username: "alice", Password: "alice-pw", Name: "Alice Liddell"}},
+				Clients: []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { _ = p.Close() })
+			cfg := config.Default()
+			cfg.Authentik.ServerURL, cfg.Authentik.ClientID, cfg.Authentik.CallbackPorts = p.URL(), "ssotray", []int{0}
+			// Asked for in config (so LoadExtras calls the API) but not
+			// granted when the sign-in leaves it out.
+			cfg.Authentik.Scopes = tt.scopes
+			at := newFormFiller("alice", "alice-pw")
+			c := New(Deps{Config: &cfg, Store: tokenstore.NewMemory(), Browser: at.open})
+			if err := c.SignIn(t.Context(), Authentik, SignInOptions{Timeout: 20 * time.Second}); err != nil {
+				t.Fatal(err)
+			}
+			// Configured now (LoadExtras runs only then), granted or not.
+			if !slices.Contains(cfg.Authentik.Scopes, config.APIScope) {
+				cfg.Authentik.Scopes = append(slices.Clone(cfg.Authentik.Scopes), config.APIScope)
+			}
+			before, _ := c.current()
+			if n := p.EndBrowserSessions("alice"); n != 1 {
+				t.Fatalf("%d browser sessions ended, want 1", n)
+			}
+			if st := p.TokenState(before.AccessToken); st != oidctest.TokenDeleted {
+				t.Fatalf("the access token is %v at the provider, want deleted", st)
+			}
+			err = c.LoadExtras(t.Context())
+			after, _ := c.current()
+			c.mu.Lock()
+			loaded := c.extras != nil
+			c.mu.Unlock()
+			switch {
+			case tt.wantErr == "" && (err != nil || !loaded):
+				t.Fatalf("extras loaded %v: %v", loaded, err)
+			case tt.wantErr == "" && after.AccessToken == before.AccessToken:
+				t.Error("the extras were loaded with the deleted token")
+			case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+				t.Errorf("extras: %v, want %q", err, tt.wantErr)
+			}
+			if st := c.Status(); st.State != SignedIn {
+				t.Errorf("the session is %v after the extras, want still signed in", st.State)
 			}
 		})
 	}
