@@ -411,7 +411,7 @@ func (c *Core) Restore(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	_, err := c.renew(ctx, m.resume, false)
+	_, err := c.renew(ctx, m.resume, false, "")
 	return err
 }
 
@@ -610,7 +610,7 @@ func (c *Core) AccessToken(ctx context.Context) (string, error) {
 	}
 	if !fresh(s, c.deps.Now()) {
 		var err error
-		if s, err = c.renew(ctx, c.methods[Method(s.Method)].refresh, true); err != nil {
+		if s, err = c.renew(ctx, c.methods[Method(s.Method)].refresh, true, ""); err != nil {
 			return "", err
 		}
 	}
@@ -620,12 +620,18 @@ func (c *Core) AccessToken(ctx context.Context) (string, error) {
 // renewRefused returns a renewed access token in place of token, which a
 // server refused before it expired.
 func (c *Core) renewRefused(ctx context.Context, token string) (string, error) {
-	c.mu.Lock()
-	if c.session != nil && c.session.AccessToken == token && c.session.RefreshToken != "" {
-		c.session.Expiry = c.deps.Now() // stale now: AccessToken renews it, under the lock
+	s, _ := c.current()
+	if s == nil {
+		return "", ErrNotSignedIn
 	}
-	c.mu.Unlock()
-	return c.AccessToken(ctx)
+	if s.RefreshToken == "" {
+		return s.AccessToken, nil // nothing to renew with
+	}
+	s, err := c.renew(ctx, c.methods[Method(s.Method)].refresh, true, token)
+	if err != nil {
+		return "", err
+	}
+	return s.AccessToken, nil
 }
 
 // IDToken returns the ID token of the session (refreshing like AccessToken).
@@ -651,19 +657,24 @@ const renewLockWait = 45 * time.Second
 // taken over when another process has renewed it already, renewed with
 // the stored refresh token otherwise, and the lock is let go only once the
 // renewed session is stored. onlyIfStale skips the step when another
-// caller has just renewed the session. When the server refuses, the person
+// caller has just renewed the session; a session still holding the access
+// token refused (a server turned it down before its expiry) is stale too.
+// When the server refuses, the person
 // is signed out with the reason, unless the store by then holds a session
 // renewed elsewhere: that one is used and never deleted. Other failures
 // leave the session alone. A result that arrives after the session was
 // replaced or signed out is dropped.
-func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool) (*tokenstore.Session, error) {
+func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool, refused string) (*tokenstore.Session, error) {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
 	s, gen := c.current()
 	if s == nil {
 		return nil, ErrNotSignedIn
 	}
-	if onlyIfStale && fresh(s, c.deps.Now()) {
+	stale := func(s *tokenstore.Session) bool {
+		return !fresh(s, c.deps.Now()) || refused != "" && s.AccessToken == refused
+	}
+	if onlyIfStale && !stale(s) {
 		return s, nil
 	}
 	c.update(func(st *Status) { st.State = Refreshing })
@@ -692,7 +703,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	// A fresh session goes to no server that rotates anything (a resume
 	// that needs no network, a Navidrome ping): no lock for it.
 	unlock := func() {}
-	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) {
+	if c.deps.RenewLock != nil && stale(s) {
 		u, err := c.lockRenewals(ctx)
 		if err != nil {
 			return failed(err)
@@ -709,7 +720,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	var ns *tokenstore.Session
 	var err error
 	adopted := false // ns is the stored session, renewed by another process
-	if c.deps.RenewLock != nil && !fresh(s, c.deps.Now()) && c.storeChanged(true) {
+	if c.deps.RenewLock != nil && stale(s) && c.storeChanged(true) {
 		var gone bool
 		if ns, s, gone = c.storedRenewal(s); gone && still() {
 			// Signed out by another ssotray (logout): so here too.

@@ -43,7 +43,7 @@ func (c *Core) KeepFresh(ctx context.Context) {
 		if Method(s.Method) == Navidrome {
 			step = m.resume // a ping: is the session still good?
 		}
-		_, _ = c.renew(ctx, step, Method(s.Method) == Authentik)
+		_, _ = c.renew(ctx, step, Method(s.Method) == Authentik, "")
 		drain(c.changed) // the change this renewal made needs no wake-up of its own
 	}
 }
