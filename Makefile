@@ -270,11 +270,11 @@ test-windows-in-session:
 		echo "ok   $$pkg under Wine"; \
 	done; \
 	exe="$$tests/tray.test.exe"; \
-	echo "GOOS=windows $(GO) test -c -o $$exe ./app/tray && wine64 $$exe -test.run 'TestWindowsBalloon|TestFill' (on the display)"; \
+	echo "GOOS=windows $(GO) test -c -o $$exe ./app/tray && wine64 $$exe -test.run 'TestWindowsBalloon|TestFill|TestNotifyIconDataLayout' (on the display)"; \
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=0 $(GO) test -c -o "$$exe" ./app/tray; \
 	(cd app/tray && SSOTRAY_TEST_WINE_DISPLAY=1 WINEPREFIX="$(WINE_PREFIX)" \
 		WINEDEBUG=-all WINEDLLOVERRIDES="mscoree,mshtml,winemenubuilder.exe=" \
-		"$$wine" "$$exe" -test.run '^(TestWindowsBalloon|TestFill)$$' -test.count=1 -test.timeout=2m) || { echo "FAIL ./app/tray under Wine"; exit 1; }; \
+		"$$wine" "$$exe" -test.run '^(TestWindowsBalloon|TestFill|TestNotifyIconDataLayout)$$' -test.count=1 -test.timeout=2m) || { echo "FAIL ./app/tray under Wine"; exit 1; }; \
 	echo "ok   ./app/tray's notifications under Wine"; \
 	echo "$(GO) test -run '^TestWine' ./cmd/ssotray (ssotray.exe under wine64)"; \
 	SSOTRAY_TEST_WINE=1 SSOTRAY_WINE="$$wine" WINEPREFIX="$(WINE_PREFIX)" \

@@ -30,7 +30,8 @@ const (
 	niifInfo  = 0x1
 )
 
-// notifyIconData is NOTIFYICONDATAW (the Vista layout).
+// notifyIconData is NOTIFYICONDATAW (the Vista layout, 976 bytes on
+// amd64), where uTimeout and uVersion are one union.
 type notifyIconData struct {
 	Size                       uint32
 	Wnd                        windows.Handle
@@ -39,7 +40,7 @@ type notifyIconData struct {
 	Tip                        [128]uint16
 	State, StateMask           uint32
 	Info                       [256]uint16
-	Timeout, Version           uint32
+	TimeoutOrVersion           uint32
 	InfoTitle                  [64]uint16
 	InfoFlags                  uint32
 	GuidItem                   windows.GUID

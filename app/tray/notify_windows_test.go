@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 	"unicode/utf16"
+	"unsafe"
 
 	"github.com/ssotray/ssotray/assets"
 )
@@ -47,6 +48,28 @@ func TestWindowsBalloon(t *testing.T) {
 	}
 	if err := balloon(pid+100000, "ssotray", "to another process's icon"); !errors.Is(err, errNoTrayIcon) {
 		t.Errorf("a balloon for a process with no icon: %v", err)
+	}
+}
+
+// Windows reads the balloon's title and flags at the offsets of its own
+// NOTIFYICONDATAW (shellapi.h); Wine does not check them, so this does.
+func TestNotifyIconDataLayout(t *testing.T) {
+	var n notifyIconData
+	for _, tt := range []struct {
+		name      string
+		got, want uintptr
+	}{
+		{"size", unsafe.Sizeof(n), 976},
+		{"szInfo", unsafe.Offsetof(n.Info), 304},
+		{"uTimeout/uVersion", unsafe.Offsetof(n.TimeoutOrVersion), 816},
+		{"szInfoTitle", unsafe.Offsetof(n.InfoTitle), 820},
+		{"dwInfoFlags", unsafe.Offsetof(n.InfoFlags), 948},
+		{"guidItem", unsafe.Offsetof(n.GuidItem), 952},
+		{"hBalloonIcon", unsafe.Offsetof(n.BalloonIcon), 968},
+	} {
+		if tt.got != tt.want {
+			t.Errorf("%s at %d, want %d", tt.name, tt.got, tt.want)
+		}
 	}
 }
 
