@@ -67,8 +67,9 @@ type Deps struct {
 	Store     func() tokenstore.Store // the keyring
 	RenewLock func() app.RenewLock    // across processes; may return nil
 	// KioskBrowser starts and follows a kiosk's browser (TrackedKioskBrowser);
-	// an error keeps the kiosk from starting.
-	KioskBrowser func(command []string) (*launch.Browser, error)
+	// alone says this process holds the single instance. An error keeps
+	// the kiosk from starting.
+	KioskBrowser func(command []string, alone bool) (*launch.Browser, error)
 	OpenIdle     func() (idle.Source, error) // the display's idle time (OpenIdle)
 	// HoldSignals keeps further signals from ending a kiosk's sign-out
 	// (HoldSignals).
@@ -107,6 +108,7 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 	// later starts and verbs talk to. A kiosk is always alone.
 	var messages <-chan instance.Message
 	announce := d.Announce
+	alone := false // this process holds the single instance
 	w, err := watchTray(d, start.Kiosk)
 	underTray := err == nil || d.FromTray && !start.Kiosk
 	switch {
@@ -122,14 +124,16 @@ func Run(ctx context.Context, d Deps, o startup.Options) error {
 		if inst != nil {
 			defer inst.Close()
 			messages = inst.Requests()
+			alone = true
 		}
 		announce = nil // nobody else to tell
 	}
 	var browser *launch.Browser // the kiosk's; nil: browser_command as it is
 	if start.Kiosk {
 		defer d.HoldSignals()()
-		// Only now, as the one instance: it closes what a crashed kiosk left.
-		if browser, err = d.KioskBrowser(start.Config.BrowserCommand); err != nil {
+		// After the claim: what a crashed kiosk left is closed only by the
+		// one instance, never a running kiosk's browsers.
+		if browser, err = d.KioskBrowser(start.Config.BrowserCommand, alone); err != nil {
 			return fmt.Errorf("the kiosk does not start, so that nothing of the last person's can stay open: %w", err)
 		}
 	}

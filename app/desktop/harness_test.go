@@ -146,24 +146,25 @@ func (f *fakeWatcher) Close() error                      { return nil }
 // harness runs Run with stand-ins for every OS piece and counts what was
 // used.
 type harness struct {
-	t        *testing.T
-	dir      string
-	stderr   bytes.Buffer
-	app      *testApp
-	newApps  int
-	appMu    sync.Mutex // app and newApps are set on Run's goroutine
-	claim    func() (startup.Instance, error)
-	claims   int
-	watch    func() (Watcher, error) // nil: no tray's process
-	fromTray bool
-	store    tokenstore.Store
-	closed   func(flush func()) // Deps.Closed; nil: none
-	told     int                // Announce calls
-	held     int                // kiosk signal holds
-	warms    int                // WarmGL calls with a window open
-	waits    atomic.Int32       // shows that waited for WarmGL
-	kioskErr error              // Deps.KioskBrowser's
-	kiosks   int                // Deps.KioskBrowser calls
+	t          *testing.T
+	dir        string
+	stderr     bytes.Buffer
+	app        *testApp
+	newApps    int
+	appMu      sync.Mutex // app and newApps are set on Run's goroutine
+	claim      func() (startup.Instance, error)
+	claims     int
+	watch      func() (Watcher, error) // nil: no tray's process
+	fromTray   bool
+	store      tokenstore.Store
+	closed     func(flush func()) // Deps.Closed; nil: none
+	told       int                // Announce calls
+	held       int                // kiosk signal holds
+	warms      int                // WarmGL calls with a window open
+	waits      atomic.Int32       // shows that waited for WarmGL
+	kioskErr   error              // Deps.KioskBrowser's
+	kiosks     int                // Deps.KioskBrowser calls
+	kioskAlone bool               // what the last one was told
 }
 
 func newHarness(t *testing.T) *harness {
@@ -211,8 +212,9 @@ func (h *harness) deps() Deps {
 		Announce:  func() { h.told++ },
 		Store:     func() tokenstore.Store { return h.store },
 		RenewLock: func() app.RenewLock { return nil },
-		KioskBrowser: func(command []string) (*launch.Browser, error) {
+		KioskBrowser: func(command []string, alone bool) (*launch.Browser, error) {
 			h.kiosks++
+			h.kioskAlone = alone
 			if h.kioskErr != nil {
 				return nil, h.kioskErr
 			}

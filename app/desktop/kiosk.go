@@ -2,6 +2,7 @@ package desktop
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -26,10 +27,14 @@ import (
 //
 // Elsewhere than Linux (no /proc) the browser's own process group is ended,
 // as before.
-func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(command []string) (*launch.Browser, error) {
-	return func(command []string) (*launch.Browser, error) {
+func TrackedKioskBrowser(getenv func(string) string, logger *slog.Logger) func(command []string, alone bool) (*launch.Browser, error) {
+	return func(command []string, alone bool) (*launch.Browser, error) {
 		if runtime.GOOS != "linux" {
 			return launch.NewBrowser(command), nil
+		}
+		if !alone {
+			// The record and the profiles might be a running kiosk's.
+			return nil, errors.New("without the check for a second ssotray (see the warning above) it cannot tell a crashed kiosk's browsers from a running one's")
 		}
 		t := &proctree.Tracker{Table: proctree.ProcFS{}, Kill: proctree.OS{}}
 		if err := proctree.BecomeSubreaper(); err != nil {

@@ -102,8 +102,8 @@ func TestRunKioskIsAlone(t *testing.T) {
 	if err := h.start(startup.Options{Kiosk: true}); err != nil {
 		t.Fatal(err)
 	}
-	if h.claims != 1 || h.held != 1 || h.kiosks != 1 {
-		t.Errorf("claims %d, signal holds %d, kiosk browsers %d; want 1, 1, 1", h.claims, h.held, h.kiosks)
+	if h.claims != 1 || h.held != 1 || h.kiosks != 1 || !h.kioskAlone {
+		t.Errorf("claims %d, signal holds %d, kiosk browsers %d (alone %v); want 1, 1, 1 (true)", h.claims, h.held, h.kiosks, h.kioskAlone)
 	}
 }
 
