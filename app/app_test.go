@@ -575,9 +575,12 @@ func TestKioskAppOpenedDuringSignOutIsClosed(t *testing.T) {
 	opened := make(chan error, 1)
 	go func() { opened <- c.OpenApp(context.Background(), "wiki") }()
 	<-starting
+	if c.signOutMu.TryLock() { // a sign-out now would not wait for the browser
+		c.signOutMu.Unlock()
+		t.Fatal("the browser starts while a sign-out may run")
+	}
 	signedOut := make(chan struct{})
 	go func() { _, _ = c.SignOut(context.Background(), SignOutOptions{}); close(signedOut) }()
-	time.Sleep(50 * time.Millisecond) // the sign-out would be done by now if it did not wait
 	close(release)
 	if err := <-opened; err != nil {
 		t.Fatal(err)

@@ -8,6 +8,8 @@ import (
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/app/tempdir"
 )
 
 // opened is path opened to lock, closed when the test ends.
@@ -46,7 +48,7 @@ func TestTwoLockersExcludeEachOther(t *testing.T) {
 	for _, w := range waits {
 		for _, r := range releases {
 			t.Run(w.name+" after "+r.name, func(t *testing.T) {
-				path := filepath.Join(tempDir(t), "x.lock")
+				path := filepath.Join(tempdir.New(t), "x.lock")
 				first, second := opened(t, path), opened(t, path)
 				if err := Lock(first); err != nil {
 					t.Fatal(err)
@@ -83,7 +85,7 @@ func TestTwoLockersExcludeEachOther(t *testing.T) {
 // What a holder writes at the start of the file stays readable to others:
 // on Windows the locked byte is elsewhere.
 func TestHeldFileStaysReadable(t *testing.T) {
-	path := filepath.Join(tempDir(t), "x.lock")
+	path := filepath.Join(tempdir.New(t), "x.lock")
 	holder := opened(t, path)
 	if err := Lock(holder); err != nil {
 		t.Fatal(err)
@@ -99,7 +101,7 @@ func TestHeldFileStaysReadable(t *testing.T) {
 }
 
 func TestOpen(t *testing.T) {
-	dir := tempDir(t)
+	dir := tempdir.New(t)
 	f := opened(t, filepath.Join(dir, "x.lock"))
 	if info, err := f.Stat(); runtime.GOOS != "windows" && (err != nil || info.Mode().Perm() != 0o600) {
 		t.Errorf("lock file %v %v, want mode 0600", info, err)
@@ -137,7 +139,7 @@ func TestKilledHolderLetsGo(t *testing.T) {
 		time.Sleep(time.Minute)
 		return
 	}
-	path := filepath.Join(tempDir(t), "x.lock")
+	path := filepath.Join(tempdir.New(t), "x.lock")
 	cmd := exec.Command(os.Args[0], "-test.run=^TestKilledHolderLetsGo$")
 	cmd.Env = append(os.Environ(), "FILELOCK_TEST_HOLD="+path)
 	out, err := cmd.StdoutPipe()
@@ -171,19 +173,4 @@ func TestKilledHolderLetsGo(t *testing.T) {
 			t.Fatal("the lock outlived its killed holder by 5s")
 		}
 	}
-}
-
-// tempDir is t.TempDir, but on Windows without its check that removing it
-// worked: Wine 8 cannot do what Go's os.RemoveAll asks of it ("Invalid
-// function").
-func tempDir(t *testing.T) string {
-	if runtime.GOOS != "windows" {
-		return t.TempDir()
-	}
-	dir, err := os.MkdirTemp("", "filelock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }

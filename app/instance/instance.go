@@ -99,7 +99,7 @@ func SocketPath(getenv func(string) string) (string, error) {
 
 // Claim becomes the first instance at path, or returns ErrRunning after
 // asking the running one to show itself.
-func Claim(path string) (*Instance, error) { return claim(path, unixSocket) }
+func Claim(path string) (*Instance, error) { return claim(path, unixSocket()) }
 
 // socket is what Claim does with the socket file. Tests put an in-memory
 // stand-in where there are no Unix sockets (Wine).
@@ -109,16 +109,19 @@ type socket struct {
 	listen func(path string) (net.Listener, error)
 }
 
-var unixSocket = socket{
-	dial:   func(path string) (net.Conn, error) { return net.DialTimeout("unix", path, time.Second) },
-	remove: os.Remove,
-	listen: func(path string) (net.Listener, error) {
-		l, err := net.Listen("unix", path)
-		if err == nil {
-			_ = os.Chmod(path, 0o600)
-		}
-		return l, err
-	},
+// unixSocket is the real one.
+func unixSocket() socket {
+	return socket{
+		dial:   func(path string) (net.Conn, error) { return net.DialTimeout("unix", path, time.Second) },
+		remove: os.Remove,
+		listen: func(path string) (net.Listener, error) {
+			l, err := net.Listen("unix", path)
+			if err == nil {
+				_ = os.Chmod(path, 0o600)
+			}
+			return l, err
+		},
+	}
 }
 
 func claim(path string, s socket) (*Instance, error) {

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/ssotray/ssotray/app/tempdir"
 	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
@@ -51,7 +52,7 @@ func TestStaleSocketIsReplaced(t *testing.T) {
 }
 
 func TestSocketPath(t *testing.T) {
-	run := tempDir(t)
+	run := tempdir.New(t)
 	cache, _ := os.UserCacheDir()
 	own := filepath.Join(cache, "ssotray", SocketName)
 	inRun := filepath.Join(run, SocketName)
@@ -126,13 +127,13 @@ func TestSimultaneousStartsLeaveOneInstance(t *testing.T) {
 		name   string
 		socket func(*testing.T) socket
 	}{
-		{"unix", func(t *testing.T) socket { needUnixSockets(t); return unixSocket }},
+		{"unix", func(t *testing.T) socket { needUnixSockets(t); return unixSocket() }},
 		{"stand-in", func(*testing.T) socket { return newStandIn().socket() }},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			s := tc.socket(t)
-			path := filepath.Join(tempDir(t), "ssotray.sock")
+			path := filepath.Join(tempdir.New(t), "ssotray.sock")
 			const starts = 8
 			type result struct {
 				in  *Instance

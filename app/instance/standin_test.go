@@ -121,18 +121,3 @@ func needUnixSockets(t *testing.T) {
 		t.Skip("no Unix domain sockets here (Wine); TestSimultaneousStartsLeaveOneInstance/stand-in runs instead")
 	}
 }
-
-// tempDir is t.TempDir, but on Windows without its check that removing it
-// worked: Wine 8 cannot do what Go's os.RemoveAll asks of it ("Invalid
-// function").
-func tempDir(t *testing.T) string {
-	if runtime.GOOS != "windows" {
-		return t.TempDir()
-	}
-	dir, err := os.MkdirTemp("", "instance")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
-}

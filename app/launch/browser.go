@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"maps"
 	"os"
 	"os/exec"
@@ -166,14 +167,6 @@ func homeIn(profile string, env []string) ([]string, error) {
 	if err := os.Mkdir(home, 0o700); err != nil {
 		return nil, fmt.Errorf("cannot make the browser's home directory in its profile: %w", err)
 	}
-	get := func(key string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
-				return v
-			}
-		}
-		return ""
-	}
 	set := map[string]string{
 		"HOME":            home,
 		"XDG_CONFIG_HOME": filepath.Join(home, ".config"),
@@ -181,8 +174,8 @@ func homeIn(profile string, env []string) ([]string, error) {
 		"XDG_STATE_HOME":  filepath.Join(home, ".local", "state"),
 		"XDG_CACHE_HOME":  filepath.Join(home, ".cache"),
 	}
-	if get("XAUTHORITY") == "" {
-		if old := get("HOME"); old != "" {
+	if ownenv.Lookup(env, "XAUTHORITY") == "" {
+		if old := ownenv.Lookup(env, "HOME"); old != "" {
 			if _, err := os.Stat(filepath.Join(old, ".Xauthority")); err == nil {
 				set["XAUTHORITY"] = filepath.Join(old, ".Xauthority")
 			}
@@ -224,23 +217,29 @@ const profilePrefix = "ssotray-profile-"
 // ownDir makes dir a directory of this user's only (0700), whatever is
 // found there: the browser profiles go in it, and the sweep deletes what
 // it holds, so a file or a symbolic link put there in its place (by the
-// browser's Save-As, say) is removed, never followed.
+// browser's Save-As, say) is removed, never followed out of dir's parent.
 func ownDir(dir string) error {
-	if info, err := os.Lstat(dir); err == nil && !info.IsDir() {
-		if err := os.Remove(dir); err != nil {
+	up, err := os.OpenRoot(filepath.Dir(dir))
+	if err != nil {
+		return err
+	}
+	defer up.Close()
+	name := filepath.Base(dir)
+	if info, err := up.Lstat(name); err == nil && !info.IsDir() {
+		if err := up.Remove(name); err != nil {
 			return err
 		}
 	}
-	if err := os.Mkdir(dir, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
+	if err := up.Mkdir(name, 0o700); err != nil && !errors.Is(err, os.ErrExist) {
 		return err
 	}
-	return os.Chmod(dir, 0o700)
+	return up.Chmod(name, 0o700)
 }
 
 // RemoveLeftoverProfiles empties parent (a ProfileParent) of the profile
 // directories a run that ended before it could remove them left behind: the
 // browsers using them must be closed already. Only entries named like a
-// profile are removed, and nothing is followed out of parent.
+// profile are removed, and nothing out of parent is reached.
 func RemoveLeftoverProfiles(parent string) error {
 	if _, err := os.Lstat(parent); errors.Is(err, os.ErrNotExist) {
 		return nil
@@ -248,7 +247,12 @@ func RemoveLeftoverProfiles(parent string) error {
 	if err := ownDir(parent); err != nil {
 		return err
 	}
-	entries, err := os.ReadDir(parent)
+	root, err := os.OpenRoot(parent)
+	if err != nil {
+		return err
+	}
+	defer root.Close()
+	entries, err := fs.ReadDir(root.FS(), ".")
 	if err != nil {
 		return err
 	}
@@ -257,7 +261,7 @@ func RemoveLeftoverProfiles(parent string) error {
 		if !strings.HasPrefix(e.Name(), profilePrefix) {
 			continue
 		}
-		if err := os.RemoveAll(filepath.Join(parent, e.Name())); err != nil {
+		if err := root.RemoveAll(e.Name()); err != nil {
 			errs = append(errs, fmt.Errorf("the browser profile %s left by an earlier run could not be removed: %w", e.Name(), err))
 		}
 	}

@@ -132,19 +132,20 @@ func TestLeftoverProfilesAreRemoved(t *testing.T) {
 // must not have the sweep empty the home directory.
 func TestProfileDirectoryIsNeverFollowed(t *testing.T) {
 	for _, tt := range []struct {
-		name  string
-		plant func(t *testing.T, parent, home string)
+		name       string
+		plant      func(t *testing.T, parent, home string)
+		notProfile string // planted in parent, to be left alone
 	}{
 		{"a link to the home directory", func(t *testing.T, parent, home string) {
 			if err := os.Symlink(home, parent); err != nil {
 				t.Fatal(err)
 			}
-		}},
+		}, ""},
 		{"a file saved from the browser", func(t *testing.T, parent, _ string) {
 			if err := os.WriteFile(parent, []byte("download"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-		}},
+		}, ""},
 		{"a directory others may enter", func(t *testing.T, parent, home string) {
 			if err := os.Mkdir(parent, 0o755); err != nil {
 				t.Fatal(err)
@@ -157,7 +158,7 @@ func TestProfileDirectoryIsNeverFollowed(t *testing.T) {
 			if err := os.Symlink(home, filepath.Join(parent, profilePrefix+"x")); err != nil {
 				t.Fatal(err)
 			}
-		}},
+		}, "notes.txt"},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -192,6 +193,11 @@ func TestProfileDirectoryIsNeverFollowed(t *testing.T) {
 			}
 			if _, err := os.Stat(keep); err != nil {
 				t.Errorf("the home directory lost a file: %v", err)
+			}
+			if tt.notProfile != "" {
+				if _, err := os.Stat(filepath.Join(parent, tt.notProfile)); err != nil {
+					t.Errorf("%s, no profile, was swept: %v", tt.notProfile, err)
+				}
 			}
 		})
 	}

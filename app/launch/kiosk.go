@@ -27,10 +27,15 @@ const kioskBrowserFix = "set browser_command to a private-window browser that ru
 	"[chromium, --incognito, --new-window, \"--user-data-dir={profile}\"] ({profile} is a new profile directory for each start, removed at sign-out; a profile of its own also keeps it from handing the address to a Chromium already running and exiting) " +
 	"or [firefox, --no-remote, --profile, \"{profile}\", --private-window]"
 
-// openers hand a URL to the desktop's browser and exit at once.
-var openers = []string{
-	"xdg-open", "gio", "gvfs-open", "kde-open", "kde-open5", "kde-open6", "kioclient", "kioclient5",
-	"exo-open", "open", "explorer", "rundll32",
+// opener says whether a program of this name hands a URL to the desktop's
+// browser and exits at once.
+func opener(name string) bool {
+	switch name {
+	case "xdg-open", "gio", "gvfs-open", "kde-open", "kde-open5", "kde-open6", "kioclient", "kioclient5",
+		"exo-open", "open", "explorer", "rundll32":
+		return true
+	}
+	return false
 }
 
 // KioskBrowser says whether command can serve a kiosk: only a configured
@@ -42,7 +47,7 @@ func KioskBrowser(command []string) error {
 	}
 	name := strings.ToLower(filepath.Base(strings.ReplaceAll(command[0], `\`, "/")))
 	name = strings.TrimSuffix(strings.TrimSuffix(name, ".exe"), ".cmd")
-	if slices.Contains(openers, name) {
+	if opener(name) {
 		return &KioskBrowserError{
 			Problem: fmt.Sprintf("browser_command starts %s, which hands the address to the desktop's browser and exits: ssotray could neither follow nor close that browser", command[0]),
 			Fix:     kioskBrowserFix,

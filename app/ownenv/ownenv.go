@@ -59,6 +59,17 @@ func (e Env) Environ() []string {
 	return env
 }
 
+// Lookup is key's value in env, a list like os.Environ's: the last one,
+// which is what a program started with env sees.
+func Lookup(env []string, key string) string {
+	for i := len(env) - 1; i >= 0; i-- {
+		if k, v, ok := strings.Cut(env[i], "="); ok && k == key {
+			return v
+		}
+	}
+	return ""
+}
+
 // WriteTo writes e for Read, one variable a line. A value with a line
 // break cannot be passed and is left out.
 func (e Env) WriteTo(w io.Writer) (int64, error) {

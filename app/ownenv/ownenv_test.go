@@ -56,3 +56,19 @@ func TestPipeOverEnvironment(t *testing.T) {
 		t.Errorf("the window's own settings %v lost the mark or the secret", own)
 	}
 }
+
+func TestLookup(t *testing.T) {
+	env := []string{"HOME=/home/kiosk", "LANG=C.UTF-8", "EMPTY=", "HOME=/run/user/1000/p/home", "NOEQUALS"}
+	for _, tt := range []struct{ key, want string }{
+		{"HOME", "/run/user/1000/p/home"}, // the last, as a started program sees it
+		{"LANG", "C.UTF-8"},
+		{"EMPTY", ""},
+		{"NOEQUALS", ""},
+		{"MISSING", ""},
+		{"HOM", ""},
+	} {
+		if got := Lookup(env, tt.key); got != tt.want {
+			t.Errorf("Lookup(%q) = %q, want %q", tt.key, got, tt.want)
+		}
+	}
+}

@@ -11,10 +11,12 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ssotray/ssotray/app/tempdir"
 )
 
 func TestPath(t *testing.T) {
-	run := tempDir(t)
+	run := tempdir.New(t)
 	env := map[string]string{"XDG_RUNTIME_DIR": run}
 	cache, _ := os.UserCacheDir()
 	want := filepath.Join(cache, "ssotray", FileName)
@@ -32,7 +34,7 @@ func TestPath(t *testing.T) {
 		return
 	}
 	// A runtime dir others may write to is not used.
-	open := tempDir(t)
+	open := tempdir.New(t)
 	if err := os.Chmod(open, 0o777); err != nil {
 		t.Fatal(err)
 	}
@@ -42,7 +44,7 @@ func TestPath(t *testing.T) {
 }
 
 func TestOneHolderAtATime(t *testing.T) {
-	path := filepath.Join(tempDir(t), "sub", FileName)
+	path := filepath.Join(tempdir.New(t), "sub", FileName)
 	a, b := New(path), New(path) // two processes, as far as the lock can tell
 	unlock, err := a.Lock(context.Background())
 	if err != nil {
@@ -76,7 +78,7 @@ func TestOneHolderAtATime(t *testing.T) {
 }
 
 func TestWaitEndsWithTheContextAndSaysWhy(t *testing.T) {
-	path := filepath.Join(tempDir(t), FileName)
+	path := filepath.Join(tempdir.New(t), FileName)
 	unlock, err := New(path).Lock(context.Background())
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +110,7 @@ func TestWaitEndsWithTheContextAndSaysWhy(t *testing.T) {
 // Many at once, each counting up a shared number with a read, a pause and a
 // write: only one at a time keeps every increment.
 func TestManyAtOnce(t *testing.T) {
-	path := filepath.Join(tempDir(t), FileName)
+	path := filepath.Join(tempdir.New(t), FileName)
 	var mu sync.Mutex // only for the race detector; the lock is under test
 	n, inside, most := 0, 0, 0
 	var wg sync.WaitGroup
@@ -141,7 +143,7 @@ func TestManyAtOnce(t *testing.T) {
 }
 
 func TestStamp(t *testing.T) {
-	dir := filepath.Join(tempDir(t), "ssotray")
+	dir := filepath.Join(tempdir.New(t), "ssotray")
 	l := New(filepath.Join(dir, FileName))
 	if s := l.Stamp(); s != "" {
 		t.Errorf("before any change: %q", s)
@@ -168,7 +170,7 @@ func TestStamp(t *testing.T) {
 }
 
 func TestFirstStamp(t *testing.T) {
-	dir := filepath.Join(tempDir(t), "ssotray")
+	dir := filepath.Join(tempdir.New(t), "ssotray")
 	l := New(filepath.Join(dir, FileName))
 	first := l.First()
 	if first == "" || l.Stamp() != first {
@@ -191,8 +193,8 @@ func TestFirstStamp(t *testing.T) {
 // and stamp in ssotray's cache directory: its changes of the stored session
 // still change the stamp that the desktop's processes read.
 func TestStampTakesInTheOtherDirectory(t *testing.T) {
-	run := tempDir(t)
-	t.Setenv("XDG_CACHE_HOME", tempDir(t))
+	run := tempdir.New(t)
+	t.Setenv("XDG_CACHE_HOME", tempdir.New(t))
 	desktop, err := Open(func(k string) string { return map[string]string{"XDG_RUNTIME_DIR": run}[k] })
 	if err != nil {
 		t.Fatal(err)
@@ -229,19 +231,4 @@ func TestStampTakesInTheOtherDirectory(t *testing.T) {
 	if c := cron.Bump(); cron.Stamp() != c || strings.Contains(c, "+") {
 		t.Errorf("the cron process's own stamp: Bump %q, Stamp %q", c, cron.Stamp())
 	}
-}
-
-// tempDir is t.TempDir, but on Windows without its check that removing it
-// worked: Wine 8 cannot do what Go's os.RemoveAll asks of it ("Invalid
-// function").
-func tempDir(t *testing.T) string {
-	if runtime.GOOS != "windows" {
-		return t.TempDir()
-	}
-	dir, err := os.MkdirTemp("", "renewlock")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }

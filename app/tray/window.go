@@ -177,14 +177,7 @@ func StartWindow(own ownenv.Env, stderr io.Writer, args []string) func() (Proces
 // window's process removes it again at once (ownenv.WindowLanguage), so
 // nothing it starts inherits it.
 func quietLocale(env []string) []string {
-	get := func(k string) string {
-		for i := len(env) - 1; i >= 0; i-- {
-			if name, v, _ := strings.Cut(env[i], "="); name == k {
-				return v
-			}
-		}
-		return ""
-	}
+	get := func(k string) string { return ownenv.Lookup(env, k) }
 	loc := cmp.Or(get("LC_ALL"), get("LC_MESSAGES"), get("LANG"))
 	if get("LANGUAGE") != "" || !strings.HasPrefix(loc, "C.") {
 		return env

@@ -12,6 +12,8 @@ import (
 	"testing"
 
 	"golang.org/x/sys/windows"
+
+	"github.com/ssotray/ssotray/app/tempdir"
 )
 
 // These run the real Windows calls: on Windows, or under Wine (the test
@@ -21,7 +23,7 @@ func TestValidHandle(t *testing.T) {
 	if validHandle(0) || validHandle(windows.InvalidHandle) {
 		t.Error("a NULL or INVALID_HANDLE_VALUE handle counts as valid")
 	}
-	f, err := os.Create(filepath.Join(tempDir(t), "f"))
+	f, err := os.Create(filepath.Join(tempdir.New(t), "f"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -85,7 +87,7 @@ type childReport struct {
 // report.
 func runChild(t *testing.T, stdin, stdout, stderr syscall.Handle) childReport {
 	t.Helper()
-	out := filepath.Join(tempDir(t), "report.json")
+	out := filepath.Join(tempdir.New(t), "report.json")
 	exe, err := os.Executable()
 	if err != nil {
 		t.Fatal(err)
@@ -188,17 +190,6 @@ func hasConsole() bool {
 	}
 	defer windows.CloseHandle(h)
 	return windows.GetConsoleMode(h, &mode) == nil
-}
-
-// tempDir is t.TempDir without its check that removing it worked: Wine 8
-// cannot do what Go's os.RemoveAll asks of it ("Invalid function").
-func tempDir(t *testing.T) string {
-	dir, err := os.MkdirTemp("", "winconsole")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(dir) })
-	return dir
 }
 
 // Attach(false), as the tray starts: nothing is touched.

@@ -72,6 +72,8 @@ import (
 	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/cdproto/storage"
 	"github.com/chromedp/chromedp"
+
+	"github.com/ssotray/ssotray/app/filelock"
 )
 
 const (
@@ -691,7 +693,9 @@ func (l *eventLog) write(ev map[string]any) {
 	defer f.Close()
 	// One write with O_APPEND keeps lines whole when several runs share
 	// the file; the lock keeps other processes from interleaving.
-	defer lockFile(f)()
+	if filelock.Lock(f) == nil {
+		defer filelock.Unlock(f)
+	}
 	if _, err := f.Write(line); err != nil {
 		fmt.Fprintf(os.Stderr, "testbrowser: writing TESTBROWSER_LOG: %v\n", err)
 	}
