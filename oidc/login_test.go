@@ -187,7 +187,7 @@ func TestLoginHappyPath(t *testing.T) {
 }
 
 func TestLoginUsesFirstFreeConfiguredPort(t *testing.T) {
-	ports := freePorts(t, 3)
+	ports := oidctest.FreePorts(t, 3)
 	p := startProvider(t, oidctest.Client{ID: "ssotray", RedirectURIs: []string{oidc.RedirectURI(ports[0]), oidc.RedirectURI(ports[1]), oidc.RedirectURI(ports[2])}})
 	c := discover(t, config(p))
 	busy, err := net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(ports[0]))
@@ -219,24 +219,6 @@ func TestLoginUsesFirstFreeConfiguredPort(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("%d, %d, %d", ports[0], ports[1], ports[2])) || !strings.Contains(err.Error(), "authentik.callback_ports") {
 		t.Errorf("all ports taken: %v", err)
 	}
-}
-
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	var ls []net.Listener
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		ls = append(ls, l)
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	for _, l := range ls {
-		l.Close()
-	}
-	return ports
 }
 
 func TestLoginFailures(t *testing.T) {

@@ -68,22 +68,6 @@ func dump(fs []Finding) string {
 	return b.String()
 }
 
-// freePorts are n loopback ports free a moment ago: other test packages
-// running at the same time probe ssotray's default ports.
-func freePorts(t *testing.T, n int) []int {
-	t.Helper()
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
-}
-
 func TestRedirectURIs(t *testing.T) {
 	for _, tt := range []struct {
 		ports []int
@@ -106,7 +90,7 @@ func TestAuthentik(t *testing.T) {
 	}
 	defer busy.Close()
 	busyPort := busy.Addr().(*net.TCPAddr).Port
-	free := freePorts(t, 3)
+	free := oidctest.FreePorts(t, 3)
 	uri := func(i int) string { return oidc.RedirectURI(free[i]) }
 
 	strict := oidctest.Client{ID: "ssotray", RedirectURIs: []string{uri(0)}}
@@ -187,7 +171,7 @@ func TestChangesNothing(t *testing.T) {
 	}
 	defer busy.Close()
 	busyPort := busy.Addr().(*net.TCPAddr).Port
-	free := freePorts(t, 3)
+	free := oidctest.FreePorts(t, 3)
 	empty := oidctest.Client{ID: "ssotray"}
 	for _, tt := range []struct {
 		name     string

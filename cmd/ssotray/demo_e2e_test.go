@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestDemo runs the README's run command, `make run`, as a newcomer with no
@@ -32,7 +33,7 @@ func TestDemo(t *testing.T) {
 	t.Cleanup(func() { _ = tokenstore.NewKeyring().Delete() })
 
 	home := t.TempDir()
-	ports := freePorts(t, 2)
+	ports := oidctest.FreePorts(t, 2)
 	browserLog := filepath.Join(home, "browser.log")
 	var env []string
 	for _, kv := range os.Environ() {

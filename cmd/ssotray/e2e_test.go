@@ -92,7 +92,7 @@ type world struct {
 func newWorld(t *testing.T, accessLifetime time.Duration) *world {
 	t.Helper()
 	needDesktop(t)
-	ports := freePorts(t, 2)
+	ports := oidctest.FreePorts(t, 2)
 	p, err := oidctest.Start(oidctest.Options{
 		Users: []oidctest.User{alice, bob},
 		Clients: []oidctest.Client{
@@ -171,19 +171,6 @@ func (w *world) writeConfig(browser ...string) {
 	if err := os.WriteFile(w.config, []byte(cfg), 0o600); err != nil {
 		w.t.Fatal(err)
 	}
-}
-
-func freePorts(t *testing.T, n int) []int {
-	var ports []int
-	for range n {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer l.Close()
-		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
-	}
-	return ports
 }
 
 type result struct {
@@ -490,7 +477,7 @@ func TestLogoutLocalSkipsBrowser(t *testing.T) {
 // server this project did not write, through discovery_url and Chromium.
 func TestForeignProvider(t *testing.T) {
 	needDesktop(t)
-	ports := freePorts(t, 2)
+	ports := oidctest.FreePorts(t, 2)
 	idpPort, callback := ports[0], ports[1]
 	idp := exec.Command(bin.zitadelExample)
 	idp.Env = append(os.Environ(), fmt.Sprintf("PORT=%d", idpPort), "REDIRECT_URI="+oidc.RedirectURI(callback))

@@ -16,6 +16,8 @@ import (
 	"github.com/godbus/dbus/v5"
 	"github.com/jezek/xgb"
 	"github.com/jezek/xgb/xproto"
+
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // The tray as a desktop sees it: Debian's status-notifier-watcher on the
@@ -34,7 +36,7 @@ func TestTrayOverDBus(t *testing.T) {
 	conn := trayBus(t)
 
 	w := newWorld(t, time.Minute)
-	appBase := fmt.Sprintf("http://127.0.0.1:%d", freePorts(t, 1)[0])
+	appBase := fmt.Sprintf("http://127.0.0.1:%d", oidctest.FreePorts(t, 1)[0])
 	dir := t.TempDir()
 	opened := filepath.Join(dir, "opened.txt")
 	recorder := filepath.Join(dir, "record-browser")

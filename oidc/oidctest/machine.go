@@ -1,6 +1,9 @@
 package oidctest
 
-import "os"
+import (
+	"net"
+	"os"
+)
 
 // StrictEnv names the environment variable .ci/run sets: there the machine
 // has everything the tests need (root, curl, Linux's /proc), so a test that
@@ -27,4 +30,21 @@ func NeedMachine(t T, ok bool, what string) {
 	default:
 		t.Skip("needs " + what)
 	}
+}
+
+// FreePorts are n loopback ports that were free a moment ago, for callback
+// ports a test configures: ssotray's defaults may be in use by another test
+// package running at the same time.
+func FreePorts(t T, n int) []int {
+	t.Helper()
+	var ports []int
+	for range n {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer l.Close() // all held at once: n different ports
+		ports = append(ports, l.Addr().(*net.TCPAddr).Port)
+	}
+	return ports
 }
