@@ -18,6 +18,7 @@ import (
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/launch"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
 )
 
 // Name is ssotray's name as people see it: the window's and the tray's
@@ -959,6 +960,10 @@ func (o SignInOptions) String() string {
 // GoString keeps %#v redacted too.
 func (o SignInOptions) GoString() string { return o.String() }
 
+// ErrSignInCancelled: the person (Cancel, Ctrl-C) or the program stopped
+// the sign-in.
+var ErrSignInCancelled = oidc.ErrCancelled
+
 // ErrBusy means a sign-in is already under way.
 var ErrBusy = errors.New("a sign-in is already in progress; finish or cancel it first")
 
@@ -985,6 +990,9 @@ func (c *Core) SignIn(ctx context.Context, method Method, opts SignInOptions) er
 	}()
 	c.update(func(st *Status) { st.State = SigningIn; st.Method = method; st.Notice = "" })
 	s, err := m.signIn(ctx, opts)
+	if err != nil && errors.Is(ctx.Err(), context.Canceled) {
+		err = ErrSignInCancelled // the same words at whichever step it was stopped
+	}
 	if err != nil {
 		// Before the sign-in screen is back: a new sign-in must not start a
 		// browser that this would then close.

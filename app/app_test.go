@@ -164,6 +164,34 @@ func newTestCore(t *testing.T, store tokenstore.Store) (*Core, *fakeMethod, *clo
 	return c, f, clk
 }
 
+// A sign-in stopped by Ctrl-C or Cancel says so in the same words whatever
+// step it was at (looking up the provider, waiting for Navidrome), not
+// what the interrupted request said.
+func TestSignInCancelledSaysSo(t *testing.T) {
+	for _, methodErr := range []error{
+		errors.New(`cannot reach the identity provider at https://auth.example.org/ (Get "https://auth.example.org/": context canceled)`),
+		fmt.Errorf("the request to Navidrome at https://music.example.org was cancelled: %w", context.Canceled),
+	} {
+		c, f, _ := newTestCore(t, tokenstore.NewMemory())
+		f.signInErr = methodErr
+		ctx, cancel := context.WithCancel(context.Background())
+		cancel()
+		err := c.SignIn(ctx, Authentik, SignInOptions{})
+		if !errors.Is(err, ErrSignInCancelled) || !errors.Is(err, context.Canceled) || err.Error() != "sign-in cancelled" {
+			t.Errorf("%v: got %v", methodErr, err)
+		}
+		if st := c.Status(); st.State != SignedOut || st.Notice != "sign-in cancelled" {
+			t.Errorf("status after the cancel: %+v", st)
+		}
+	}
+	// Not cancelled: the method's own words.
+	c, f, _ := newTestCore(t, tokenstore.NewMemory())
+	f.signInErr = errors.New("access_denied: Permission denied")
+	if err := c.SignIn(context.Background(), Authentik, SignInOptions{}); err == nil || err.Error() != "access_denied: Permission denied" {
+		t.Errorf("a refusal: %v", err)
+	}
+}
+
 func TestSignInStoresAndNotifies(t *testing.T) {
 	store := tokenstore.NewMemory()
 	c, _, _ := newTestCore(t, store)

@@ -9,11 +9,9 @@ package oidc
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"mime"
-	"net"
 	"net/http"
 	"net/url"
 	"slices"
@@ -22,6 +20,8 @@ import (
 
 	gooidc "github.com/coreos/go-oidc/v3/oidc"
 	"golang.org/x/oauth2"
+
+	"github.com/ssotray/ssotray/oidc/netcause"
 )
 
 // Config says which provider and client to use.
@@ -190,12 +190,12 @@ func fetchDiscovery(ctx context.Context, hc *http.Client, docURL string) (metada
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return meta, &UnreachableError{URL: docURL, Err: err}
+		return meta, Unreachable(docURL, err)
 	}
 	defer resp.Body.Close()
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {
-		return meta, &UnreachableError{URL: docURL, Err: err}
+		return meta, Unreachable(docURL, err)
 	}
 	switch {
 	case resp.StatusCode == http.StatusNotFound:
@@ -216,6 +216,19 @@ func describeContentType(ct string) string {
 	return ct
 }
 
+// Unreachable is the error for a request to url that got no HTTP answer
+// (err from http.Client.Do or from reading the body): a *TLSError when TLS
+// failed, else an *UnreachableError; err itself when it was cancelled.
+func Unreachable(url string, err error) error {
+	switch netcause.Of(err) {
+	case netcause.Cancelled:
+		return err
+	case netcause.Certificate, netcause.PlainHTTP, netcause.TLS:
+		return &TLSError{URL: url, Err: netcause.Strip(err)}
+	}
+	return &UnreachableError{URL: url, Err: err}
+}
+
 // UnreachableError means the provider could not be contacted at all.
 type UnreachableError struct {
 	URL string
@@ -223,24 +236,30 @@ type UnreachableError struct {
 }
 
 func (e *UnreachableError) Error() string {
-	return fmt.Sprintf("cannot reach the identity provider at %s (%s); check the server address and your network, and that the provider is running", e.URL, rootCause(e.Err))
+	return fmt.Sprintf("cannot reach the identity provider at %s (%s); check the server address and your network, and that the provider is running", e.URL, netcause.Describe(e.Err))
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
-// rootCause drops the "Get URL: dial tcp ADDR:" layers that repeat what the
-// message already says.
-func rootCause(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
-		err = oe.Err
-	}
-	return err.Error()
+// TLSError means the provider was reached but the HTTPS connection to it
+// failed: most often its certificate is not trusted (self-signed, a private
+// CA, another host name, expired).
+type TLSError struct {
+	URL string
+	Err error
 }
+
+func (e *TLSError) Error() string {
+	switch netcause.Of(e.Err) {
+	case netcause.Certificate:
+		return fmt.Sprintf("the TLS certificate of %s is not trusted (%s); if Authentik uses a self-signed or private certificate, add its CA to this computer's trusted certificates, otherwise fix the certificate on the server", e.URL, e.Err)
+	case netcause.PlainHTTP:
+		return fmt.Sprintf("%s answers plain HTTP, not HTTPS; enable HTTPS on the server (or its proxy), or write the address with http:// if it is on this machine", e.URL)
+	}
+	return fmt.Sprintf("the TLS connection to %s failed (%s); check that the server (or its proxy) serves HTTPS at that address", e.URL, e.Err)
+}
+
+func (e *TLSError) Unwrap() error { return e.Err }
 
 // Issuer is the provider's issuer identifier.
 func (c *Client) Issuer() string { return c.meta.IssuerURL }

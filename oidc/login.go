@@ -99,7 +99,7 @@ func (c *Client) Login(ctx context.Context, opts LoginOptions) (*Session, error)
 		}
 		return nil, err
 	}
-	return nil, fmt.Errorf("cannot listen for the sign-in callback: port %s on 127.0.0.1 %s in use; close the program using %s, or change authentik.callback_ports (each port needs its redirect URI registered in Authentik)",
+	return nil, fmt.Errorf("cannot listen for the sign-in callback: port %s on 127.0.0.1 %s in use; close the program using %s, or change authentik.callback_ports (each port needs its entry in the provider's Redirect URIs/Origins (RegEx) in Authentik)",
 		strings.Join(busy, ", "), plural(len(busy), "is", "are all"), plural(len(busy), "it", "one of them"))
 }
 
@@ -131,8 +131,14 @@ func plural(n int, one, many string) string {
 	return many
 }
 
-// ErrCancelled means the sign-in was cancelled by the person or the program.
-var ErrCancelled = errors.New("sign-in cancelled")
+// ErrCancelled means the sign-in was cancelled by the person or the
+// program. It is a context.Canceled too, for callers that only know that.
+var ErrCancelled error = cancelled{}
+
+type cancelled struct{}
+
+func (cancelled) Error() string        { return "sign-in cancelled" }
+func (cancelled) Is(target error) bool { return target == context.Canceled }
 
 // TimeoutError means no callback arrived in time. Most often the browser
 // showed Authentik's "Redirect URI Error" page, which ssotray cannot see.
@@ -142,9 +148,9 @@ type TimeoutError struct {
 }
 
 func (e *TimeoutError) Error() string {
-	register := fmt.Sprintf("register %s as a redirect URI of the provider in Authentik (or the regex %s)", e.RedirectURI, RedirectURIRegex)
+	register := fmt.Sprintf("add %s (Strict) to the provider's Redirect URIs/Origins (RegEx) in Authentik (or the regex %s)", e.RedirectURI, RedirectURIRegex)
 	if e.RedirectURI == "" {
-		register = fmt.Sprintf("register the regex %s as a redirect URI of the provider in Authentik", RedirectURIRegex)
+		register = fmt.Sprintf("add the regex %s (Regex) to the provider's Redirect URIs/Origins (RegEx) in Authentik", RedirectURIRegex)
 	}
 	return fmt.Sprintf("no sign-in arrived from the browser within %s. Finish signing in in the browser and try again; if the browser showed \"Redirect URI Error\", %s", e.After, register)
 }

@@ -236,7 +236,7 @@ func TestLoginFailures(t *testing.T) {
 		{name: "wrong password", user: "alice", password: "nope", timeout: 3 * time.Second,
 			want: []string{"no sign-in arrived from the browser within 3s", "Finish signing in in the browser"}, wantPage: "Invalid username or password"},
 		{name: "redirect URI not registered", client: &oidctest.Client{ID: "ssotray", RedirectURIs: []string{"http://127.0.0.1:1/callback"}}, user: "alice", password: "alice-pw", timeout: 3 * time.Second,
-			want: []string{"no sign-in arrived", "register the regex http://127\\.0\\.0\\.1:\\d+/callback"}, wantPage: "Redirect URI Error"},
+			want: []string{"no sign-in arrived", "add the regex http://127\\.0\\.0\\.1:\\d+/callback (Regex) to the provider's Redirect URIs/Origins (RegEx)"}, wantPage: "Redirect URI Error"},
 		{name: "HS256 without signing key", faults: oidctest.Faults{HS256: true}, want: []string{"HS256", "Signing Key"}},
 		{name: "bad signature", faults: oidctest.Faults{IDToken: oidctest.IDTokenBadSignature}, want: []string{"ID token was refused", "signature"}},
 		{name: "wrong issuer in token", faults: oidctest.Faults{IDToken: oidctest.IDTokenWrongIssuer}, want: []string{"ID token was refused", "different provider"}},

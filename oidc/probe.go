@@ -39,7 +39,7 @@ func (c *Client) CheckRedirectURI(ctx context.Context, redirectURI string) error
 	hc.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
 	resp, err := hc.Do(req)
 	if err != nil {
-		return &UnreachableError{URL: c.meta.AuthURL, Err: err}
+		return Unreachable(c.meta.AuthURL, err)
 	}
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
@@ -71,7 +71,7 @@ func (c *Client) EncryptsIDTokens(ctx context.Context) (bool, error) {
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return false, &UnreachableError{URL: c.meta.JWKSURL, Err: err}
+		return false, Unreachable(c.meta.JWKSURL, err)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -314,7 +314,7 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 	if errors.As(err, &re) {
 		switch re.ErrorCode {
 		case "invalid_client":
-			return fmt.Errorf("%s: the identity provider refused the client (invalid_client); check that authentik.client_id is the provider's Client ID, that authentik.client_secret is empty for a public client (or correct for a confidential one), and that the redirect URI used is registered", doing)
+			return fmt.Errorf("%s: the identity provider refused the client (invalid_client); check that authentik.client_id is the provider's Client ID, that authentik.client_secret is empty when its Client type is Public (or is its Client Secret when Confidential), and that the redirect URI used is in its Redirect URIs/Origins (RegEx)", doing)
 		case "":
 			return fmt.Errorf("%s: the token endpoint %s answered %s", doing, c.meta.TokenURL, re.Response.Status)
 		}
@@ -326,7 +326,7 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		return fmt.Errorf("%s: %w", doing, &UnreachableError{URL: c.meta.TokenURL, Err: err})
+		return fmt.Errorf("%s: %w", doing, Unreachable(c.meta.TokenURL, err))
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
@@ -349,7 +349,7 @@ func (c *Client) Revoke(ctx context.Context, token, hint string) error {
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return fmt.Errorf("revoking the %s: %w", strings.ReplaceAll(hint, "_", " "), &UnreachableError{URL: c.meta.RevocationEndpoint, Err: err})
+		return fmt.Errorf("revoking the %s: %w", strings.ReplaceAll(hint, "_", " "), Unreachable(c.meta.RevocationEndpoint, err))
 	}
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusOK {

@@ -294,7 +294,7 @@ func health(ctx context.Context, hc *http.Client, url string) Finding {
 	}
 	resp, err := hc.Do(req)
 	if err != nil {
-		return Finding{Level: Fail, Check: "health", Detail: (&oidc.UnreachableError{URL: url, Err: err}).Error()}
+		return Finding{Level: Fail, Check: "health", Detail: oidc.Unreachable(url, err).Error()}
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 1<<16))
 	resp.Body.Close()

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/ssotray/ssotray/oidc/netcause"
 )
 
 // ErrBadCredentials means Navidrome refused the username and password: a 401
@@ -36,7 +38,7 @@ type UnreachableError struct {
 
 func (e *UnreachableError) Error() string {
 	return fmt.Sprintf("cannot reach Navidrome at %s (%s); check navidrome.server_url and that Navidrome is running and reachable from this computer",
-		e.URL, describeNetError(e.Err))
+		e.URL, netcause.Describe(e.Err))
 }
 
 func (e *UnreachableError) Unwrap() error { return e.Err }
@@ -63,11 +65,11 @@ type TLSError struct {
 }
 
 func (e *TLSError) Error() string {
-	switch {
-	case isCertError(e.Err):
+	switch netcause.Of(e.Err) {
+	case netcause.Certificate:
 		return fmt.Sprintf("the TLS certificate of %s is not trusted (%s); if Navidrome uses a self-signed or private certificate, add its CA to this computer's trusted certificates, otherwise fix the certificate on the server",
 			e.URL, errText(e.Err))
-	case isPlainHTTPError(e.Err):
+	case netcause.PlainHTTP:
 		return fmt.Sprintf("%s answers plain HTTP, not HTTPS; write navidrome.server_url with http:// or enable HTTPS on the server",
 			e.URL)
 	default:
