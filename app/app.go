@@ -927,7 +927,7 @@ func shareToken(a, b *tokenstore.Session) bool {
 func (c *Core) notStored(err error) string {
 	c.deps.Logger.Warn("session not stored", "err", err)
 	c.update(func(st *Status) { st.Remembered = false })
-	return "signed in, but " + err.Error() + ": this session will not be remembered after ssotray exits; start or unlock your keyring (gnome-keyring, KWallet) and sign in again to keep it"
+	return "signed in, but " + err.Error() + "; this session will not be remembered after ssotray exits unless you sign in again once the keyring works"
 }
 
 // Flush waits for a renewal under way and until the session is written to

@@ -97,22 +97,24 @@ func newSystem(account string) *Keyring {
 type UnavailableError struct{ Err error }
 
 func (e *UnavailableError) Error() string {
-	return "the system keyring is not available (" + describeKeyringError(e.Err) + ")"
+	why, fix := describeKeyringError(e.Err)
+	return "the system keyring is not available (" + why + "); " + fix
 }
 
 func (e *UnavailableError) Unwrap() error { return e.Err }
 
-func describeKeyringError(err error) string {
+// describeKeyringError says why the keyring failed and what to do.
+func describeKeyringError(err error) (why, fix string) {
 	msg := err.Error()
 	switch {
 	case strings.Contains(msg, "org.freedesktop.secrets") || strings.Contains(msg, "not activatable") || strings.Contains(msg, "ServiceUnknown"):
-		return "no Secret Service such as gnome-keyring or KWallet is running"
+		return "no Secret Service such as gnome-keyring or KWallet is running", "install and start one (gnome-keyring, KWallet) in your desktop session"
 	case strings.Contains(msg, "unlock"), strings.Contains(msg, "locked"):
-		return "the keyring is locked: " + msg
+		return "the keyring is locked: " + msg, "unlock it (your desktop asks for its password) and try again"
 	case strings.Contains(msg, "DBUS_SESSION_BUS_ADDRESS"), strings.Contains(msg, "dbus"), strings.Contains(msg, "D-Bus"):
-		return "no D-Bus session: " + msg
+		return "no D-Bus session: " + msg, "run ssotray in your desktop session (or with its DBUS_SESSION_BUS_ADDRESS)"
 	}
-	return msg
+	return msg, "check that the system keyring works (`ssotray doctor`)"
 }
 
 // Remembers is true: the keyring outlives the process.

@@ -223,13 +223,14 @@ func TestKeyringReaderNeverSeesHalfASession(t *testing.T) {
 
 func TestKeyringUnavailable(t *testing.T) {
 	tests := []struct {
-		name string
-		err  error
-		want string
+		name      string
+		err       error
+		want, fix string
 	}{
-		{"no secret service", errors.New("The name org.freedesktop.secrets was not provided by any .service files"), "no Secret Service such as gnome-keyring or KWallet is running"},
-		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), "the keyring is locked"},
-		{"no bus", errors.New("dbus: DBUS_SESSION_BUS_ADDRESS not set"), "no D-Bus session"},
+		{"no secret service", errors.New("The name org.freedesktop.secrets was not provided by any .service files"), "no Secret Service such as gnome-keyring or KWallet is running", "install and start one"},
+		{"locked", errors.New("failed to unlock correct collection '/org/freedesktop/secrets/aliases/default'"), "the keyring is locked", "unlock it"},
+		{"no bus", errors.New("dbus: DBUS_SESSION_BUS_ADDRESS not set"), "no D-Bus session", "run ssotray in your desktop session"},
+		{"something else", errors.New("Element not found."), "Element not found.", "ssotray doctor"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -238,7 +239,7 @@ func TestKeyringUnavailable(t *testing.T) {
 			k := &Keyring{Backend: b, Service: Service, Account: "session"}
 			for op, err := range map[string]error{"save": k.Save(bigSession(1)), "load": func() error { _, err := k.Load(); return err }()} {
 				var ue *UnavailableError
-				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) {
+				if !errors.As(err, &ue) || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), tt.fix) {
 					t.Errorf("%s: %v", op, err)
 				}
 			}
