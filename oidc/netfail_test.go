@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/oidc"
+	"github.com/ssotray/ssotray/oidc/oidctest"
 )
 
 // TestNetworkFailures: when the provider gives no answer, the message says
@@ -78,5 +79,45 @@ func TestNetworkFailures(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestTokenEndpointAnswersAPage: a proxy in front of Authentik answers the
+// token request with its own page (502 while Authentik is down, an SSO
+// gateway's login page with 200). The message says so and what to check,
+// not the OAuth library's "cannot parse json: invalid character '<'".
+func TestTokenEndpointAnswersAPage(t *testing.T) {
+	p := startProvider(t)
+	c := discover(t, config(p))
+	b := newFormBrowser("alice", "alice-pw")
+	s, err := login(t, c, b, 10*time.Second)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		status int
+		want   []string
+	}{
+		{http.StatusBadGateway, []string{"answered 502 Bad Gateway with a web page instead of OAuth's answer", "check that Authentik, and any proxy in front of it, is running and healthy"}},
+		{http.StatusServiceUnavailable, []string{"answered 503 Service Unavailable with a web page"}},
+		{http.StatusOK, []string{"answered, but not as an OAuth server does", "check authentik.server_url", "a proxy, an SSO gateway"}},
+	} {
+		p.SetFaults(oidctest.Faults{TokenEndpointPage: tt.status})
+		_, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s))
+		if err == nil {
+			t.Fatalf("%d: the refresh went through", tt.status)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(err.Error(), w) {
+				t.Errorf("%d: %q does not say %q", tt.status, err, w)
+			}
+		}
+		if strings.Contains(err.Error(), "invalid character") || strings.Contains(err.Error(), "<html>") {
+			t.Errorf("%d: %q shows the page or the parser", tt.status, err)
+		}
+	}
+	p.SetFaults(oidctest.Faults{})
+	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); err != nil {
+		t.Errorf("once the proxy is back, the same refresh token works: %v", err)
 	}
 }

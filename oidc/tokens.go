@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"mime"
 	"net/http"
 	"net/url"
 	"strings"
@@ -316,7 +317,11 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 		case "invalid_client":
 			return fmt.Errorf("%s: the identity provider refused the client (invalid_client); check that authentik.client_id is the provider's Client ID, that authentik.client_secret is empty when its Client type is Public (or is its Client Secret when Confidential), and that the redirect URI used is in its Redirect URIs/Origins (RegEx)", doing)
 		case "":
-			return fmt.Errorf("%s: the token endpoint %s answered %s", doing, c.meta.TokenURL, re.Response.Status)
+			what := "no OAuth error"
+			if ct, _, _ := mime.ParseMediaType(re.Response.Header.Get("Content-Type")); ct == "text/html" {
+				what = "a web page instead of OAuth's answer"
+			}
+			return fmt.Errorf("%s: the token endpoint %s answered %s with %s; check that Authentik, and any proxy in front of it, is running and healthy (`ssotray doctor`), then try again", doing, c.meta.TokenURL, re.Response.Status, what)
 		}
 		desc := re.ErrorDescription
 		if desc != "" {
@@ -327,6 +332,10 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 	var ue *url.Error
 	if errors.As(err, &ue) {
 		return fmt.Errorf("%s: %w", doing, Unreachable(c.meta.TokenURL, err))
+	}
+	// x/oauth2's words for a success status with no token in it.
+	if msg := err.Error(); strings.HasPrefix(msg, "oauth2: cannot parse") || strings.Contains(msg, "missing access_token") {
+		return fmt.Errorf("%s: the token endpoint %s answered, but not as an OAuth server does (no token in it); check authentik.server_url, and that nothing in front of Authentik (a proxy, an SSO gateway) answers in its place", doing, c.meta.TokenURL)
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }

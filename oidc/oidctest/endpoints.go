@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -144,6 +145,12 @@ func (p *Provider) handleToken(w http.ResponseWriter, r *http.Request) {
 		"redirect_uri": redirectURI,
 		"client_id":    clientID,
 	})
+	if code := f.TokenEndpointPage; code != 0 {
+		w.Header().Set("Content-Type", "text/html")
+		w.WriteHeader(code)
+		fmt.Fprintf(w, "<html><head><title>%d %s</title></head><body><center><h1>%[1]d %[2]s</h1></center><hr><center>nginx</center></body></html>\n", code, http.StatusText(code))
+		return
+	}
 
 	switch grant {
 	case string(oidc.GrantTypeCode):

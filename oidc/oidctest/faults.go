@@ -43,6 +43,11 @@ type Faults struct {
 	AuthorizeError string
 	// RevokeDelay holds every revocation answer this long: a slow provider.
 	RevokeDelay time.Duration
+	// TokenEndpointPage, if set, is the HTTP status with which the token
+	// endpoint answers an HTML page instead of OAuth's JSON, as the reverse
+	// proxy in front of Authentik does while it is down (502, 503) or an
+	// SSO gateway does with its login page (200).
+	TokenEndpointPage int
 }
 
 // IDTokenFault selects one way to spoil an ID token.
