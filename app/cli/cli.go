@@ -20,8 +20,10 @@ import (
 	"github.com/ssotray/ssotray/app/config"
 	"github.com/ssotray/ssotray/app/doctor"
 	"github.com/ssotray/ssotray/app/launch"
+	"github.com/ssotray/ssotray/app/navidrome"
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
 )
 
 // Env is everything a run needs from the process, so tests can run verbs
@@ -86,21 +88,39 @@ type exitError struct {
 
 func (e *exitError) Error() string { return e.err.Error() }
 
+// Exit codes beyond 0 (done) and 1 (failed: the person has something to
+// do, such as sign in), so that a script can tell a failure worth a retry.
+const (
+	ExitUsage       = 2   // wrong command line
+	ExitUnreachable = 3   // the identity provider or Navidrome gave no answer: try again later
+	ExitCancelled   = 130 // Ctrl-C, as shells report SIGINT
+)
+
 // Run runs one command line and returns the exit code.
 func Run(ctx context.Context, env Env, args []string) int {
 	err := run(ctx, env, args)
 	if err == nil {
 		return 0
 	}
-	code := 1
-	var ee *exitError
-	if errors.As(err, &ee) {
-		code = ee.code
-	}
 	if msg := oneLine(err); msg != "" {
 		fmt.Fprintln(env.Stderr, "ssotray: "+msg)
 	}
-	return code
+	return exitCode(err)
+}
+
+func exitCode(err error) int {
+	var ee *exitError
+	var oidcDown *oidc.UnreachableError
+	var navidromeDown *navidrome.UnreachableError
+	switch {
+	case errors.As(err, &ee):
+		return ee.code
+	case errors.Is(err, context.Canceled):
+		return ExitCancelled
+	case errors.As(err, &oidcDown), errors.As(err, &navidromeDown):
+		return ExitUnreachable
+	}
+	return 1
 }
 
 // oneLine keeps every error to one line, as scripts read stderr line by line.
@@ -109,7 +129,7 @@ func oneLine(err error) string {
 }
 
 func usageError(format string, args ...any) error {
-	return &exitError{code: 2, err: fmt.Errorf(format+" (see ssotray --help)", args...)}
+	return &exitError{code: ExitUsage, err: fmt.Errorf(format+" (see ssotray --help)", args...)}
 }
 
 // globalFlags are the flags before the verb.
@@ -162,7 +182,7 @@ func run(ctx context.Context, env Env, args []string) error {
 	}
 	if global.NArg() == 0 {
 		fmt.Fprint(env.Stderr, usage)
-		return &exitError{code: 2, err: errors.New("")}
+		return &exitError{code: ExitUsage, err: errors.New("")}
 	}
 	verb, rest := global.Arg(0), global.Args()[1:]
 	switch verb {

@@ -14,8 +14,10 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/app/config"
+	"github.com/ssotray/ssotray/app/navidrome"
 	"github.com/ssotray/ssotray/app/startup"
 	"github.com/ssotray/ssotray/app/tokenstore"
+	"github.com/ssotray/ssotray/oidc"
 )
 
 type harness struct {
@@ -410,6 +412,29 @@ func TestPrints(t *testing.T) {
 		}, args)
 		if got := Prints(args); got == gui {
 			t.Errorf("Prints(%q) = %v, but the tray started: %v", args, got, gui)
+		}
+	}
+}
+
+// A script tells a failure worth a retry from one that needs the person.
+func TestExitCode(t *testing.T) {
+	down := &oidc.UnreachableError{URL: "https://auth.example.org/", Err: errors.New("connection refused")}
+	for _, tt := range []struct {
+		name string
+		err  error
+		want int
+	}{
+		{"not signed in", app.ErrNotSignedIn, 1},
+		{"the session ended", errors.New("your session has ended; sign in again"), 1},
+		{"wrong usage", usageError("unknown verb %q", "x"), ExitUsage},
+		{"Authentik unreachable, renewing", fmt.Errorf("renewing your session: %w", down), ExitUnreachable},
+		{"Navidrome unreachable", &navidrome.UnreachableError{URL: "https://music.example.org", Err: errors.New("timed out")}, ExitUnreachable},
+		{"an untrusted certificate: the person must act", &oidc.TLSError{URL: "https://auth.example.org/", Err: errors.New("x509")}, 1},
+		{"Ctrl-C during a sign-in", fmt.Errorf("signing in: %w", oidc.ErrCancelled), ExitCancelled},
+		{"Ctrl-C during a renewal", fmt.Errorf("renewing your session: %w", context.Canceled), ExitCancelled},
+	} {
+		if got := exitCode(tt.err); got != tt.want {
+			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/ssotray/ssotray/oidc"
 	"github.com/ssotray/ssotray/oidc/oidctest"
@@ -368,8 +369,8 @@ func TestProviderDown(t *testing.T) {
 	w := newWorld(t, time.Minute)
 	_ = w.provider.Close()
 	r := w.run(nil, "login", "--timeout", "10s")
-	if r.code == 0 || !strings.Contains(r.stderr, "cannot reach the identity provider at "+w.provider.URL()) || strings.Count(r.stderr, "\n") != 2 {
-		t.Errorf("login with the provider down: %+v", r)
+	if r.code != cli.ExitUnreachable || !strings.Contains(r.stderr, "cannot reach the identity provider at "+w.provider.URL()) || strings.Count(r.stderr, "\n") != 2 {
+		t.Errorf("login with the provider down: %+v, want exit %d", r, cli.ExitUnreachable)
 	}
 }
 
@@ -390,9 +391,9 @@ func TestCancelWithCtrlC(t *testing.T) {
 			_ = cmd.Process.Signal(syscall.SIGINT)
 		}
 	}
-	err := cmd.Wait()
-	if err == nil || !strings.Contains(strings.Join(lines, "\n"), "ssotray: sign-in cancelled") {
-		t.Errorf("Ctrl-C: %v\n%s", err, strings.Join(lines, "\n"))
+	_ = cmd.Wait()
+	if code := cmd.ProcessState.ExitCode(); code != cli.ExitCancelled || !strings.Contains(strings.Join(lines, "\n"), "ssotray: sign-in cancelled") {
+		t.Errorf("Ctrl-C: exit %d, want %d\n%s", code, cli.ExitCancelled, strings.Join(lines, "\n"))
 	}
 	// The callback listener is gone with the process. (The kernel may
 	// finish tearing the socket down a moment after the exit.)
