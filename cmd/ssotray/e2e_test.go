@@ -460,6 +460,29 @@ func TestRefusedRefreshSignsOut(t *testing.T) {
 	}
 }
 
+// The provider going down keeps the session: `token` prints nothing on
+// stdout and exits ExitUnreachable (try again later), and `logout` still
+// signs out here, warning that the server could not be told.
+func TestProviderDownWhileSignedIn(t *testing.T) {
+	w := newWorld(t, 30*time.Second) // always inside the refresh margin
+	w.mustRun("login", "--timeout", "90s")
+	_ = w.provider.Close()
+	r := w.run(nil, "token")
+	if r.code != cli.ExitUnreachable || r.stdout != "" || !strings.Contains(r.stderr, "cannot reach the identity provider") || strings.Count(r.stderr, "\n") != 1 {
+		t.Errorf("token with the provider down: %+v, want exit %d and nothing on stdout", r, cli.ExitUnreachable)
+	}
+	if stored(t) == nil {
+		t.Fatal("the session was dropped because the provider was down")
+	}
+	r = w.run(nil, "logout", "--local")
+	if r.code != 0 || !strings.Contains(r.stderr, "warning:") || !strings.Contains(r.stderr, "cannot reach the identity provider") {
+		t.Errorf("logout with the provider down: %+v", r)
+	}
+	if stored(t) != nil {
+		t.Error("logout kept the session in the keyring")
+	}
+}
+
 func TestLogoutLocalSkipsBrowser(t *testing.T) {
 	w := newWorld(t, time.Minute)
 	w.mustRun("login", "--timeout", "90s")
