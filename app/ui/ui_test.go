@@ -7,6 +7,7 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -16,6 +17,7 @@ import (
 
 	"github.com/ssotray/ssotray/app"
 	"github.com/ssotray/ssotray/assets"
+	"github.com/ssotray/ssotray/oidc"
 )
 
 func TestMain(m *testing.M) {
@@ -218,8 +220,9 @@ func TestWaitingBrowserFailedShowsWindow(t *testing.T) {
 
 func TestSignInErrorShownOnce(t *testing.T) {
 	core := newFakeCore(app.Authentik, app.Navidrome)
-	const msg = "cannot reach Authentik at https://auth.example.com: connection refused; check authentik.server_url and that the server is up"
-	core.signIn = func(context.Context, app.Method, app.SignInOptions) error { return errors.New(msg) }
+	// What the core says when Authentik does not answer.
+	down := &oidc.UnreachableError{URL: "https://auth.example.com/application/o/ssotray/.well-known/openid-configuration", Err: syscall.ECONNREFUSED}
+	core.signIn = func(context.Context, app.Method, app.SignInOptions) error { return down }
 	u := newTestUI(t, core, Options{})
 
 	core.tap(u.signIn.authentik)
