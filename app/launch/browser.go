@@ -93,7 +93,10 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 			}
 			return nil
 		case <-ctx.Done():
-			return fmt.Errorf("the browser did not start in time: %w", ctx.Err())
+			if errors.Is(ctx.Err(), context.Canceled) {
+				return ctx.Err()
+			}
+			return errors.New("the desktop did not start a browser in time (xdg-open did not return); set browser_command in the configuration to the browser to start")
 		}
 	}
 	args, profile, err := b.withProfile(b.Command[1:])
