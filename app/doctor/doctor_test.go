@@ -219,6 +219,11 @@ func TestNavidrome(t *testing.T) {
 	if f := Navidrome(context.Background(), srv.URL(), nil); f.Level != OK {
 		t.Errorf("%s", f)
 	}
+	// The sub-path left out: Navidrome sends the ping to its web interface.
+	root := strings.TrimSuffix(srv.URL(), "/nd")
+	if f := Navidrome(context.Background(), root, nil); f.Level != Fail || !strings.Contains(f.Detail, "so Navidrome lives at "+srv.URL()+"; use that address") {
+		t.Errorf("without the sub-path: %s", f)
+	}
 	p := provider(t, oidctest.Faults{})
 	if f := Navidrome(context.Background(), p.URL(), nil); f.Level != Fail || !strings.Contains(f.Detail, "does not look like a Navidrome server") {
 		t.Errorf("not navidrome: %s", f)

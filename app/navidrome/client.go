@@ -160,6 +160,11 @@ func (c *Client) Login(ctx context.Context, username, password string) (*Session
 		return nil, fmt.Errorf("%w for Navidrome at %s; check them and try again", ErrBadCredentials, c.URL())
 	case http.StatusTooManyRequests:
 		return nil, &RateLimitedError{RetryAfter: parseRetryAfter(resp.Header.Get("Retry-After"), time.Now())}
+	case http.StatusNotFound, http.StatusMethodNotAllowed:
+		if home := c.webUIHome(ctx); home != "" && home != c.URL() {
+			return nil, c.notNavidrome("%s answered %s, but Navidrome's web interface is under %s: use %s", path, resp.Status, home+"/app/", home)
+		}
+		return nil, c.statusError(path, resp, data, password)
 	default:
 		return nil, c.statusError(path, resp, data, password)
 	}
@@ -283,6 +288,25 @@ func (c *Client) notNavidrome(format string, args ...any) error {
 	return &NotNavidromeError{URL: c.URL(), Detail: fmt.Sprintf(format, args...)}
 }
 
+// webUIHome is where Navidrome lives, as its router tells by sending a GET
+// of the address to its web interface at {BaseURL}/app/; "" when the
+// server does not (not Navidrome, or nothing there).
+func (c *Client) webUIHome(ctx context.Context) string {
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.URL()+"/", nil)
+	if err != nil {
+		return ""
+	}
+	req.Header.Set("User-Agent", userAgent)
+	resp, _, err := c.do(ctx, req)
+	if err != nil || resp.StatusCode < 300 || resp.StatusCode >= 400 {
+		return ""
+	}
+	if loc := safeLocation(resp); strings.HasSuffix(loc, "/app/") {
+		return strings.TrimSuffix(loc, "/app/")
+	}
+	return ""
+}
+
 // statusError explains an HTTP status the caller did not expect. secrets
 // are scrubbed from anything the server said.
 func (c *Client) statusError(path string, resp *http.Response, data []byte, secrets ...string) error {
@@ -293,7 +317,10 @@ func (c *Client) statusError(path string, resp *http.Response, data []byte, secr
 	code := resp.StatusCode
 	switch {
 	case code >= 300 && code < 400:
-		if loc := safeLocation(resp); loc != "" {
+		if loc := safeLocation(resp); strings.HasSuffix(loc, "/app/") {
+			// Navidrome sends what it has no route for to its web interface.
+			return c.notNavidrome("%s answered %s: it redirects to Navidrome's web interface at %s, so Navidrome lives at %s; use that address", path, status, loc, strings.TrimSuffix(loc, "/app/"))
+		} else if loc != "" {
 			return c.notNavidrome("%s answered %s and redirects to %s; if that is where Navidrome lives, use that address", path, status, loc)
 		}
 		return c.notNavidrome("%s answered %s", path, status)

@@ -191,13 +191,15 @@ func TestLoginSubPath(t *testing.T) {
 		if !errors.As(err, &nn) {
 			t.Fatalf("error %v (%T), want *NotNavidromeError", err, err)
 		}
-		if nn.URL != root || !strings.Contains(err.Error(), "sub-path") || !strings.Contains(err.Error(), "404") {
+		// Navidrome's router answers 405 to a POST it has no route for,
+		// and sends a GET to its web interface, which names the sub-path.
+		if nn.URL != root || !strings.Contains(err.Error(), "405") || !strings.Contains(err.Error(), "use "+s.URL()) {
 			t.Errorf("error %q", err)
 		}
 	})
 
 	for _, r := range s.Requests() {
-		if r.Path != "/navidrome/auth/login" && r.Path != "/navidrome/rest/ping.view" && r.Path != "/auth/login" {
+		if r.Path != "/navidrome/auth/login" && r.Path != "/navidrome/rest/ping.view" && r.Path != "/auth/login" && r.Path != "/" {
 			t.Errorf("unexpected request %v", r)
 		}
 	}

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/ssotray/ssotray/app"
+	"github.com/ssotray/ssotray/app/cli"
 	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
 	"github.com/ssotray/ssotray/app/tokenstore"
 	"github.com/zalando/go-keyring"
@@ -87,8 +88,8 @@ func TestNavidromeThroughTheBinary(t *testing.T) {
 		t.Errorf("keyring after logout: %v", err)
 	}
 	_ = srv.Close()
-	if r = run(ndPassword+"\n", "login", "--method", "navidrome", "--username", "carol", "--password-stdin"); r.code != 1 || !strings.Contains(r.stderr, srv.URL()) {
-		t.Errorf("server stopped: %+v", r)
+	if r = run(ndPassword+"\n", "login", "--method", "navidrome", "--username", "carol", "--password-stdin"); r.code != cli.ExitUnreachable || !strings.Contains(r.stderr, srv.URL()) {
+		t.Errorf("server stopped: %+v, want exit %d", r, cli.ExitUnreachable)
 	}
 	if strings.Contains(outputs.String(), ndPassword) {
 		t.Error("the password appears in ssotray's output")

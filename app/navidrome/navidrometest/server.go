@@ -169,7 +169,16 @@ func Start(opts Options) (*Server, error) {
 	})
 	mux.HandleFunc(base+"/rest/ping.view", s.handlePing)
 	mux.HandleFunc(base+"/rest/ping", s.handlePing)
-	mux.HandleFunc("/", notFound)
+	mux.HandleFunc("GET "+base+"/app/", webUI)
+	// As Navidrome's router (server/server.go): any other GET is sent to
+	// the web interface, anything else has no route for its method.
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		if r.Method == http.MethodGet || r.Method == http.MethodHead {
+			http.Redirect(w, r, base+"/app/", http.StatusFound)
+			return
+		}
+		http.Error(w, "Method Not Allowed", http.StatusMethodNotAllowed)
+	})
 	s.srv = &http.Server{Handler: s.logRequests(mux), ReadHeaderTimeout: 10 * time.Second}
 	go func() { _ = s.srv.Serve(ln) }()
 	return s, nil
@@ -252,15 +261,15 @@ func (s *Server) logRequests(next http.Handler) http.Handler {
 	})
 }
 
-const notFoundPage = `<!DOCTYPE html>
+const webUIPage = `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Navidrome</title></head>
-<body><noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div><p>404 page not found</p></body></html>
+<body><noscript>You need to enable JavaScript to run this app.</noscript><div id="root"></div></body></html>
 `
 
-func notFound(w http.ResponseWriter, _ *http.Request) {
+// webUI stands for Navidrome's web interface at {base}/app/.
+func webUI(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.WriteHeader(http.StatusNotFound)
-	_, _ = io.WriteString(w, notFoundPage)
+	_, _ = io.WriteString(w, webUIPage)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

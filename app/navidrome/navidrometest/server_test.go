@@ -357,14 +357,24 @@ func TestBasePathAndNotFound(t *testing.T) {
 	if resp, data := login(t, s.URL(), `{"username":"bob","password":"bob-pw"}`); resp.StatusCode != 200 {
 		t.Errorf("login under base path: %d %s", resp.StatusCode, data)
 	}
-	if resp, _ := login(t, root, `{"username":"bob","password":"bob-pw"}`); resp.StatusCode != 404 {
-		t.Errorf("login at root with a base path: %d, want 404", resp.StatusCode)
+	// Navidrome's router: a POST it has no route for is 405, any other GET
+	// goes to the web interface.
+	if resp, _ := login(t, root, `{"username":"bob","password":"bob-pw"}`); resp.StatusCode != http.StatusMethodNotAllowed {
+		t.Errorf("login at root with a base path: %d, want 405", resp.StatusCode)
 	}
-	for _, p := range []string{root + "/", root + "/rest/ping.view?u=bob&p=bob-pw&v=1&c=x&f=json", s.URL() + "/", s.URL() + "/app/", s.URL() + "/api/song"} {
-		resp, data := get(t, p)
-		if resp.StatusCode != 404 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(data), "<html") {
-			t.Errorf("GET %s: %d %q", p, resp.StatusCode, resp.Header.Get("Content-Type"))
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, p := range []string{root + "/", root + "/rest/ping.view?u=bob&p=bob-pw&v=1&c=x&f=json", s.URL() + "/", s.URL() + "/api/song"} {
+		resp, err := noRedirect.Get(p)
+		if err != nil {
+			t.Fatal(err)
 		}
+		resp.Body.Close()
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusFound || loc != "/navidrome/app/" {
+			t.Errorf("GET %s: %d to %q, want 302 to /navidrome/app/", p, resp.StatusCode, loc)
+		}
+	}
+	if resp, data := get(t, s.URL()+"/app/"); resp.StatusCode != 200 || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") || !strings.Contains(string(data), "<html") {
+		t.Errorf("the web interface: %d %q", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
 	if resp, _ := get(t, s.URL()+"/auth/login"); resp.StatusCode != http.StatusMethodNotAllowed {
 		t.Errorf("GET /auth/login: %d, want 405", resp.StatusCode)
@@ -379,7 +389,8 @@ func TestRequestLogAndClose(t *testing.T) {
 	want := []navidrometest.Request{
 		{Method: "POST", Path: "/auth/login", Status: 200},
 		{Method: "GET", Path: "/rest/ping.view", Status: 200},
-		{Method: "GET", Path: "/nothing", Status: 404},
+		{Method: "GET", Path: "/nothing", Status: 302}, // to the web interface
+		{Method: "GET", Path: "/app/", Status: 200},
 	}
 	if got := s.Requests(); !slices.Equal(got, want) {
 		t.Errorf("Requests() = %v, want %v", got, want)
