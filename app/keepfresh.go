@@ -15,8 +15,8 @@ const minRenewWait = 5 * time.Second
 // as long as ctx lives, so a window left open stays signed in. When a renewal
 // or the check at start failed (the server is down) it tries again every
 // 30 s; when the server refuses, the person is signed out with the reason.
-// Navidrome's JWT cannot be renewed without the password: its sessions are
-// only checked again after a failed check. It also loads the Authentik
+// Navidrome's JWT is renewed halfway to its expiry, after a ping that shows
+// the password still holds. It also loads the Authentik
 // extras (avatar, inherited groups, applications) once for each person.
 func (c *Core) KeepFresh(ctx context.Context) {
 	drain(c.changed) // the first round reads the current session anyway
@@ -40,8 +40,8 @@ func (c *Core) KeepFresh(ctx context.Context) {
 		}
 		m := c.methods[Method(s.Method)]
 		step := m.refresh
-		if Method(s.Method) == Navidrome {
-			step = m.resume // a ping: is the session still good?
+		if Method(s.Method) == Navidrome && !s.Expiry.After(c.deps.Now()) {
+			step = m.resume // an expired JWT cannot be renewed: is the session still good?
 		}
 		_, _ = c.renew(ctx, step, Method(s.Method) == Authentik, "")
 		drain(c.changed) // the change this renewal made needs no wake-up of its own
@@ -60,8 +60,14 @@ func (c *Core) nextRenewal() (time.Duration, bool) {
 		return 0, false
 	case failed:
 		return retryInterval, true
-	case Method(s.Method) != Authentik || s.Expiry.IsZero():
+	case s.Expiry.IsZero():
 		return 0, false
+	case Method(s.Method) == Navidrome:
+		// Halfway to the JWT's expiry (a day, with Navidrome's 48 h): a
+		// laptop asleep at the last moment must not lose the session. An
+		// expired one has nothing left to renew; asking for a token ends it.
+		left := s.Expiry.Sub(c.deps.Now())
+		return max(minRenewWait, left/2), left > 0
 	}
 	// The floor keeps a provider that issues very short tokens from being
 	// asked again and again in a tight loop.

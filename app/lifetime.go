@@ -11,8 +11,9 @@ import (
 // neither: a session with a refresh token outlives many access tokens, and
 // a kiosk ends a session at its limit whatever the tokens say.
 func (c *Core) lifetimeLocked(s *tokenstore.Session) (renews bool, signInAgainAt time.Time) {
-	// Only Authentik renews (KeepFresh); Navidrome's JWT needs the password.
-	renews = Method(s.Method) == Authentik && s.RefreshToken != ""
+	// KeepFresh renews Authentik's with the refresh token and Navidrome's
+	// JWT before it expires (an expired one needs the password).
+	renews = Method(s.Method) == Authentik && s.RefreshToken != "" || Method(s.Method) == Navidrome && s.Expiry.After(c.deps.Now())
 	if !renews {
 		signInAgainAt = s.Expiry
 	}

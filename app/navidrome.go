@@ -65,9 +65,25 @@ func (m *navidromeMethod) resume(ctx context.Context, s *tokenstore.Session) (*t
 	return s, nil
 }
 
-// refresh cannot renew Navidrome's JWT without the password.
-func (m *navidromeMethod) refresh(context.Context, *tokenstore.Session) (*tokenstore.Session, error) {
-	return nil, errors.New("the Navidrome token has expired and cannot be renewed without your password; sign in again with `ssotray login --method navidrome` for a new one")
+// refresh renews Navidrome's JWT before it expires, as its web interface
+// does while it plays, once a ping has shown that the password still
+// holds (the JWT knows nothing of a changed password). An expired JWT
+// cannot be renewed: only the password makes a new one, and the session
+// is kept for what needs no JWT (the launcher).
+func (m *navidromeMethod) refresh(ctx context.Context, s *tokenstore.Session) (*tokenstore.Session, error) {
+	if _, err := m.resume(ctx, s); err != nil {
+		return nil, err
+	}
+	token, expiry, err := m.client.Keepalive(ctx, s.AccessToken)
+	if errors.Is(err, navidrome.ErrSessionExpired) {
+		return nil, errors.New("the Navidrome token has expired and cannot be renewed without your password; sign in again with `ssotray login --method navidrome` for a new one")
+	}
+	if err != nil {
+		return nil, err
+	}
+	renewed := *s
+	renewed.AccessToken, renewed.Expiry = token, expiry
+	return &renewed, nil
 }
 
 // signOut has nothing to revoke: Navidrome keeps no server-side session.

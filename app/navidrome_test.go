@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -105,15 +106,87 @@ func TestNavidromeRestore(t *testing.T) {
 	}
 }
 
+// A JWT that expired (the machine was off for days) is not handed out and
+// cannot be renewed; the session stays for what needs no JWT.
 func TestNavidromeExpiredTokenIsNotHandedOut(t *testing.T) {
-	srv := startNavidrome(t)
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "dave", Password: ndPassword}}, SessionTimeout: 48 * time.Hour, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
 	store := tokenstore.NewMemory()
-	_ = navidromeCore(t, srv, store, time.Now).SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword})
-	c := navidromeCore(t, srv, store, func() time.Time { return time.Now().Add(72 * time.Hour) })
+	_ = navidromeCore(t, srv, store, clock).SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword})
+	mu.Lock()
+	now = now.Add(72 * time.Hour) // for ssotray and Navidrome alike
+	mu.Unlock()
+	c := navidromeCore(t, srv, store, clock)
 	_ = c.Restore(context.Background())
-	_, err := c.AccessToken(context.Background())
-	if err == nil || !strings.Contains(err.Error(), "sign in again with `ssotray login --method navidrome`") || c.Status().State != SignedIn {
-		t.Errorf("expired JWT: %v, %v", err, c.Status().State)
+	tok, err := c.AccessToken(context.Background())
+	if tok != "" || err == nil || !strings.Contains(err.Error(), "sign in again with `ssotray login --method navidrome`") || c.Status().State != SignedIn {
+		t.Errorf("expired JWT: %q, %v, %v", tok, err, c.Status().State)
+	}
+}
+
+// A session in use is renewed halfway to its JWT's expiry, after a ping:
+// nobody signs in again every 48 hours.
+func TestNavidromeSessionRenewsItself(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Now()
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "dave", Password: ndPassword}}, SessionTimeout: 48 * time.Hour, Now: clock})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	store := tokenstore.NewMemory()
+	c := navidromeCore(t, srv, store, clock)
+	if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword}); err != nil {
+		t.Fatal(err)
+	}
+	first, _ := c.current()
+	if st := c.Status(); !st.Renews || !st.SignInAgainAt.IsZero() {
+		t.Errorf("status %+v: want a session that renews by itself", st)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	after, waits, fire := manualAfter(ctx)
+	c.deps.After = after
+	done := make(chan struct{})
+	go func() { c.KeepFresh(ctx); close(done) }()
+	defer func() { cancel(); <-done }()
+	for range 3 { // 3 days, a renewal a day
+		if d := <-waits; d < 23*time.Hour || d > 25*time.Hour {
+			t.Fatalf("next renewal in %v, want about a day", d)
+		}
+		mu.Lock()
+		now = now.Add(24 * time.Hour)
+		mu.Unlock()
+		fire <- clock()
+	}
+	<-waits
+	s, _ := c.current()
+	if st := c.Status(); st.State != SignedIn || s.AccessToken == first.AccessToken || !s.Expiry.After(clock().Add(47*time.Hour)) {
+		t.Errorf("after three days: %v, a new JWT %v, until %v", st.State, s.AccessToken != first.AccessToken, s.Expiry)
+	}
+	c.Flush()
+	if stored, err := store.Load(); err != nil || stored.AccessToken != s.AccessToken {
+		t.Errorf("the renewed JWT was not stored: %v", err)
+	}
+	// A password changed meanwhile ends it at the next renewal.
+	srv.SetPassword("dave", "another-pw")
+	mu.Lock()
+	now = now.Add(24 * time.Hour)
+	mu.Unlock()
+	fire <- clock()
+	for deadline := time.Now().Add(5 * time.Second); c.Status().State != SignedOut; time.Sleep(10 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("still %+v after the password changed", c.Status())
+		}
+	}
+	if !strings.Contains(c.Status().Notice, "was the password changed") {
+		t.Errorf("notice %q", c.Status().Notice)
 	}
 }
 
@@ -131,7 +204,8 @@ func TestNavidromeWrongPassword(t *testing.T) {
 
 func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
 	users := []navidrometest.User{{Username: "carol", Password: ndPassword, Name: "Carol"}}
-	srv, err := navidrometest.Start(navidrometest.Options{Users: users})
+	secret := []byte("navidrome's own secret, 32 bytes")
+	srv, err := navidrometest.Start(navidrometest.Options{Users: users, JWTSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -158,17 +232,16 @@ func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
 	if d := <-waits; d != retryInterval {
 		t.Fatalf("first retry in %v", d)
 	}
-	// Navidrome is back: the next check clears the notice, and no more checks are due.
-	srv2, err := navidrometest.Start(navidrometest.Options{Addr: addr, Users: users})
+	// Navidrome is back (with its secret, as it keeps it): the next check
+	// clears the notice, and the next is the renewal, in a day.
+	srv2, err := navidrometest.Start(navidrometest.Options{Addr: addr, Users: users, JWTSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv2.Close()
 	fire <- time.Now()
-	select {
-	case d := <-waits:
-		t.Errorf("another check (%v) after a good one", d)
-	case <-time.After(300 * time.Millisecond):
+	if d := <-waits; d < 23*time.Hour {
+		t.Errorf("the next check in %v after a good one, want the renewal in about a day", d)
 	}
 	if st := c.Status(); st.State != SignedIn || st.Notice != "" {
 		t.Errorf("after Navidrome came back: %+v", st)

@@ -444,6 +444,45 @@ func parseRetryAfter(v string, now time.Time) time.Duration {
 	return 0
 }
 
+// authorizationHeader carries the JWT to Navidrome's native API and a
+// renewed one back (consts.UIAuthorizationHeader).
+const authorizationHeader = "X-ND-Authorization"
+
+// ErrSessionExpired: Navidrome no longer takes the JWT (it expired, or the
+// user is gone); only a sign-in with the password makes a new one.
+var ErrSessionExpired = errors.New("the Navidrome session has expired")
+
+// Keepalive renews the JWT before it expires, as Navidrome's web interface
+// does while it plays: every call of the native API answers with a new
+// token valid for the server's SessionTimeout (48 h by default) from now.
+// It returns the new token and its expiry, or ErrSessionExpired.
+func (c *Client) Keepalive(ctx context.Context, token string) (string, time.Time, error) {
+	const path = "/api/keepalive/"
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.endpoint("api", "keepalive", clientName).String(), nil)
+	if err != nil {
+		return "", time.Time{}, fmt.Errorf("cannot build the keepalive request for %s", c.URL())
+	}
+	req.Header.Set(authorizationHeader, "Bearer "+token)
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", userAgent)
+	resp, data, err := c.do(ctx, req)
+	if err != nil {
+		return "", time.Time{}, err
+	}
+	switch resp.StatusCode {
+	case http.StatusOK:
+	case http.StatusUnauthorized:
+		return "", time.Time{}, ErrSessionExpired
+	default:
+		return "", time.Time{}, c.statusError(path, resp, data, token)
+	}
+	renewed := resp.Header.Get(authorizationHeader)
+	if renewed == "" {
+		return "", time.Time{}, c.notNavidrome("its answer to %s has no renewed token (%s)", path, authorizationHeader)
+	}
+	return renewed, jwtExpiry(renewed), nil
+}
+
 // jwtExpiry reads the "exp" claim of Navidrome's JWT without verifying the
 // signature: it is made with the server's own HS256 secret, which a client
 // cannot know. The value is only a hint of when to sign in again; Navidrome

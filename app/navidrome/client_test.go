@@ -13,6 +13,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -685,5 +686,40 @@ func TestErrorsNeverShowSecrets(t *testing.T) {
 	}
 	if !sawRateLimit {
 		t.Error("the loop never reached the rate limit")
+	}
+}
+
+// Keepalive renews the JWT as Navidrome's native API does, for another
+// SessionTimeout from now; an expired or foreign token is ErrSessionExpired.
+func TestKeepalive(t *testing.T) {
+	var mu sync.Mutex
+	now := time.Date(2026, 12, 8, 9, 0, 0, 0, time.UTC)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	s := startServer(t, navidrometest.Options{SessionTimeout: 48 * time.Hour, Now: clock})
+	c := newClient(t, s.URL())
+	sess, err := c.Login(context.Background(), "bob", bobPW)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	advance(40 * time.Hour)
+	token, expiry, err := c.Keepalive(context.Background(), sess.JWT)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := clock().Add(48 * time.Hour); !expiry.Equal(want) || token == sess.JWT {
+		t.Errorf("renewed until %v (a new token: %v), want %v", expiry, token != sess.JWT, want)
+	}
+	// Past the first token's expiry, the renewed one still works.
+	advance(20 * time.Hour)
+	if _, _, err := c.Keepalive(context.Background(), token); err != nil {
+		t.Errorf("the renewed token after the first one's expiry: %v", err)
+	}
+	if _, _, err := c.Keepalive(context.Background(), sess.JWT); !errors.Is(err, navidrome.ErrSessionExpired) {
+		t.Errorf("the expired token: %v, want ErrSessionExpired", err)
+	}
+	if _, _, err := c.Keepalive(context.Background(), "not-a-jwt"); !errors.Is(err, navidrome.ErrSessionExpired) || strings.Contains(err.Error(), "not-a-jwt") {
+		t.Errorf("a foreign token: %v", err)
 	}
 }

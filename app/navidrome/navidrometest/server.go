@@ -4,7 +4,8 @@
 //   - POST {BasePath}/auth/login with JSON {"username","password"} → 200
 //     {"id","name","username","isAdmin","token","subsonicSalt","subsonicToken"},
 //     where token is an HS256 JWT (claims iss "ND", sub, uid, adm, iat, exp)
-//     signed with a random per-server secret and subsonicToken is
+//     signed with the server's secret (Options.JWTSecret, random when nil:
+//     Navidrome keeps its own in its database) and subsonicToken is
 //     hex(md5(password + subsonicSalt)); 401 {"error":"Invalid username or
 //     password"}; 422 {"error":"invalid request payload"} for a body that is
 //     not a JSON object; 429 text/plain with Retry-After once a client IP
@@ -15,8 +16,12 @@
 //     token/password, or an invalid/expired jwt). Authentication is t+s
 //     (token = md5(password+salt) for the user's current password), p
 //     (plain or "enc:" hex) or jwt. f=json gives JSON, anything else XML.
-//   - another method on /auth/login → 405; everything else → 404 with an
-//     HTML page (also "/" when BasePath is set).
+//   - GET {BasePath}/api/keepalive/* with "X-ND-Authorization: Bearer JWT":
+//     200 with a new JWT, valid SessionTimeout from now, in the
+//     X-ND-Authorization header (server.JWTRefresher); 401 {"error":"Not
+//     authenticated"} for an expired or foreign token.
+//   - another method on /auth/login → 405; any other GET → 302 to the web
+//     interface at {BasePath}/app/ (an HTML page); any other method → 405.
 package navidrometest
 
 import (
@@ -68,6 +73,10 @@ type Options struct {
 	RateLimit      int           // login attempts per client IP per RateWindow; default 5, negative disables
 	RateWindow     time.Duration // default 20s
 	Now            func() time.Time
+	// JWTSecret signs the JWTs; nil means a random one. Navidrome keeps its
+	// secret in its database, so a restart (a second Start with the same
+	// secret) still takes the tokens it issued.
+	JWTSecret []byte
 }
 
 // Request is one entry of the server's request log. It never holds bodies
@@ -127,12 +136,15 @@ func Start(opts Options) (*Server, error) {
 	s := &Server{
 		opts:     opts,
 		basePath: base,
-		secret:   make([]byte, 32),
+		secret:   opts.JWTSecret,
 		users:    make(map[string]*user),
 		attempts: make(map[string][]time.Time),
 	}
-	if _, err := rand.Read(s.secret); err != nil {
-		return nil, fmt.Errorf("navidrometest: making the JWT secret: %w", err)
+	if s.secret == nil {
+		s.secret = make([]byte, 32)
+		if _, err := rand.Read(s.secret); err != nil {
+			return nil, fmt.Errorf("navidrometest: making the JWT secret: %w", err)
+		}
 	}
 	signer, err := jose.NewSigner(jose.SigningKey{Algorithm: jose.HS256, Key: s.secret}, (&jose.SignerOptions{}).WithType("JWT"))
 	if err != nil {
@@ -169,6 +181,7 @@ func Start(opts Options) (*Server, error) {
 	})
 	mux.HandleFunc(base+"/rest/ping.view", s.handlePing)
 	mux.HandleFunc(base+"/rest/ping", s.handlePing)
+	mux.HandleFunc("GET "+base+"/api/keepalive/", s.handleKeepalive)
 	mux.HandleFunc("GET "+base+"/app/", webUI)
 	// As Navidrome's router (server/server.go): any other GET is sent to
 	// the web interface, anything else has no route for its method.
@@ -389,6 +402,41 @@ func (s *Server) validJWT(token, username string, now time.Time) bool {
 		return false
 	}
 	return strings.EqualFold(std.Subject, username)
+}
+
+// AuthorizationHeader carries the JWT to Navidrome's native API ("Bearer
+// TOKEN") and a renewed one back (the bare token), as consts.UIAuthorizationHeader.
+const AuthorizationHeader = "X-ND-Authorization"
+
+// handleKeepalive is the native API's /api/keepalive/*: what Navidrome's
+// web interface calls to keep its session while it plays. Like every
+// native API call (server.Authenticator, then server.JWTRefresher) it
+// needs a valid JWT of an existing user (else 401 "Not authenticated"),
+// and answers with a new one, valid SessionTimeout from now.
+func (s *Server) handleKeepalive(w http.ResponseWriter, r *http.Request) {
+	now := s.opts.Now()
+	token, _ := strings.CutPrefix(r.Header.Get(AuthorizationHeader), "Bearer ")
+	var u *user
+	if tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.HS256}); err == nil {
+		var std jwt.Claims
+		if tok.Claims(s.secret, &std) == nil && std.Expiry != nil && std.ValidateWithLeeway(jwt.Expected{Issuer: "ND", Time: now}, 0) == nil {
+			s.mu.Lock()
+			u = s.users[strings.ToLower(std.Subject)]
+			s.mu.Unlock()
+		}
+	}
+	if u == nil {
+		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Not authenticated"})
+		return
+	}
+	renewed, err := s.issueJWT(u, now)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set(AuthorizationHeader, renewed)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"response":"ok", "id":"keepalive"}`)
 }
 
 // subsonicResponse is the body of every Subsonic answer, in JSON and XML.
