@@ -412,7 +412,7 @@ func (c *Core) Restore(ctx context.Context) error {
 	if m == nil {
 		return nil
 	}
-	_, err := c.renew(ctx, m.resume, false, "")
+	_, err := c.renew(ctx, m.resume, renewal{})
 	return err
 }
 
@@ -611,7 +611,7 @@ func (c *Core) AccessToken(ctx context.Context) (string, error) {
 	}
 	if !fresh(s, c.deps.Now()) {
 		var err error
-		if s, err = c.renew(ctx, c.methods[Method(s.Method)].refresh, true, ""); err != nil {
+		if s, err = c.renew(ctx, c.methods[Method(s.Method)].refresh, renewal{onlyIfStale: true}); err != nil {
 			return "", err
 		}
 	}
@@ -628,7 +628,7 @@ func (c *Core) renewRefused(ctx context.Context, token string) (string, error) {
 	if s.RefreshToken == "" {
 		return s.AccessToken, nil // nothing to renew with
 	}
-	s, err := c.renew(ctx, c.methods[Method(s.Method)].refresh, true, token)
+	s, err := c.renew(ctx, c.methods[Method(s.Method)].refresh, renewal{onlyIfStale: true, refused: token})
 	if err != nil {
 		return "", err
 	}
@@ -647,6 +647,17 @@ func (c *Core) IDToken(ctx context.Context) (string, error) {
 	return s.IDToken, nil
 }
 
+// renewal says when renew renews: by default it runs its step whatever the
+// session; onlyIfStale skips a session another caller has just renewed.
+// A session whose access token a server refused before its expiry
+// (refused) is stale, and so is one whose renewal is due although it is
+// still fresh (Navidrome's JWT, renewed long before it expires).
+type renewal struct {
+	onlyIfStale bool
+	refused     string
+	due         bool
+}
+
 // renewLockWait bounds the wait for another process's renewal: one takes a
 // refresh request (at most the HTTP client's 30 s) and a keyring write.
 const renewLockWait = 45 * time.Second
@@ -657,25 +668,24 @@ const renewLockWait = 45 * time.Second
 // (read again only when the lock's stamp says another process changed it),
 // taken over when another process has renewed it already, renewed with
 // the stored refresh token otherwise, and the lock is let go only once the
-// renewed session is stored. onlyIfStale skips the step when another
-// caller has just renewed the session; a session still holding the access
-// token refused (a server turned it down before its expiry) is stale too.
-// When the server refuses, the person
-// is signed out with the reason, unless the store by then holds a session
-// renewed elsewhere: that one is used and never deleted. Other failures
-// leave the session alone. A result that arrives after the session was
-// replaced or signed out is dropped.
-func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), onlyIfStale bool, refused string) (*tokenstore.Session, error) {
+// renewed session is stored (see renewal for when it renews). When the
+// server refuses, the person is signed out with the reason, unless the
+// store by then holds a session renewed elsewhere: that one is used and
+// never deleted. Other failures leave the session alone. A result that
+// arrives after the session was replaced or signed out is dropped.
+func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore.Session) (*tokenstore.Session, error), w renewal) (*tokenstore.Session, error) {
 	c.renewMu.Lock()
 	defer c.renewMu.Unlock()
 	s, gen := c.current()
 	if s == nil {
 		return nil, ErrNotSignedIn
 	}
+	// A stale session is renewed under the cross-process lock, after a look
+	// at what another process stored.
 	stale := func(s *tokenstore.Session) bool {
-		return !fresh(s, c.deps.Now()) || refused != "" && s.AccessToken == refused
+		return !fresh(s, c.deps.Now()) || w.due || w.refused != "" && s.AccessToken == w.refused
 	}
-	if onlyIfStale && !stale(s) {
+	if w.onlyIfStale && !stale(s) {
 		return s, nil
 	}
 	c.update(func(st *Status) { st.State = Refreshing })
@@ -694,7 +704,7 @@ func (c *Core) renew(ctx context.Context, step func(context.Context, *tokenstore
 	}
 	failed := func(err error) (*tokenstore.Session, error) {
 		c.change(func() {
-			c.renewFailed = true
+			c.renewFailed = !errors.Is(err, errCannotRenew) // trying again in 30 s would not change that
 			c.status.State = SignedIn
 			c.status.Notice = "could not check or renew the session: " + err.Error()
 		})

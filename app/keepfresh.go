@@ -11,12 +11,16 @@ const retryInterval = 30 * time.Second
 // minRenewWait is the shortest wait between two renewals.
 const minRenewWait = 5 * time.Second
 
+// navidromeRenewEvery is how often a Navidrome session is checked and its
+// JWT renewed.
+const navidromeRenewEvery = time.Hour
+
 // KeepFresh renews the session shortly before its access token expires, for
 // as long as ctx lives, so a window left open stays signed in. When a renewal
 // or the check at start failed (the server is down) it tries again every
 // 30 s; when the server refuses, the person is signed out with the reason.
-// Navidrome's JWT is renewed halfway to its expiry, after a ping that shows
-// the password still holds. It also loads the Authentik
+// Navidrome's JWT is renewed every hour, after a ping that shows the
+// password still holds. It also loads the Authentik
 // extras (avatar, inherited groups, applications) once for each person.
 func (c *Core) KeepFresh(ctx context.Context) {
 	drain(c.changed) // the first round reads the current session anyway
@@ -39,11 +43,14 @@ func (c *Core) KeepFresh(ctx context.Context) {
 			continue
 		}
 		m := c.methods[Method(s.Method)]
-		step := m.refresh
-		if Method(s.Method) == Navidrome && !s.Expiry.After(c.deps.Now()) {
-			step = m.resume // an expired JWT cannot be renewed: is the session still good?
+		switch {
+		case Method(s.Method) == Authentik:
+			_, _ = c.renew(ctx, m.refresh, renewal{onlyIfStale: true})
+		case s.Expiry.After(c.deps.Now()):
+			_, _ = c.renew(ctx, m.refresh, renewal{due: true}) // Navidrome's JWT, long before it expires
+		default:
+			_, _ = c.renew(ctx, m.resume, renewal{}) // an expired JWT cannot be renewed: is the session still good?
 		}
-		_, _ = c.renew(ctx, step, Method(s.Method) == Authentik, "")
 		drain(c.changed) // the change this renewal made needs no wake-up of its own
 	}
 }
@@ -63,11 +70,11 @@ func (c *Core) nextRenewal() (time.Duration, bool) {
 	case s.Expiry.IsZero():
 		return 0, false
 	case Method(s.Method) == Navidrome:
-		// Halfway to the JWT's expiry (a day, with Navidrome's 48 h): a
-		// laptop asleep at the last moment must not lose the session. An
-		// expired one has nothing left to renew; asking for a token ends it.
+		// Every hour while the JWT lasts (48 h by default): renewed long
+		// before it expires, and a timer that slept through a suspend (it
+		// counts awake time only) is late by an hour at most.
 		left := s.Expiry.Sub(c.deps.Now())
-		return max(minRenewWait, left/2), left > 0
+		return min(navidromeRenewEvery, max(minRenewWait, left/2)), left > 0
 	}
 	// The floor keeps a provider that issues very short tokens from being
 	// asked again and again in a tight loop.

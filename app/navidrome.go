@@ -76,7 +76,7 @@ func (m *navidromeMethod) refresh(ctx context.Context, s *tokenstore.Session) (*
 	}
 	token, expiry, err := m.client.Keepalive(ctx, s.AccessToken)
 	if errors.Is(err, navidrome.ErrSessionExpired) {
-		return nil, errors.New("the Navidrome token has expired and cannot be renewed without your password; sign in again with `ssotray login --method navidrome` for a new one")
+		return nil, errCannotRenew
 	}
 	if err != nil {
 		return nil, err
@@ -85,6 +85,10 @@ func (m *navidromeMethod) refresh(ctx context.Context, s *tokenstore.Session) (*
 	renewed.AccessToken, renewed.Expiry = token, expiry
 	return &renewed, nil
 }
+
+// errCannotRenew: the session holds (the ping said so) but its token
+// cannot be renewed; trying again soon would not change that.
+var errCannotRenew = errors.New("Navidrome no longer takes the session's token (it expired, or the server's secret changed) and cannot renew it without your password; sign in again with `ssotray login --method navidrome` for a new one")
 
 // signOut has nothing to revoke: Navidrome keeps no server-side session.
 func (m *navidromeMethod) signOut(context.Context, *tokenstore.Session, bool) (SignOutReport, []error) {

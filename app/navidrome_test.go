@@ -3,6 +3,7 @@ package app
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -130,8 +131,8 @@ func TestNavidromeExpiredTokenIsNotHandedOut(t *testing.T) {
 	}
 }
 
-// A session in use is renewed halfway to its JWT's expiry, after a ping:
-// nobody signs in again every 48 hours.
+// A session in use is renewed every hour, after a ping: nobody signs in
+// again every 48 hours.
 func TestNavidromeSessionRenewsItself(t *testing.T) {
 	var mu sync.Mutex
 	now := time.Now()
@@ -156,12 +157,12 @@ func TestNavidromeSessionRenewsItself(t *testing.T) {
 	done := make(chan struct{})
 	go func() { c.KeepFresh(ctx); close(done) }()
 	defer func() { cancel(); <-done }()
-	for range 3 { // 3 days, a renewal a day
-		if d := <-waits; d < 23*time.Hour || d > 25*time.Hour {
-			t.Fatalf("next renewal in %v, want about a day", d)
+	for range 72 { // 3 days, a renewal an hour
+		if d := <-waits; d != navidromeRenewEvery {
+			t.Fatalf("next renewal in %v, want %v", d, navidromeRenewEvery)
 		}
 		mu.Lock()
-		now = now.Add(24 * time.Hour)
+		now = now.Add(navidromeRenewEvery)
 		mu.Unlock()
 		fire <- clock()
 	}
@@ -177,7 +178,7 @@ func TestNavidromeSessionRenewsItself(t *testing.T) {
 	// A password changed meanwhile ends it at the next renewal.
 	srv.SetPassword("dave", "another-pw")
 	mu.Lock()
-	now = now.Add(24 * time.Hour)
+	now = now.Add(navidromeRenewEvery)
 	mu.Unlock()
 	fire <- clock()
 	for deadline := time.Now().Add(5 * time.Second); c.Status().State != SignedOut; time.Sleep(10 * time.Millisecond) {
@@ -233,17 +234,80 @@ func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
 		t.Fatalf("first retry in %v", d)
 	}
 	// Navidrome is back (with its secret, as it keeps it): the next check
-	// clears the notice, and the next is the renewal, in a day.
+	// clears the notice, and the next is the hourly renewal.
 	srv2, err := navidrometest.Start(navidrometest.Options{Addr: addr, Users: users, JWTSecret: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer srv2.Close()
 	fire <- time.Now()
-	if d := <-waits; d < 23*time.Hour {
-		t.Errorf("the next check in %v after a good one, want the renewal in about a day", d)
+	if d := <-waits; d != navidromeRenewEvery {
+		t.Errorf("the next check in %v after a good one, want the renewal in %v", d, navidromeRenewEvery)
 	}
 	if st := c.Status(); st.State != SignedIn || st.Notice != "" {
 		t.Errorf("after Navidrome came back: %+v", st)
+	}
+}
+
+// The hourly renewal of a fresh Navidrome session takes the cross-process
+// lock and looks at the store first, like any renewal: a logout in another
+// ssotray meanwhile is not undone by this process storing the session again.
+func TestNavidromeRenewalAfterALogoutElsewhere(t *testing.T) {
+	srv := startNavidrome(t)
+	store := sharedStore{tokenstore.NewMemory()}
+	c := navidromeCore(t, srv, store, time.Now)
+	lock := &fakeLock{}
+	c.deps.RenewLock = lock
+	if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword}); err != nil {
+		t.Fatal(err)
+	}
+	lock.beforeGrant = func() {
+		_ = store.Delete()
+		lock.stamp = "stamp-logout"
+	}
+	if _, err := c.renew(context.Background(), c.methods[Navidrome].refresh, renewal{due: true}); !errors.Is(err, ErrNotSignedIn) {
+		t.Errorf("renewal after a logout elsewhere: %v", err)
+	}
+	if locks, _ := lock.counts(); locks != 1 {
+		t.Errorf("the renewal took the lock %d times, want 1", locks)
+	}
+	c.Flush()
+	if _, err := store.Load(); !errors.Is(err, tokenstore.ErrNotFound) {
+		t.Errorf("the session came back: %v", err)
+	}
+	if st := c.Status(); st.State != SignedOut {
+		t.Errorf("still %v after a logout elsewhere", st.State)
+	}
+}
+
+// A JWT that Navidrome refuses before its expiry (the server's secret
+// changed) cannot be renewed: said once, not tried again every 30 s.
+func TestNavidromeRefusedJWTIsNotRetried(t *testing.T) {
+	users := []navidrometest.User{{Username: "dave", Password: ndPassword}}
+	srv, err := navidrometest.Start(navidrometest.Options{Users: users})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := tokenstore.NewMemory()
+	c := navidromeCore(t, srv, store, time.Now)
+	if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword}); err != nil {
+		t.Fatal(err)
+	}
+	addr := strings.TrimPrefix(srv.URL(), "http://")
+	_ = srv.Close()
+	srv2, err := navidrometest.Start(navidrometest.Options{Addr: addr, Users: users}) // a new secret
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv2.Close()
+	_, err = c.renew(context.Background(), c.methods[Navidrome].refresh, renewal{due: true})
+	if !errors.Is(err, errCannotRenew) {
+		t.Fatalf("renewal of a refused JWT: %v", err)
+	}
+	if st := c.Status(); st.State != SignedIn || !strings.Contains(st.Notice, "sign in again with `ssotray login --method navidrome`") {
+		t.Errorf("status %+v", st)
+	}
+	if d, ok := c.nextRenewal(); !ok || d != navidromeRenewEvery {
+		t.Errorf("next renewal in %v (%v), want the hourly one, not a retry", d, ok)
 	}
 }

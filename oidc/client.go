@@ -222,7 +222,7 @@ func describeContentType(ct string) string {
 func Unreachable(url string, err error) error {
 	switch netcause.Of(err) {
 	case netcause.Cancelled:
-		return err
+		return netcause.Strip(err) // the request is not news
 	case netcause.Certificate, netcause.PlainHTTP, netcause.TLS:
 		return &TLSError{URL: url, Err: netcause.Strip(err)}
 	}

@@ -115,6 +115,10 @@ func TestTokenEndpointAnswersAPage(t *testing.T) {
 		if strings.Contains(err.Error(), "invalid character") || strings.Contains(err.Error(), "<html>") {
 			t.Errorf("%d: %q shows the page or the parser", tt.status, err)
 		}
+		var ue *oidc.UnavailableError
+		if down := errors.As(err, &ue); down != (tt.status >= 500) {
+			t.Errorf("%d: a server error (worth a retry): %v", tt.status, down)
+		}
 	}
 	p.SetFaults(oidctest.Faults{})
 	if _, err := c.Refresh(context.Background(), s.Tokens.RefreshToken, previous(s)); err != nil {

@@ -321,7 +321,11 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 			if ct, _, _ := mime.ParseMediaType(re.Response.Header.Get("Content-Type")); ct == "text/html" {
 				what = "a web page instead of OAuth's answer"
 			}
-			return fmt.Errorf("%s: the token endpoint %s answered %s with %s; check that Authentik, and any proxy in front of it, is running and healthy (`ssotray doctor`), then try again", doing, c.meta.TokenURL, re.Response.Status, what)
+			msg := fmt.Sprintf("the token endpoint %s answered %s with %s; check that Authentik, and any proxy in front of it, is running and healthy (`ssotray doctor`), then try again", c.meta.TokenURL, re.Response.Status, what)
+			if re.Response.StatusCode >= 500 {
+				return fmt.Errorf("%s: %w", doing, &UnavailableError{msg: msg})
+			}
+			return fmt.Errorf("%s: %s", doing, msg)
 		}
 		desc := re.ErrorDescription
 		if desc != "" {
@@ -339,6 +343,12 @@ func (c *Client) tokenEndpointError(doing string, err error) error {
 	}
 	return fmt.Errorf("%s: %w", doing, err)
 }
+
+// UnavailableError means the provider, or a proxy in front of it, answered
+// with a server error (5xx): it is there but not working, for now.
+type UnavailableError struct{ msg string }
+
+func (e *UnavailableError) Error() string { return e.msg }
 
 // Revoke asks the provider to forget a token (RFC 7009). hint is
 // "refresh_token" or "access_token". Providers without a revocation endpoint

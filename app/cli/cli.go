@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"slices"
 	"strings"
 	"time"
@@ -112,12 +113,16 @@ func exitCode(err error) int {
 	var ee *exitError
 	var oidcDown *oidc.UnreachableError
 	var navidromeDown *navidrome.UnreachableError
+	var busy *oidc.UnavailableError
+	var dns *net.DNSError
 	switch {
 	case errors.As(err, &ee):
 		return ee.code
 	case errors.Is(err, context.Canceled):
 		return ExitCancelled
-	case errors.As(err, &oidcDown), errors.As(err, &navidromeDown):
+	case errors.As(err, &dns) && dns.IsNotFound:
+		return 1 // most often a mistyped server_url: the person has to fix it
+	case errors.As(err, &oidcDown), errors.As(err, &navidromeDown), errors.As(err, &busy):
 		return ExitUnreachable
 	}
 	return 1
@@ -391,9 +396,10 @@ func interruptible(ctx context.Context, read func() (string, error)) (string, er
 	}
 }
 
+// ctxErr is the error for a prompt that Ctrl-C ended.
 func ctxErr(ctx context.Context) error {
 	if ctx.Err() != nil {
-		return errors.New("cancelled")
+		return app.ErrSignInCancelled
 	}
 	return nil
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -432,9 +433,19 @@ func TestExitCode(t *testing.T) {
 		{"an untrusted certificate: the person must act", &oidc.TLSError{URL: "https://auth.example.org/", Err: errors.New("x509")}, 1},
 		{"Ctrl-C during a sign-in", fmt.Errorf("signing in: %w", oidc.ErrCancelled), ExitCancelled},
 		{"Ctrl-C during a renewal", fmt.Errorf("renewing your session: %w", context.Canceled), ExitCancelled},
+		{"Ctrl-C at the password prompt", ctxErr(cancelledCtx()), ExitCancelled},
+		{"a host name that does not exist: a mistyped server_url", &oidc.UnreachableError{URL: "https://auth.exmaple.org/", Err: &net.DNSError{Name: "auth.exmaple.org", IsNotFound: true}}, 1},
+		{"a proxy's 502 before Authentik", fmt.Errorf("renewing your session: %w", &oidc.UnavailableError{}), ExitUnreachable},
+		{"the resolver down", &oidc.UnreachableError{URL: "https://auth.example.org/", Err: &net.DNSError{Name: "auth.example.org", IsTemporary: true}}, ExitUnreachable},
 	} {
 		if got := exitCode(tt.err); got != tt.want {
 			t.Errorf("%s: exit %d, want %d", tt.name, got, tt.want)
 		}
 	}
+}
+
+func cancelledCtx() context.Context {
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	return ctx
 }

@@ -477,10 +477,11 @@ func (c *Client) Keepalive(ctx context.Context, token string) (string, time.Time
 		return "", time.Time{}, c.statusError(path, resp, data, token)
 	}
 	renewed := resp.Header.Get(authorizationHeader)
-	if renewed == "" {
-		return "", time.Time{}, c.notNavidrome("its answer to %s has no renewed token (%s)", path, authorizationHeader)
+	expiry := jwtExpiry(renewed)
+	if expiry.IsZero() { // none, or one that would look valid forever
+		return "", time.Time{}, c.notNavidrome("its answer to %s has no renewed token with an expiry (%s)", path, authorizationHeader)
 	}
-	return renewed, jwtExpiry(renewed), nil
+	return renewed, expiry, nil
 }
 
 // jwtExpiry reads the "exp" claim of Navidrome's JWT without verifying the

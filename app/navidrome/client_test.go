@@ -719,7 +719,43 @@ func TestKeepalive(t *testing.T) {
 	if _, _, err := c.Keepalive(context.Background(), sess.JWT); !errors.Is(err, navidrome.ErrSessionExpired) {
 		t.Errorf("the expired token: %v, want ErrSessionExpired", err)
 	}
-	if _, _, err := c.Keepalive(context.Background(), "not-a-jwt"); !errors.Is(err, navidrome.ErrSessionExpired) || strings.Contains(err.Error(), "not-a-jwt") {
+	if _, _, err := c.Keepalive(context.Background(), "not-a-jwt"); !errors.Is(err, navidrome.ErrSessionExpired) {
 		t.Errorf("a foreign token: %v", err)
+	}
+}
+
+// What is not Navidrome's keepalive answer is refused, and never shows the
+// token sent.
+func TestKeepaliveAnswersThatAreNotNavidromes(t *testing.T) {
+	const token = "eyJhbGciOiJIUzI1NiJ9.c2VjcmV0LXNlc3Npb24.c2ln"
+	for _, tt := range []struct {
+		name    string
+		handler http.HandlerFunc
+		want    string
+	}{
+		{"no renewed token", func(w http.ResponseWriter, _ *http.Request) {
+			_, _ = io.WriteString(w, `{"response":"ok", "id":"keepalive"}`)
+		}, "no renewed token with an expiry"},
+		{"a renewed token without exp", func(w http.ResponseWriter, _ *http.Request) {
+			w.Header().Set("X-ND-Authorization", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiJib2IifQ.c2ln")
+			_, _ = io.WriteString(w, `{"response":"ok", "id":"keepalive"}`)
+		}, "no renewed token with an expiry"},
+		{"an error that repeats the token", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Content-Type", "application/json")
+			w.WriteHeader(http.StatusInternalServerError)
+			_, _ = io.WriteString(w, `{"error":"bad token `+strings.TrimPrefix(r.Header.Get("X-ND-Authorization"), "Bearer ")+`"}`)
+		}, "500"},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(tt.handler)
+			defer srv.Close()
+			_, _, err := newClient(t, srv.URL).Keepalive(context.Background(), token)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("got %v, want it to say %q", err, tt.want)
+			}
+			if err != nil && strings.Contains(err.Error(), token) {
+				t.Errorf("the token is in the error: %v", err)
+			}
+		})
 	}
 }

@@ -65,22 +65,25 @@ func handshake(err error) bool {
 		rec   tls.RecordHeaderError
 		alert tls.AlertError
 		ech   *tls.ECHRejectionError
+		op    *net.OpError
 	)
-	if errors.As(err, &rec) || errors.As(err, &alert) || errors.As(err, &ech) {
-		return true
-	}
-	// Alerts from the peer ("remote error: tls: handshake failure") have an
-	// unexported type; their text is the only sign.
-	return err != nil && strings.Contains(err.Error(), "tls: ")
+	// crypto/tls wraps an alert (its type unexported) in a *net.OpError
+	// with Op "remote error" or "local error".
+	return errors.As(err, &rec) || errors.As(err, &alert) || errors.As(err, &ech) ||
+		errors.As(err, &op) && (op.Op == "remote error" || op.Op == "local error")
 }
 
 // Describe says in a few words why no answer came back.
 func Describe(err error) string {
 	var dnsErr *net.DNSError
 	var netErr net.Error
+	var op *net.OpError
 	switch {
 	case err == nil:
 		return "no answer"
+	case errors.As(err, &op) && op.Op == "proxyconnect":
+		// HTTPS_PROXY, not the server, is what did not answer.
+		return "through the proxy " + proxyAddr(op) + ": " + Describe(op.Err)
 	case errors.Is(err, context.DeadlineExceeded):
 		return "timed out"
 	case errors.As(err, &dnsErr):
@@ -103,6 +106,13 @@ func Describe(err error) string {
 		return "the connection was closed without an answer"
 	}
 	return Strip(err).Error()
+}
+
+func proxyAddr(op *net.OpError) string {
+	if op.Addr != nil {
+		return op.Addr.String()
+	}
+	return "(HTTPS_PROXY)"
 }
 
 // Strip drops the layers of err that repeat the request ("Get URL: dial

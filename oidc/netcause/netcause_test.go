@@ -33,7 +33,9 @@ func TestOfAndDescribe(t *testing.T) {
 		{"cancelled", &url.Error{Op: "Get", URL: "u", Err: context.Canceled}, Cancelled, "cancelled"},
 		{"unknown authority", &url.Error{Op: "Get", URL: "u", Err: x509.UnknownAuthorityError{}}, Certificate, "x509: certificate signed by unknown authority"},
 		{"plain HTTP", &url.Error{Op: "Get", URL: "u", Err: errors.New("http: server gave HTTP response to HTTPS client")}, PlainHTTP, "http: server gave HTTP response to HTTPS client"},
-		{"a peer's alert", errors.New("remote error: tls: handshake failure"), TLS, "remote error: tls: handshake failure"},
+		{"a peer's alert", &net.OpError{Op: "remote error", Err: errors.New("tls: handshake failure")}, TLS, "tls: handshake failure"},
+		{"a proxy's words with tls in them", errors.New("Bad Gateway: upstream tls: handshake failure"), Unreachable, "Bad Gateway: upstream tls: handshake failure"},
+		{"the proxy refused", &url.Error{Op: "Get", URL: "u", Err: &net.OpError{Op: "proxyconnect", Net: "tcp", Addr: &net.TCPAddr{IP: net.IPv4(10, 0, 0, 1), Port: 3128}, Err: os.NewSyscallError("connect", syscall.ECONNREFUSED)}}, Unreachable, "through the proxy 10.0.0.1:3128: connection refused"},
 		{"something else", op(errors.New("socket: too many open files")), Unreachable, "socket: too many open files"},
 	} {
 		if got := Of(tt.err); got != tt.kind {

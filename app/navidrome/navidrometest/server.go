@@ -19,7 +19,9 @@
 //   - GET {BasePath}/api/keepalive/* with "X-ND-Authorization: Bearer JWT":
 //     200 with a new JWT, valid SessionTimeout from now, in the
 //     X-ND-Authorization header (server.JWTRefresher); 401 {"error":"Not
-//     authenticated"} for an expired or foreign token.
+//     authenticated"} for an expired or foreign token, as for any other
+//     {BasePath}/api/ path (which this stand-in does not serve: 404 with a
+//     valid token).
 //   - another method on /auth/login → 405; any other GET → 302 to the web
 //     interface at {BasePath}/app/ (an HTML page); any other method → 405.
 package navidrometest
@@ -182,6 +184,7 @@ func Start(opts Options) (*Server, error) {
 	mux.HandleFunc(base+"/rest/ping.view", s.handlePing)
 	mux.HandleFunc(base+"/rest/ping", s.handlePing)
 	mux.HandleFunc("GET "+base+"/api/keepalive/", s.handleKeepalive)
+	mux.HandleFunc(base+"/api/", s.handleAPI)
 	mux.HandleFunc("GET "+base+"/app/", webUI)
 	// As Navidrome's router (server/server.go): any other GET is sent to
 	// the web interface, anything else has no route for its method.
@@ -415,6 +418,31 @@ const AuthorizationHeader = "X-ND-Authorization"
 // and answers with a new one, valid SessionTimeout from now.
 func (s *Server) handleKeepalive(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
+	u := s.apiUser(w, r, now)
+	if u == nil {
+		return
+	}
+	renewed, err := s.issueJWT(u, now)
+	if err != nil {
+		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set(AuthorizationHeader, renewed)
+	w.Header().Set("Content-Type", "application/json")
+	_, _ = io.WriteString(w, `{"response":"ok", "id":"keepalive"}`)
+}
+
+// handleAPI stands for the rest of the native API, which this stand-in
+// does not serve: behind Navidrome's Authenticator like the keepalive.
+func (s *Server) handleAPI(w http.ResponseWriter, r *http.Request) {
+	if s.apiUser(w, r, s.opts.Now()) != nil {
+		http.NotFound(w, r)
+	}
+}
+
+// apiUser is server.Authenticator: the user of a valid JWT in the request,
+// or nil after answering 401 "Not authenticated".
+func (s *Server) apiUser(w http.ResponseWriter, r *http.Request, now time.Time) *user {
 	token, _ := strings.CutPrefix(r.Header.Get(AuthorizationHeader), "Bearer ")
 	var u *user
 	if tok, err := jwt.ParseSigned(token, []jose.SignatureAlgorithm{jose.HS256}); err == nil {
@@ -427,16 +455,8 @@ func (s *Server) handleKeepalive(w http.ResponseWriter, r *http.Request) {
 	}
 	if u == nil {
 		writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Not authenticated"})
-		return
 	}
-	renewed, err := s.issueJWT(u, now)
-	if err != nil {
-		http.Error(w, err.Error(), http.StatusInternalServerError)
-		return
-	}
-	w.Header().Set(AuthorizationHeader, renewed)
-	w.Header().Set("Content-Type", "application/json")
-	_, _ = io.WriteString(w, `{"response":"ok", "id":"keepalive"}`)
+	return u
 }
 
 // subsonicResponse is the body of every Subsonic answer, in JSON and XML.
