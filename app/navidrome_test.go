@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -22,6 +21,18 @@ func navidromeCore(t *testing.T, srv *navidrometest.Server, store tokenstore.Sto
 	cfg.Authentik.Enabled = false
 	cfg.Navidrome = config.Navidrome{Enabled: true, ServerURL: srv.URL()}
 	return New(Deps{Config: &cfg, Store: store, Now: now})
+}
+
+// navidromeOnClock is a Navidrome for dave whose clock is now, as
+// ssotray's is in the test: JWTs expire for both alike.
+func navidromeOnClock(t *testing.T, now func() time.Time) *navidrometest.Server {
+	t.Helper()
+	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "dave", Password: ndPassword}}, SessionTimeout: 48 * time.Hour, Now: now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = srv.Close() })
+	return srv
 }
 
 func startNavidrome(t *testing.T) *navidrometest.Server {
@@ -110,20 +121,12 @@ func TestNavidromeRestore(t *testing.T) {
 // A JWT that expired (the machine was off for days) is not handed out and
 // cannot be renewed; the session stays for what needs no JWT.
 func TestNavidromeExpiredTokenIsNotHandedOut(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "dave", Password: ndPassword}}, SessionTimeout: 48 * time.Hour, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	clk := &clock{t: time.Now()}
+	srv := navidromeOnClock(t, clk.now)
 	store := tokenstore.NewMemory()
-	_ = navidromeCore(t, srv, store, clock).SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword})
-	mu.Lock()
-	now = now.Add(72 * time.Hour) // for ssotray and Navidrome alike
-	mu.Unlock()
-	c := navidromeCore(t, srv, store, clock)
+	_ = navidromeCore(t, srv, store, clk.now).SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword})
+	clk.advance(72 * time.Hour) // for ssotray and Navidrome alike
+	c := navidromeCore(t, srv, store, clk.now)
 	_ = c.Restore(context.Background())
 	tok, err := c.AccessToken(context.Background())
 	if tok != "" || err == nil || !strings.Contains(err.Error(), "sign in again with `ssotray login --method navidrome`") || c.Status().State != SignedIn {
@@ -134,16 +137,10 @@ func TestNavidromeExpiredTokenIsNotHandedOut(t *testing.T) {
 // A session in use is renewed every hour, after a ping: nobody signs in
 // again every 48 hours.
 func TestNavidromeSessionRenewsItself(t *testing.T) {
-	var mu sync.Mutex
-	now := time.Now()
-	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
-	srv, err := navidrometest.Start(navidrometest.Options{Users: []navidrometest.User{{Username: "dave", Password: ndPassword}}, SessionTimeout: 48 * time.Hour, Now: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = srv.Close() })
+	clk := &clock{t: time.Now()}
+	srv := navidromeOnClock(t, clk.now)
 	store := tokenstore.NewMemory()
-	c := navidromeCore(t, srv, store, clock)
+	c := navidromeCore(t, srv, store, clk.now)
 	if err := c.SignIn(context.Background(), Navidrome, SignInOptions{Username: "dave", Password: ndPassword}); err != nil {
 		t.Fatal(err)
 	}
@@ -161,14 +158,12 @@ func TestNavidromeSessionRenewsItself(t *testing.T) {
 		if d := <-waits; d != navidromeRenewEvery {
 			t.Fatalf("next renewal in %v, want %v", d, navidromeRenewEvery)
 		}
-		mu.Lock()
-		now = now.Add(navidromeRenewEvery)
-		mu.Unlock()
-		fire <- clock()
+		clk.advance(navidromeRenewEvery)
+		fire <- clk.now()
 	}
 	<-waits
 	s, _ := c.current()
-	if st := c.Status(); st.State != SignedIn || s.AccessToken == first.AccessToken || !s.Expiry.After(clock().Add(47*time.Hour)) {
+	if st := c.Status(); st.State != SignedIn || s.AccessToken == first.AccessToken || !s.Expiry.After(clk.now().Add(47*time.Hour)) {
 		t.Errorf("after three days: %v, a new JWT %v, until %v", st.State, s.AccessToken != first.AccessToken, s.Expiry)
 	}
 	c.Flush()
@@ -177,10 +172,8 @@ func TestNavidromeSessionRenewsItself(t *testing.T) {
 	}
 	// A password changed meanwhile ends it at the next renewal.
 	srv.SetPassword("dave", "another-pw")
-	mu.Lock()
-	now = now.Add(navidromeRenewEvery)
-	mu.Unlock()
-	fire <- clock()
+	clk.advance(navidromeRenewEvery)
+	fire <- clk.now()
 	for deadline := time.Now().Add(5 * time.Second); c.Status().State != SignedOut; time.Sleep(10 * time.Millisecond) {
 		if time.Now().After(deadline) {
 			t.Fatalf("still %+v after the password changed", c.Status())

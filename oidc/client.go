@@ -224,7 +224,7 @@ func Unreachable(url string, err error) error {
 	case netcause.Cancelled:
 		return netcause.Strip(err) // the request is not news
 	case netcause.Certificate, netcause.PlainHTTP, netcause.TLS:
-		return &TLSError{URL: url, Err: netcause.Strip(err)}
+		return &TLSError{Server: "Authentik", Key: "authentik.server_url", URL: url, Err: netcause.Strip(err)}
 	}
 	return &UnreachableError{URL: url, Err: err}
 }
@@ -242,24 +242,8 @@ func (e *UnreachableError) Error() string {
 func (e *UnreachableError) Unwrap() error { return e.Err }
 
 // TLSError means the provider was reached but the HTTPS connection to it
-// failed: most often its certificate is not trusted (self-signed, a private
-// CA, another host name, expired).
-type TLSError struct {
-	URL string
-	Err error
-}
-
-func (e *TLSError) Error() string {
-	switch netcause.Of(e.Err) {
-	case netcause.Certificate:
-		return fmt.Sprintf("the TLS certificate of %s is not trusted (%s); if Authentik uses a self-signed or private certificate, add its CA to this computer's trusted certificates, otherwise fix the certificate on the server", e.URL, e.Err)
-	case netcause.PlainHTTP:
-		return fmt.Sprintf("%s answers plain HTTP, not HTTPS; enable HTTPS on the server (or its proxy), or write the address with http:// if it is on this machine", e.URL)
-	}
-	return fmt.Sprintf("the TLS connection to %s failed (%s); check that the server (or its proxy) serves HTTPS at that address", e.URL, e.Err)
-}
-
-func (e *TLSError) Unwrap() error { return e.Err }
+// failed (netcause.TLSError).
+type TLSError = netcause.TLSError
 
 // Issuer is the provider's issuer identifier.
 func (c *Client) Issuer() string { return c.meta.IssuerURL }

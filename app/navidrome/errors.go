@@ -56,29 +56,8 @@ func (e *NotNavidromeError) Error() string {
 		e.URL, e.Detail)
 }
 
-// TLSError means the HTTPS connection to URL failed: most often the
-// server's certificate is not trusted (self-signed, private CA, wrong host
-// name, expired), sometimes the server does not speak TLS at all.
-type TLSError struct {
-	URL string
-	Err error
-}
-
-func (e *TLSError) Error() string {
-	switch netcause.Of(e.Err) {
-	case netcause.Certificate:
-		return fmt.Sprintf("the TLS certificate of %s is not trusted (%s); if Navidrome uses a self-signed or private certificate, add its CA to this computer's trusted certificates, otherwise fix the certificate on the server",
-			e.URL, errText(e.Err))
-	case netcause.PlainHTTP:
-		return fmt.Sprintf("%s answers plain HTTP, not HTTPS; write navidrome.server_url with http:// or enable HTTPS on the server",
-			e.URL)
-	default:
-		return fmt.Sprintf("the TLS connection to %s failed (%s); check that the server (or its proxy) serves HTTPS at that address, or write navidrome.server_url with http:// if it does not",
-			e.URL, errText(e.Err))
-	}
-}
-
-func (e *TLSError) Unwrap() error { return e.Err }
+// TLSError means the HTTPS connection to Navidrome failed (netcause.TLSError).
+type TLSError = netcause.TLSError
 
 // SubsonicError is a failed Subsonic API answer other than code 40 (which is
 // ErrBadCredentials), e.g. code 10 "Required parameter is missing".
@@ -114,11 +93,4 @@ func humanDuration(d time.Duration) string {
 		fmt.Fprintf(&b, "%ds", s)
 	}
 	return b.String()
-}
-
-func errText(err error) string {
-	if err == nil {
-		return "unknown error"
-	}
-	return err.Error()
 }

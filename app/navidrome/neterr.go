@@ -23,7 +23,7 @@ func (c *Client) classifyTransportError(ctx context.Context, err error) error {
 	}
 	switch netcause.Of(err) {
 	case netcause.Certificate, netcause.PlainHTTP, netcause.TLS:
-		return &TLSError{URL: c.URL(), Err: err}
+		return &TLSError{Server: "Navidrome", Key: "navidrome.server_url", URL: c.URL(), Err: err}
 	}
 	return &UnreachableError{URL: c.URL(), Err: err}
 }

@@ -9,6 +9,7 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/url"
@@ -129,3 +130,24 @@ func Strip(err error) error {
 	}
 	return err
 }
+
+// TLSError means Server (by name, "Authentik") was reached at URL but the
+// HTTPS connection to it failed: most often its certificate is not trusted
+// (self-signed, a private CA, another host name, expired), sometimes it
+// does not speak TLS at all. Key is the setting that holds the address.
+type TLSError struct {
+	Server, Key, URL string
+	Err              error
+}
+
+func (e *TLSError) Error() string {
+	switch Of(e.Err) {
+	case Certificate:
+		return fmt.Sprintf("the TLS certificate of %s is not trusted (%s); if %s uses a self-signed or private certificate, add its CA to this computer's trusted certificates, otherwise fix the certificate on the server", e.URL, e.Err, e.Server)
+	case PlainHTTP:
+		return fmt.Sprintf("%s answers plain HTTP, not HTTPS; enable HTTPS on the server (or its proxy), or write %s with http://", e.URL, e.Key)
+	}
+	return fmt.Sprintf("the TLS connection to %s failed (%s); check that the server (or its proxy) serves HTTPS at that address", e.URL, e.Err)
+}
+
+func (e *TLSError) Unwrap() error { return e.Err }
