@@ -20,8 +20,8 @@ const navidromeRenewEvery = time.Hour
 // or the check at start failed (the server is down) it tries again every
 // 30 s; when the server refuses, the person is signed out with the reason.
 // Navidrome's JWT is renewed every hour, after a ping that shows the
-// password still holds. It also loads the Authentik
-// extras (avatar, inherited groups, applications) once for each person.
+// password still holds. It also loads the Authentik extras (avatar,
+// inherited groups, applications) once for each person.
 func (c *Core) KeepFresh(ctx context.Context) {
 	drain(c.changed) // the first round reads the current session anyway
 	for {
