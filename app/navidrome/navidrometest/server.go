@@ -8,8 +8,9 @@
 //     Navidrome keeps its own in its database) and subsonicToken is
 //     hex(md5(password + subsonicSalt)); 401 {"error":"Invalid username or
 //     password"}; 422 {"error":"invalid request payload"} for a body that is
-//     not a JSON object; 429 text/plain with Retry-After once a client IP
-//     has made RateLimit attempts within RateWindow.
+//     not a JSON object; 429 text/plain with Retry-After (the whole
+//     RateWindow) once a client IP's rate, counted as go-chi/httprate does
+//     (see allow), would exceed RateLimit.
 //   - GET or POST {BasePath}/rest/ping.view (and /rest/ping): always HTTP 200
 //     with a subsonic-response; status "ok", or "failed" with error code 10
 //     (a required parameter u, v or c is missing) or 40 (unknown user, wrong
@@ -107,8 +108,8 @@ type Server struct {
 	url      string
 
 	mu       sync.Mutex
-	users    map[string]*user // by lower-cased username; Navidrome matches usernames case-insensitively
-	attempts map[string][]time.Time
+	users    map[string]*user     // by lower-cased username; Navidrome matches usernames case-insensitively
+	attempts map[string][2]window // by client IP: the previous and the current window
 	requests []Request
 	logins   int
 }
@@ -140,7 +141,7 @@ func Start(opts Options) (*Server, error) {
 		basePath: base,
 		secret:   opts.JWTSecret,
 		users:    make(map[string]*user),
-		attempts: make(map[string][]time.Time),
+		attempts: make(map[string][2]window),
 	}
 	if s.secret == nil {
 		s.secret = make([]byte, 32)
@@ -302,39 +303,53 @@ func clientIP(r *http.Request) string {
 	return host
 }
 
-// allow records a login attempt from ip, or says how long to wait when the
-// limit is reached. Refused attempts are not counted, so the wait never
-// grows by retrying.
-func (s *Server) allow(ip string, now time.Time) (ok bool, retryAfter time.Duration) {
+// window counts the login attempts one client made in one fixed window.
+type window struct {
+	start time.Time
+	count int
+}
+
+// allow records a login attempt from ip, or refuses it, as go-chi/httprate
+// (Navidrome's AuthRequestLimit per AuthWindowLength) does: windows are
+// fixed, aligned on the clock; the rate is this window's count plus the
+// previous window's, weighted by how much of it the sliding window still
+// covers, rounded; an attempt is refused when it would make the rate
+// exceed the limit, and is then not counted. So an attempt right after
+// the Retry-After a refusal gave may be refused again.
+func (s *Server) allow(ip string, now time.Time) bool {
 	if s.opts.RateLimit < 0 {
-		return true, 0
+		return true
 	}
-	kept := s.attempts[ip][:0]
-	for _, t := range s.attempts[ip] {
-		if now.Sub(t) < s.opts.RateWindow {
-			kept = append(kept, t)
-		}
+	w := s.opts.RateWindow
+	current := now.UTC().Truncate(w)
+	ws := s.attempts[ip] // [previous, current]
+	switch {
+	case ws[1].start.Equal(current):
+	case ws[1].start.Equal(current.Add(-w)):
+		ws = [2]window{ws[1], {start: current}}
+	default:
+		ws = [2]window{{start: current.Add(-w)}, {start: current}}
 	}
-	if len(kept) >= s.opts.RateLimit {
-		s.attempts[ip] = kept
-		return false, kept[0].Add(s.opts.RateWindow).Sub(now)
+	elapsed := now.Sub(current)
+	rate := int(math.Round(float64(ws[0].count)*float64(w-elapsed)/float64(w) + float64(ws[1].count)))
+	if rate+1 > s.opts.RateLimit {
+		s.attempts[ip] = ws
+		return false
 	}
-	s.attempts[ip] = append(kept, now)
-	return true, 0
+	ws[1].count++
+	s.attempts[ip] = ws
+	return true
 }
 
 func (s *Server) handleLogin(w http.ResponseWriter, r *http.Request) {
 	now := s.opts.Now()
 	s.mu.Lock()
 	s.logins++
-	ok, wait := s.allow(clientIP(r), now)
+	ok := s.allow(clientIP(r), now)
 	s.mu.Unlock()
 	if !ok {
-		secs := int64(math.Ceil(wait.Seconds()))
-		if secs < 1 {
-			secs = 1
-		}
-		w.Header().Set("Retry-After", strconv.FormatInt(secs, 10))
+		// httprate always asks for the whole window.
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.opts.RateWindow.Seconds())))
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusTooManyRequests)
 		_, _ = io.WriteString(w, "Too Many Requests\n")

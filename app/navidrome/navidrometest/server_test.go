@@ -185,16 +185,22 @@ func TestRateLimit(t *testing.T) {
 	if len(data) == 0 {
 		t.Error("empty 429 body")
 	}
-	// The first attempt was 5s ago in a 20s window: 15s to wait.
-	if ra := resp.Header.Get("Retry-After"); ra != "15" {
-		t.Errorf("Retry-After %q, want 15", ra)
+	// httprate asks for the whole window, whatever is left of it.
+	if ra := resp.Header.Get("Retry-After"); ra != "20" {
+		t.Errorf("Retry-After %q, want 20", ra)
 	}
+	// 12:00:20, a new window: the last one's 5 attempts still count whole.
 	advance(15 * time.Second)
-	if resp, _ := login(t, s.URL(), `{"username":"alice","password":"alice-pw"}`); resp.StatusCode != http.StatusOK {
-		t.Errorf("after the window: status %d", resp.StatusCode)
+	if resp, _ := login(t, s.URL(), `{"username":"alice","password":"alice-pw"}`); resp.StatusCode != http.StatusTooManyRequests {
+		t.Errorf("at the start of the next window: status %d, want 429", resp.StatusCode)
 	}
-	if got := s.LoginAttempts(); got != 7 {
-		t.Errorf("LoginAttempts %d, want 7", got)
+	// 12:00:25: they count 5×15/20 = 3.75, so 4; a fifth is allowed.
+	advance(5 * time.Second)
+	if resp, _ := login(t, s.URL(), `{"username":"alice","password":"alice-pw"}`); resp.StatusCode != http.StatusOK {
+		t.Errorf("after Retry-After: status %d", resp.StatusCode)
+	}
+	if got := s.LoginAttempts(); got != 8 {
+		t.Errorf("LoginAttempts %d, want 8", got)
 	}
 }
 
