@@ -101,8 +101,8 @@ func SocketPath(getenv func(string) string) (string, error) {
 // asking the running one to show itself.
 func Claim(path string) (*Instance, error) { return claim(path, unixSocket()) }
 
-// socket is what Claim does with the socket file. Tests put an in-memory
-// stand-in where there are no Unix sockets (Wine).
+// socket is what Claim does with the socket file; tests put an in-memory
+// stand-in in its place.
 type socket struct {
 	dial   func(path string) (net.Conn, error)
 	remove func(path string) error

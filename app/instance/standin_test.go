@@ -4,16 +4,12 @@ import (
 	"errors"
 	"io/fs"
 	"net"
-	"os"
-	"path/filepath"
-	"runtime"
 	"sync"
-	"testing"
 	"time"
 )
 
-// standIn is Claim's socket in memory, for where there are no Unix sockets
-// (Wine). As with a socket file, a path answers while a listener is bound
+// standIn is Claim's socket in memory, for a race that real sockets make
+// rare. As with a socket file, a path answers while a listener is bound
 // to it, a second listen there fails, and removing the path leaves its
 // listener running but out of reach: the two trays of an unlocked Claim.
 type standIn struct {
@@ -97,27 +93,3 @@ func (l *standInListener) Close() error {
 }
 
 func (l *standInListener) Addr() net.Addr { return &net.UnixAddr{Name: l.path, Net: "unix"} }
-
-// haveUnixSockets: Windows 10 has them, Wine has not.
-var haveUnixSockets = sync.OnceValue(func() bool {
-	dir, err := os.MkdirTemp("", "instance")
-	if err != nil {
-		return false
-	}
-	defer os.RemoveAll(dir)
-	l, err := net.Listen("unix", filepath.Join(dir, "probe.sock"))
-	if err != nil {
-		return false
-	}
-	l.Close()
-	return true
-})
-
-// needUnixSockets skips t on a Windows without Unix sockets (Wine), where
-// the stand-in's tests run instead.
-func needUnixSockets(t *testing.T) {
-	t.Helper()
-	if runtime.GOOS == "windows" && !haveUnixSockets() {
-		t.Skip("no Unix domain sockets here (Wine); TestSimultaneousStartsLeaveOneInstance/stand-in runs instead")
-	}
-}
