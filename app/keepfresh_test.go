@@ -9,17 +9,23 @@ import (
 	"github.com/ssotray/ssotray/app/tokenstore"
 )
 
-func TestKeepFresh(t *testing.T) {
-	store := tokenstore.NewMemory()
-	c, f, clk := newTestCore(t, store)
+// keepFresh runs c.KeepFresh on a manual timer until the test ends: each
+// wait it asks for arrives on waits, and a send on fire ends it.
+func keepFresh(t *testing.T, c *Core) (waits chan time.Duration, fire chan time.Time) {
 	ctx, cancel := context.WithCancel(context.Background())
 	after, waits, fire := manualAfter(ctx)
 	c.deps.After = after
-	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
-
 	done := make(chan struct{})
 	go func() { c.KeepFresh(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	t.Cleanup(func() { cancel(); <-done })
+	return waits, fire
+}
+
+func TestKeepFresh(t *testing.T) {
+	store := tokenstore.NewMemory()
+	c, f, clk := newTestCore(t, store)
+	_ = c.SignIn(context.Background(), Authentik, SignInOptions{})
+	waits, fire := keepFresh(t, c)
 
 	expectWait := func(want time.Duration) {
 		t.Helper()

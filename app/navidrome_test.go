@@ -148,12 +148,7 @@ func TestNavidromeSessionRenewsItself(t *testing.T) {
 	if st := c.Status(); !st.Renews || !st.SignInAgainAt.IsZero() {
 		t.Errorf("status %+v: want a session that renews by itself", st)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	after, waits, fire := manualAfter(ctx)
-	c.deps.After = after
-	done := make(chan struct{})
-	go func() { c.KeepFresh(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	waits, fire := keepFresh(t, c)
 	for range 72 { // 3 days, a renewal an hour
 		if d := <-waits; d != navidromeRenewEvery {
 			t.Fatalf("next renewal in %v, want %v", d, navidromeRenewEvery)
@@ -216,12 +211,7 @@ func TestNavidromeCheckedAgainAfterAnOutage(t *testing.T) {
 	if st := c.Status(); st.State != SignedIn || !strings.Contains(st.Notice, "could not check") {
 		t.Fatalf("restore while down: %+v", st)
 	}
-	ctx, cancel := context.WithCancel(context.Background())
-	after, waits, fire := manualAfter(ctx)
-	c.deps.After = after
-	done := make(chan struct{})
-	go func() { c.KeepFresh(ctx); close(done) }()
-	defer func() { cancel(); <-done }()
+	waits, fire := keepFresh(t, c)
 
 	if d := <-waits; d != retryInterval {
 		t.Fatalf("first retry in %v", d)
