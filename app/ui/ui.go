@@ -188,9 +188,6 @@ func (u *UI) signInPrimary() {
 	}
 }
 
-// Window is the main window.
-func (u *UI) Window() fyne.Window { return u.win }
-
 // Show shows the window and brings it to the front, e.g. when a second
 // start of ssotray asks for it.
 func (u *UI) Show() {

@@ -59,8 +59,6 @@ func (k *keyring) signing() (*rsa.PrivateKey, string) {
 	return k.key, k.keyID
 }
 
-func (k *keyring) encrypting() bool { return k.enc != nil }
-
 // rotate generates the key outside the lock: RSA generation is slow and
 // requests keep being served with the old key meanwhile.
 func (k *keyring) rotate() error {
