@@ -13,6 +13,7 @@ import (
 	"os/signal"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/ssotray/ssotray/app/navidrome/navidrometest"
 	"github.com/ssotray/ssotray/oidc"
@@ -80,17 +81,18 @@ func run(addr, ndAddr, configOut string, browser []string) error {
 	return nil
 }
 
-// demoOptions meet the real Authentik: Quirks nil (oidctest.RealAuthentik(),
-// current Authentik's behaviour), access tokens valid 5 minutes as for a
-// provider made in the admin interface, and the default provider
-// invalidation flow, which keeps the browser session.
+// demoOptions meet the real Authentik: Quirks nil (oidctest.RealAuthentik()),
+// access tokens valid 5 minutes as the admin interface sets them for a new
+// provider (as README's "Set up Authentik" makes it), and the default
+// provider invalidation flow, which keeps the browser session.
 func demoOptions(addr string) oidctest.Options {
 	return oidctest.Options{
-		Addr:             addr,
-		Users:            users,
-		Clients:          []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
-		Quirks:           nil,
-		InvalidationFlow: oidctest.DefaultProviderInvalidation,
+		Addr:                addr,
+		AccessTokenLifetime: 5 * time.Minute,
+		Users:               users,
+		Clients:             []oidctest.Client{{ID: "ssotray", RedirectURIRegexes: []string{oidc.RedirectURIRegex}}},
+		Quirks:              nil,
+		InvalidationFlow:    oidctest.DefaultProviderInvalidation,
 		// What "Your apps" imports from the API (import_apps). ssotray's own
 		// application is listed too, as Authentik lists it: with no Launch
 		// URL it reports one made from the regex redirect URI.

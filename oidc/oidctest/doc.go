@@ -30,8 +30,7 @@
 //     groups) and /api/v3/core/applications/ (the apps a person may open).
 //
 // The real Authentik is the default: Options.Quirks nil means
-// RealAuthentik(), and each quirk can be turned off alone (or, for
-// EndSessionLoginFirst, on: it stands for older releases). Each follows
+// RealAuthentik(), and each quirk can be turned off alone. Each follows
 // Authentik 2026.x source or a known issue:
 //
 //   - PromptLoginTwice (authentik/providers/oauth2/views/authorize.py,
@@ -83,13 +82,13 @@
 //     the access token a refresh makes belongs to the refresh token's
 //     session while that lasts, to none after. A new login in a browser
 //     that has a session keeps its tokens (not checked against Authentik).
-//   - EndSessionLoginFirst, OFF in RealAuthentik (older Authentik, before
-//     goauthentik PR #23773, July 2026): end-session in a browser with no
-//     session goes to the login page first, before the id_token_hint is
-//     looked at, and comes back to end-session after the login. Off, as
-//     Authentik now does (EndSessionView.handle_no_permission calls get):
-//     the hint is checked (400 when bad) and the invalidation flow runs with
-//     no login, ending on "You've logged out of <app>." or a registered
+//   - EndSessionLoginFirst (PolicyAccessView in end_session.py): end-session
+//     in a browser with no session goes to the login page first, before the
+//     id_token_hint is looked at, and comes back to end-session after the
+//     login. Off, as Authentik's main branch does since goauthentik PR
+//     #23773 (July 2026; EndSessionView.handle_no_permission calls get): the
+//     hint is checked (400 when bad) and the invalidation flow runs with no
+//     login, ending on "You've logged out of <app>." or a registered
 //     post_logout_redirect_uri.
 //
 // Provider settings, zero value = Authentik's default: IssuerMode
@@ -106,12 +105,10 @@
 //
 // Always as Authentik, with no option (the protocol work around them
 // depends on them): access tokens are JWTs signed like the ID token, with
-// azp naming the client; they are valid 5 minutes by default
-// (DefaultAccessTokenLifetime: the "Access Token validity" that the admin
-// interface's provider form fills in, OAuth2ProviderFormForm.ts, and so
-// what a provider set up as the README says has; a provider made by the
-// API or a blueprint gets the model default of 1 hour, models.py
-// access_token_validity; Options.AccessTokenLifetime sets it); the ID token
+// azp naming the client; they are valid 1 hour by default
+// (DefaultAccessTokenLifetime, models.py access_token_validity; the admin
+// interface's provider form fills in 5 minutes instead,
+// OAuth2ProviderFormForm.ts: Options.AccessTokenLifetime sets it); the ID token
 // has no lifetime of its own: its exp is the expiry of the access token
 // issued with it (id_token.py IDToken.new, token.py), at the code exchange
 // and at every refresh; the refreshed ID token has no nonce and the

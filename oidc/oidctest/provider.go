@@ -28,10 +28,10 @@ const (
 	sessionCookie = "authentik_session"
 )
 
-// DefaultAccessTokenLifetime is the "Access Token validity" the admin
-// interface fills in for a new OAuth2 provider (minutes=5); see
-// Options.AccessTokenLifetime.
-const DefaultAccessTokenLifetime = 5 * time.Minute
+// DefaultAccessTokenLifetime is Authentik's default "Access Token validity"
+// (models.py access_token_validity, hours=1). The admin interface's form
+// fills in minutes=5 for a new provider: Options.AccessTokenLifetime.
+const DefaultAccessTokenLifetime = time.Hour
 
 // User is an account that can log in through the form.
 type User struct {

@@ -478,9 +478,8 @@ func TestDiscoveryMatchesAuthentikLayout(t *testing.T) {
 	check(http.MethodPost, wantURLs["revocation_endpoint"], 401, "invalid_client")
 	check(http.MethodPost, wantURLs["introspection_endpoint"], 401, "")
 	check(http.MethodGet, wantURLs["jwks_uri"], 200, `"kty":"RSA"`)
-	// Without a browser session, current Authentik still runs the
-	// invalidation flow (Quirks.EndSessionLoginFirst off).
-	check(http.MethodGet, wantURLs["end_session_endpoint"], 200, "You've logged out of music.")
+	// Without a browser session: the login page first (Quirks.EndSessionLoginFirst).
+	check(http.MethodGet, wantURLs["end_session_endpoint"], 200, "Welcome to authentik!")
 	// Only the configured slug exists, and the global endpoints are not per slug.
 	check(http.MethodGet, base+"/application/o/other/.well-known/openid-configuration", 404, "")
 	check(http.MethodPost, base+"/application/o/music/token/", 404, "")
@@ -538,10 +537,9 @@ func TestCodeFlowWithPKCE(t *testing.T) {
 	if tok.AccessToken == "" || tok.RefreshToken == "" {
 		t.Fatalf("token response lacks tokens: access=%v refresh=%v", tok.AccessToken != "", tok.RefreshToken != "")
 	}
-	// A provider made in Authentik's admin interface: access tokens valid
-	// for 5 minutes.
-	if ei, _ := tok.Extra("expires_in").(float64); ei != 300 {
-		t.Errorf("expires_in = %v, want 300", tok.Extra("expires_in"))
+	// Authentik's default access token validity: 1 hour.
+	if ei, _ := tok.Extra("expires_in").(float64); ei != 3600 {
+		t.Errorf("expires_in = %v, want 3600", tok.Extra("expires_in"))
 	}
 	idt := r.mustVerify(tok)
 	c := claimsOf(t, idt)
@@ -1200,15 +1198,20 @@ func TestEndSession(t *testing.T) {
 				})
 			}
 
-			t.Run("no session: the flow runs all the same", func(t *testing.T) {
-				// Current Authentik; TestEndSessionLoginFirst pins both.
+			t.Run("no session: the login page, then back", func(t *testing.T) {
+				// TestEndSessionLoginFirst pins the newer behaviour too.
 				b := newBrowser(t, p)
 				pg := b.get(endSession + "?state=bye")
-				if pg.status != 200 || pg.location != nil || !strings.Contains(pg.body, "You've logged out of ssotray.") {
+				if !isLoginForm(pg) {
 					t.Fatalf("end-session without a session = %d %v\n%s", pg.status, pg.location, pg.body)
 				}
-				if ev := eventsOf(p, "end_session"); ev[len(ev)-1].Detail["outcome"] != "logged_out_page" || ev[len(ev)-1].Detail["session_ended"] != "false" || ev[len(ev)-1].User != "" {
+				if ev := eventsOf(p, "end_session"); ev[len(ev)-1].Detail["outcome"] != "login_page" || ev[len(ev)-1].Detail["session_ended"] != "false" {
 					t.Errorf("end_session event = %+v", ev[len(ev)-1])
+				}
+				// After logging in, the browser comes back to end-session.
+				pg = b.submitLogin(pg, "alice", "wonderland")
+				if pg.status != 200 || !strings.Contains(pg.body, "You've logged out of ssotray.") {
+					t.Fatalf("after the login: %d %v\n%s", pg.status, pg.location, pg.body)
 				}
 			})
 

@@ -1,8 +1,7 @@
 package oidctest
 
 // Quirks are Authentik behaviours (bugs included) that a client must survive.
-// RealAuthentik() has them all on, except EndSessionLoginFirst, which stands
-// for older releases; Options.Quirks nil means RealAuthentik(). A test that
+// RealAuthentik() has them all on; Options.Quirks nil means RealAuthentik(). A test that
 // wants a kinder provider starts from RealAuthentik() and turns one off, so
 // that every other quirk stays real.
 type Quirks struct {
@@ -75,13 +74,13 @@ type Quirks struct {
 	// token's session, if it still has one. Off: access tokens live until they
 	// expire or are revoked.
 	AccessTokensDieWithSession bool
-	// EndSessionLoginFirst is OLDER Authentik (before goauthentik PR #23773,
-	// July 2026): end-session in a browser with no Authentik session sends it
-	// to the login page first -- before the id_token_hint is looked at -- and
-	// back to end-session after the login. Off (current Authentik, and
-	// RealAuthentik()): EndSessionView.handle_no_permission runs the view
-	// anyway, so the hint is checked (400 when bad) and the invalidation flow
-	// shows "You've logged out of <app>." (or follows a registered
+	// EndSessionLoginFirst: end-session in a browser with no Authentik
+	// session sends it to the login page first -- before the id_token_hint
+	// is looked at -- and back to end-session after the login. Off (Authentik's
+	// main branch since goauthentik PR #23773, July 2026):
+	// EndSessionView.handle_no_permission runs the view anyway, so the hint
+	// is checked (400 when bad) and the invalidation flow shows "You've
+	// logged out of <app>." (or follows a registered
 	// post_logout_redirect_uri) with no login.
 	EndSessionLoginFirst bool
 }
@@ -93,8 +92,7 @@ const (
 	authentikMaxPageSize = 100
 )
 
-// RealAuthentik is what current Authentik (2026.x) does: every quirk on but
-// EndSessionLoginFirst, the behaviour of older releases.
+// RealAuthentik is what Authentik 2026.x does: every quirk on.
 func RealAuthentik() Quirks {
 	return Quirks{
 		PromptLoginTwice:           true,
@@ -107,7 +105,7 @@ func RealAuthentik() Quirks {
 		EmailVerifiedFalse:         true,
 		IDTokenWithoutAZP:          true,
 		AccessTokensDieWithSession: true,
-		EndSessionLoginFirst:       false,
+		EndSessionLoginFirst:       true,
 	}
 }
 

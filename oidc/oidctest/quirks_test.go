@@ -27,7 +27,7 @@ func TestRealAuthentikIsTheDefault(t *testing.T) {
 	want := Quirks{PromptLoginTwice: true, IgnoreMaxAgeZero: true, SaveFirstRedirectURI: true,
 		CheckIDTokenHint: true, LaunchURLFromRedirectURI: true, APIPageSize: 20,
 		RotateRefreshTokens: true, EmailVerifiedFalse: true, IDTokenWithoutAZP: true,
-		AccessTokensDieWithSession: true, EndSessionLoginFirst: false}
+		AccessTokensDieWithSession: true, EndSessionLoginFirst: true}
 	if got := RealAuthentik(); got != want {
 		t.Errorf("RealAuthentik() = %+v, want %+v", got, want)
 	}
@@ -588,7 +588,7 @@ func TestAccessTokensAreJWTs(t *testing.T) {
 		lifetime time.Duration
 		want     int64
 	}{
-		{"default five minutes", 0, 300},
+		{"default one hour", 0, 3600},
 		{"explicit lifetime", 10 * time.Minute, 600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -721,13 +721,13 @@ func TestIDTokenWithoutAZP(t *testing.T) {
 }
 
 // TestIDTokenExpiresWithAccessToken pins Authentik's lifetimes: the access
-// token is valid 5 minutes unless the provider says otherwise, and the ID
+// token is valid 1 hour unless the provider says otherwise, and the ID
 // token's exp is the access token's expiry (iat its issue), at the code
 // exchange and at every refresh, on the wall clock and on a test clock.
 func TestIDTokenExpiresWithAccessToken(t *testing.T) {
 	t.Parallel()
-	if DefaultAccessTokenLifetime != 5*time.Minute {
-		t.Errorf("DefaultAccessTokenLifetime = %v, want the admin interface's 5m", DefaultAccessTokenLifetime)
+	if DefaultAccessTokenLifetime != time.Hour {
+		t.Errorf("DefaultAccessTokenLifetime = %v, want Authentik's 1h", DefaultAccessTokenLifetime)
 	}
 	for _, tc := range []struct {
 		name     string
@@ -735,9 +735,9 @@ func TestIDTokenExpiresWithAccessToken(t *testing.T) {
 		clock    bool
 		want     int64
 	}{
-		{"default, wall clock", 0, false, 300},
+		{"default, wall clock", 0, false, 3600},
 		{"model default one hour, wall clock", time.Hour, false, 3600},
-		{"default, test clock", 0, true, 300},
+		{"default, test clock", 0, true, 3600},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
